@@ -1,0 +1,173 @@
+// Package conf gives meaning to a parsed configuration: one declarative
+// directive table, typed values, inheritance rtmp → server → application →
+// recorder, validation, and an immutable snapshot with a content hash.
+//
+// The types below are the snapshot that every other package reads. They are
+// built once by Load and never modified afterwards; share them freely.
+package conf
+
+import (
+	"time"
+
+	"github.com/lestrrat-go/strftime"
+
+	"github.com/rtmprecd/rtmprecd/parser"
+)
+
+// Config is one immutable configuration snapshot.
+type Config struct {
+	File string // main configuration file as given
+	Hash string // hex SHA-256 of the canonical dump; equal hashes mean equal meaning
+
+	Pid             string        // pid FILE. Default: none.
+	ErrorLog        string        // error_log FILE. Default: "" (stderr).
+	ErrorLogLevel   string        // error_log FILE LEVEL. Default: "info".
+	ConfigWatch     bool          // config_watch. Default: off.
+	ShutdownTimeout time.Duration // shutdown_timeout. Default: 10s.
+
+	Servers []*Server     // rtmp { server { } } blocks in source order
+	HTTP    []*HTTPServer // http { server { } } blocks in source order
+
+	Warnings []Warning // ignored directives, one per occurrence
+}
+
+// Warning is a non-fatal remark about the configuration, such as an nginx
+// directive that rtmprecd accepts but ignores.
+type Warning struct {
+	Pos parser.Pos
+	Msg string
+}
+
+func (w Warning) String() string { return w.Msg + " in " + w.Pos.FileLine() }
+
+// Server is one rtmp server block with its merged core settings.
+type Server struct {
+	Index        int           // position among rtmp servers, for the control API's srv=
+	Listen       []Listen      // listen directives
+	ChunkSize    int           // chunk_size. Default: 4096.
+	MaxMessage   int64         // max_message. Default: 1M.
+	Timeout      time.Duration // timeout. Default: 60s.
+	Ping         time.Duration // ping. Default: 60s.
+	PingTimeout  time.Duration // ping_timeout. Default: 30s.
+	MaxStreams   int           // max_streams. Default: 32.
+	AckWindow    int64         // ack_window. Default: 5000000.
+	Applications []*Application
+}
+
+// Listen is one listen directive, resolved to an address net.Listen takes.
+type Listen struct {
+	Addr string     // "host:port"; a bare port becomes ":port" (all interfaces)
+	Pos  parser.Pos // for errors about binding it
+}
+
+// Application is one application block with everything inherited merged in.
+type Application struct {
+	Name              string
+	Live              bool          // live. Default: off.
+	DropIdlePublisher time.Duration // drop_idle_publisher. Default: 0 (off).
+	Access            []AccessRule  // allow/deny in order; first match wins, none = allow
+	Notify            Notify
+	Exec              Exec
+	// Recorders are the named recorder blocks in source order, then the
+	// application's inline recorder (Name "") when its record set is non-empty.
+	Recorders []*Recorder
+}
+
+// Recorder lookups by name; "" is the inline recorder.
+func (a *Application) Recorder(name string) *Recorder {
+	for _, r := range a.Recorders {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// AccessRule is one allow or deny line.
+type AccessRule struct {
+	Allow   bool
+	Publish bool   // applies to publish
+	Play    bool   // applies to play
+	All     bool   // matches every address
+	CIDR    string // canonical prefix, e.g. "10.0.0.0/8" or "::1/128"
+}
+
+// RecordFlags is the OR of the words given to record.
+type RecordFlags uint8
+
+// Record flag bits, as nginx-rtmp's record directive.
+const (
+	RecordOff RecordFlags = 1 << iota
+	RecordAudio
+	RecordVideo
+	RecordKeyframes
+	RecordManual
+)
+
+// Has reports whether every bit of f2 is set.
+func (f RecordFlags) Has(f2 RecordFlags) bool { return f&f2 == f2 }
+
+// Recorder is one recorder node's merged settings.
+type Recorder struct {
+	Name  string      // "" for the application's inline recorder
+	Flags RecordFlags // record. Default: empty (not recording).
+	Path  string      // record_path. Default: "" (a config error when recording).
+	// Suffix is record_suffix as written. Default: ".flv".
+	Suffix string
+	// SuffixFormat is the compiled strftime pattern when Suffix contains '%', else nil.
+	SuffixFormat *strftime.Strftime
+	Unique       bool          // record_unique. Default: off.
+	Append       bool          // record_append. Default: off.
+	Lock         bool          // record_lock. Default: off.
+	MaxSize      int64         // record_max_size in bytes. Default: 0 (unlimited).
+	MaxFrames    int64         // record_max_frames. Default: 0 (unlimited).
+	Interval     time.Duration // record_interval. Default: unset (IntervalSet false).
+	IntervalSet  bool          // record_interval was given (0 means every break frame)
+	Notify       bool          // record_notify. Default: off.
+	Fsync        bool          // record_fsync. Default: off.
+	OnRecordDone string        // on_record_done URL. Default: none.
+	// ExecRecordDone are the exec_record_done commands; additive over levels.
+	ExecRecordDone []Command
+}
+
+// Command is one exec_* command line, unexpanded.
+type Command struct {
+	Args []string
+	Pos  parser.Pos
+}
+
+// Notify holds the on_* callbacks and their settings for an application.
+type Notify struct {
+	OnConnect      string        // on_connect. Default: none.
+	OnPublish      string        // on_publish. Default: none.
+	OnPublishDone  string        // on_publish_done. Default: none.
+	OnDone         string        // on_done. Default: none.
+	OnUpdate       string        // on_update. Default: none.
+	Method         string        // notify_method. Default: "post".
+	UpdateTimeout  time.Duration // notify_update_timeout. Default: 30s.
+	UpdateStrict   bool          // notify_update_strict. Default: off.
+	NetcallTimeout time.Duration // netcall_timeout. Default: 10s.
+}
+
+// Exec holds the exec_* commands for an application.
+type Exec struct {
+	Publish     []Command // exec_publish
+	PublishDone []Command // exec_publish_done
+}
+
+// HTTPServer is one http server block.
+type HTTPServer struct {
+	Listen       []Listen
+	ControlToken string // control_token. Default: none.
+	Locations    []*Location
+}
+
+// Location is one location block of an http server.
+type Location struct {
+	Path         string
+	Control      []string // rtmp_control words (all, record, drop, redirect)
+	Stat         []string // rtmp_stat words
+	Metrics      bool     // rtmp_metrics. Default: off.
+	PerStream    bool     // metrics_per_stream. Default: off.
+	ControlToken string   // control_token, inherited from the server. Default: none.
+}

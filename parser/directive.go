@@ -1,0 +1,37 @@
+// Package parser reads the syntax of nginx-style configuration files:
+// directives, blocks, quotes, comments and includes. It knows no directive
+// names; meaning lives in package conf.
+package parser
+
+import "fmt"
+
+// Pos is where a directive starts in a configuration file.
+type Pos struct {
+	File string // path as opened (include paths resolved)
+	Line int    // 1-based
+	Col  int    // 1-based, in bytes
+}
+
+// String formats the position as file:line:col.
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// FileLine formats the position as file:line, the form nginx uses in errors.
+func (p Pos) FileLine() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Directive is one `name arg ...;` statement or `name arg ... { ... }` block.
+type Directive struct {
+	Name     string
+	Args     []string
+	Pos      Pos
+	HasBlock bool         // true for `name ... { }`, even when the block is empty
+	Block    []*Directive // children of a block, in source order
+}
+
+// Error is a syntax error at a position. Its text reads like nginx's:
+// `unexpected "}" in FILE:LINE`.
+type Error struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Msg + " in " + e.Pos.FileLine() }

@@ -1,0 +1,102 @@
+package rtmp
+
+import "context"
+
+// Module is one entry of the daemon's ordered module list (cmd/rtmprecd).
+// Modules run in list order for OnConnect and OnPublish, and in reverse
+// order for OnClose.
+type Module interface {
+	// Name identifies the module in logs.
+	Name() string
+	// Hook returns the module's per-session hook, called once per session
+	// right after the connect command resolved the application. It returns
+	// nil when the module has nothing to do for this session. The value may
+	// implement any of ConnectHook, PublishHook, AVHook and CloseHook.
+	Hook(s *Session) any
+}
+
+// ConnectHook vetoes a connection. Hooks run in module order; the first
+// error refuses the connect and later hooks never run.
+type ConnectHook interface {
+	OnConnect(ctx context.Context, c *Connect) error
+}
+
+// PublishHook vetoes or renames a publish. Hooks run in module order; the
+// first error rejects the publish (the client gets NetStream.Publish.*
+// error status) and later hooks never run. A hook may change p.Name; later
+// hooks and the session registry see the new name. The stream name is
+// claimed in the registry only after every hook succeeded.
+type PublishHook interface {
+	OnPublish(ctx context.Context, p *Publish) error
+}
+
+// AVHook receives every audio, video and data message of a publish whose
+// OnPublish chain succeeded, on the session's goroutine, in arrival order.
+// f and f.Payload are valid only during the call: copy what must be kept.
+// OnAV must not block for long and must not allocate in steady state.
+type AVHook interface {
+	OnAV(f *Frame)
+}
+
+// CloseHook is told that a publish ended. It runs exactly once per
+// successful OnPublish, in reverse module order, for hooks whose OnPublish
+// returned nil (and, for modules without PublishHook, whose session
+// published). ctx carries the shutdown deadline.
+type CloseHook interface {
+	OnClose(ctx context.Context, why CloseReason)
+}
+
+// CloseReason says why a publish ended.
+type CloseReason string
+
+// Reasons a publish ends.
+const (
+	CloseUnpublish  CloseReason = "unpublish"  // FCUnpublish, deleteStream or closeStream
+	CloseDisconnect CloseReason = "disconnect" // the connection ended
+	CloseDrop       CloseReason = "drop"       // dropped by the control API or for misbehaviour
+	CloseIdle       CloseReason = "idle"       // drop_idle_publisher fired
+	CloseShutdown   CloseReason = "shutdown"   // the daemon is stopping
+)
+
+// Connect describes a connect command.
+type Connect struct {
+	App      string // application name, without query args
+	Args     string // raw query args from the app field or tcUrl, without '?'
+	FlashVer string
+	SwfURL   string
+	TcURL    string
+	PageURL  string
+	Addr     string // remote IP address, without port
+	ClientID uint64 // connection number, as in logs and /stat
+}
+
+// Publish describes a publish command.
+type Publish struct {
+	Name         string // stream name without args; OnPublish hooks may rename it
+	OriginalName string // name as the client sent it, without args
+	Args         string // raw query args after '?', without '?'
+	Type         string // publishing type as sent: live, record or append
+}
+
+// Message types a Frame can carry.
+const (
+	TypeAudio uint8 = 8
+	TypeVideo uint8 = 9
+	TypeData  uint8 = 18 // AMF0 data (onMetaData etc.), AMF3 data is converted
+)
+
+// Frame is one audio, video or data message handed to AVHook.OnAV.
+type Frame struct {
+	Type uint8 // TypeAudio, TypeVideo or TypeData
+	// Time is the message timestamp in milliseconds on the publish's 64-bit
+	// timeline: 32-bit RTMP timestamps never wrap here.
+	Time int64
+	// Payload is the message body byte for byte (FLV AUDIODATA/VIDEODATA).
+	Payload []byte
+	// Keyframe is set for video key frames: legacy frame type 1 or an
+	// Enhanced RTMP key frame, including sequence headers.
+	Keyframe bool
+	// SeqHeader is set for AVC/HEVC sequence headers, Enhanced RTMP
+	// sequence starts and AAC sequence headers.
+	SeqHeader bool
+}
