@@ -1,0 +1,135 @@
+// Package testmedia gives tests tiny media made on the spot with ffmpeg from
+// lavfi sources (by the committed testdata/mkclip.sh), ffprobe checks of
+// recorded files, and an ffmpeg publisher. Nothing is downloaded.
+//
+// Tests that need ffmpeg fail under CI=true when it is missing, so CI can
+// never pass by skipping them; elsewhere they skip.
+package testmedia
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Clip variants for ClipVariant.
+const (
+	// AV is the default clip: H.264 video and AAC audio.
+	AV = "av"
+	// AudioOnly is an AAC-only clip.
+	AudioOnly = "audio-only"
+	// VideoOnly is an H.264-only clip.
+	VideoOnly = "video-only"
+)
+
+// clipSeconds is the duration of every clip; tests rely on 4 keyframes
+// (GOP of 1 s) and on ffprobe's packet counts, not on exact byte sizes.
+const clipSeconds = "4"
+
+// RequireFFmpeg fails the test under CI=true when ffmpeg or ffprobe is not
+// on PATH, and skips it otherwise.
+func RequireFFmpeg(t testing.TB) {
+	t.Helper()
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("testmedia: %s is required under CI=true: %v", tool, err)
+			}
+			t.Skipf("testmedia: %s not found, skipping: %v", tool, err)
+		}
+	}
+}
+
+// clips holds one lazily made clip per variant, shared by every test of the
+// test binary.
+var clips = map[string]*clipOnce{AV: {flag: ""}, AudioOnly: {flag: "-a"}, VideoOnly: {flag: "-v"}}
+
+type clipOnce struct {
+	flag string
+	once sync.Once
+	path string
+	err  error
+}
+
+// dir is the temporary directory that holds the clips of this test binary.
+var dir struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// Clip returns the path of the 4-second H.264+AAC FLV clip, made once per
+// test binary. The file is shared: tests must not modify it.
+func Clip(t testing.TB) string {
+	t.Helper()
+	return ClipVariant(t, AV)
+}
+
+// ClipVariant returns the path of the clip of the given kind (AV, AudioOnly
+// or VideoOnly), made once per test binary.
+func ClipVariant(t testing.TB, kind string) string {
+	t.Helper()
+	RequireFFmpeg(t)
+	c, ok := clips[kind]
+	if !ok {
+		t.Fatalf("testmedia: unknown clip kind %q", kind)
+	}
+	c.once.Do(func() { c.path, c.err = makeClip(kind, c.flag) })
+	if c.err != nil {
+		t.Fatalf("testmedia: %v", c.err)
+	}
+	return c.path
+}
+
+func makeClip(kind, flag string) (string, error) {
+	dir.once.Do(func() { dir.path, dir.err = os.MkdirTemp("", "rtmprecd-testmedia-") })
+	if dir.err != nil {
+		return "", dir.err
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir.path, kind+".flv")
+	args := []string{filepath.Join(root, "testdata", "mkclip.sh")}
+	if flag != "" {
+		args = append(args, flag)
+	}
+	args = append(args, out, clipSeconds)
+	if b, err := exec.Command("sh", args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("make %s clip: %w: %s", kind, err, b)
+	}
+	return out, nil
+}
+
+// Cleanup removes the clips made by this test binary. Call it from
+// TestMain after m.Run; without it the directory (a few hundred KiB) stays
+// in the system temp dir, because no single test owns the shared clips.
+func Cleanup() {
+	if dir.path != "" {
+		os.RemoveAll(dir.path)
+	}
+}
+
+// RepoRoot returns the module root: the first directory at or above the
+// working directory (a package directory under go test) that has go.mod.
+func RepoRoot() (string, error) {
+	d, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", errors.New("testmedia: no go.mod above the working directory")
+		}
+		d = parent
+	}
+}
