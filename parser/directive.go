@@ -32,6 +32,11 @@ type Directive struct {
 type Error struct {
 	Pos Pos
 	Msg string
+	Err error // the cause, when there is one (an included file that cannot be read)
 }
 
 func (e *Error) Error() string { return e.Msg + " in " + e.Pos.FileLine() }
+
+// Unwrap returns the cause, so errors.Is(err, fs.ErrNotExist) sees through
+// an include that names a missing file.
+func (e *Error) Unwrap() error { return e.Err }
