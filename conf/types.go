@@ -29,6 +29,8 @@ type Config struct {
 	HTTP    []*HTTPServer // http { server { } } blocks in source order
 
 	Warnings []Warning // ignored directives, one per occurrence
+
+	dump []byte // canonical dump, see Dump
 }
 
 // Warning is a non-fatal remark about the configuration, such as an nginx
@@ -38,11 +40,13 @@ type Warning struct {
 	Msg string
 }
 
+// String formats the warning as nginx does: `MSG in FILE:LINE`.
 func (w Warning) String() string { return w.Msg + " in " + w.Pos.FileLine() }
 
 // Server is one rtmp server block with its merged core settings.
 type Server struct {
 	Index        int           // position among rtmp servers, for the control API's srv=
+	Pos          parser.Pos    // the server block
 	Listen       []Listen      // listen directives
 	ChunkSize    int           // chunk_size. Default: 4096.
 	MaxMessage   int64         // max_message. Default: 1M.
@@ -63,6 +67,7 @@ type Listen struct {
 // Application is one application block with everything inherited merged in.
 type Application struct {
 	Name              string
+	Pos               parser.Pos    // the application block
 	Live              bool          // live. Default: off.
 	DropIdlePublisher time.Duration // drop_idle_publisher. Default: 0 (off).
 	Access            []AccessRule  // allow/deny in order; first match wins, none = allow
@@ -110,6 +115,7 @@ func (f RecordFlags) Has(f2 RecordFlags) bool { return f&f2 == f2 }
 // Recorder is one recorder node's merged settings.
 type Recorder struct {
 	Name  string      // "" for the application's inline recorder
+	Pos   parser.Pos  // recorder block, or the effective record line of the inline recorder
 	Flags RecordFlags // record. Default: empty (not recording).
 	Path  string      // record_path. Default: "" (a config error when recording).
 	// Suffix is record_suffix as written. Default: ".flv".
@@ -157,6 +163,7 @@ type Exec struct {
 
 // HTTPServer is one http server block.
 type HTTPServer struct {
+	Pos          parser.Pos // the server block
 	Listen       []Listen
 	ControlToken string // control_token. Default: none.
 	Locations    []*Location

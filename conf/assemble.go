@@ -1,0 +1,226 @@
+package conf
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// assemble merges the scope tree into the immutable snapshot and runs the
+// checks that need merged values.
+func assemble(file string, root *scope, l *loader) (*Config, error) {
+	el := root.get("error_log").(errorLogVal)
+	cfg := &Config{
+		File:            file,
+		ErrorLog:        el.file,
+		ErrorLogLevel:   el.level,
+		Pid:             root.str("pid"),
+		ConfigWatch:     root.flag("config_watch"),
+		ShutdownTimeout: root.dur("shutdown_timeout"),
+	}
+	if cfg.ErrorLog == "stderr" {
+		cfg.ErrorLog = ""
+	}
+	for _, top := range root.children {
+		for _, s := range top.children {
+			var err error
+			if top.ctx == ctxRTMP {
+				err = cfg.addServer(s, l)
+			} else {
+				cfg.addHTTP(s, l)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := checkListens(cfg); err != nil {
+		return nil, err
+	}
+	cfg.Warnings = l.warnings
+	return cfg, nil
+}
+
+func listens(s *scope) []Listen {
+	v, _ := s.own("listen").([]Listen)
+	return v
+}
+
+func (cfg *Config) addServer(s *scope, l *loader) error {
+	srv := &Server{
+		Index:       len(cfg.Servers),
+		Pos:         s.pos,
+		Listen:      listens(s),
+		ChunkSize:   int(s.int64("chunk_size")),
+		MaxMessage:  s.int64("max_message"),
+		Timeout:     s.dur("timeout"),
+		Ping:        s.dur("ping"),
+		PingTimeout: s.dur("ping_timeout"),
+		MaxStreams:  int(s.int64("max_streams")),
+		AckWindow:   s.int64("ack_window"),
+	}
+	if len(srv.Listen) == 0 {
+		l.warn(s.pos, `rtmp server has no "listen" and accepts no connections`)
+	}
+	for _, a := range s.children {
+		app, err := buildApp(a, l)
+		if err != nil {
+			return err
+		}
+		srv.Applications = append(srv.Applications, app)
+	}
+	cfg.Servers = append(cfg.Servers, srv)
+	return nil
+}
+
+func buildApp(s *scope, l *loader) (*Application, error) {
+	app := &Application{
+		Name:              s.name,
+		Pos:               s.pos,
+		Live:              s.flag("live"),
+		DropIdlePublisher: s.dur("drop_idle_publisher"),
+		Access:            s.access(),
+		Notify: Notify{
+			OnConnect:      s.str("on_connect"),
+			OnPublish:      s.str("on_publish"),
+			OnPublishDone:  s.str("on_publish_done"),
+			OnDone:         s.str("on_done"),
+			OnUpdate:       s.str("on_update"),
+			Method:         s.str("notify_method"),
+			UpdateTimeout:  s.dur("notify_update_timeout"),
+			UpdateStrict:   s.flag("notify_update_strict"),
+			NetcallTimeout: s.dur("netcall_timeout"),
+		},
+		Exec: Exec{Publish: s.additive("exec_publish"), PublishDone: s.additive("exec_publish_done")},
+	}
+	for _, rs := range s.children {
+		app.Recorders = append(app.Recorders, buildRecorder(rs, rs.name))
+	}
+	if inline := buildRecorder(s, ""); inline.Flags != 0 {
+		app.Recorders = append(app.Recorders, inline)
+	}
+	return app, checkRecorders(app, l)
+}
+
+func buildRecorder(s *scope, name string) *Recorder {
+	suf := s.get("record_suffix").(suffixVal)
+	flags, _ := s.get("record").(RecordFlags)
+	r := &Recorder{
+		Name:           name,
+		Pos:            s.pos,
+		Flags:          flags,
+		Path:           s.str("record_path"),
+		Suffix:         suf.text,
+		SuffixFormat:   suf.f,
+		Unique:         s.flag("record_unique"),
+		Append:         s.flag("record_append"),
+		Lock:           s.flag("record_lock"),
+		MaxSize:        s.int64("record_max_size"),
+		MaxFrames:      s.int64("record_max_frames"),
+		Notify:         s.flag("record_notify"),
+		Fsync:          s.flag("record_fsync"),
+		OnRecordDone:   s.str("on_record_done"),
+		ExecRecordDone: s.additive("exec_record_done"),
+	}
+	if e := s.lookup("record_interval"); e != nil {
+		r.Interval, r.IntervalSet = e.val.(time.Duration), true
+	}
+	if name == "" {
+		// the inline recorder is the application itself; name the line
+		// that made it record, which is what the user has to look at
+		if e := s.lookup("record"); e != nil {
+			r.Pos = e.pos
+		}
+	}
+	return r
+}
+
+// records reports whether a recorder can ever open a file.
+func (r *Recorder) records() bool {
+	return r.Flags&(RecordAudio|RecordVideo|RecordKeyframes|RecordManual) != 0
+}
+
+// Template is the recorder's file name pattern with NAME standing for the
+// escaped stream name: record_path/NAME[-UNIX]SUFFIX.
+func (r *Recorder) Template() string {
+	t := path.Join(r.Path, "NAME")
+	if r.Unique {
+		t += "-UNIX"
+	}
+	return t + r.Suffix
+}
+
+func describe(r *Recorder) string {
+	if r.Name == "" {
+		return "the inline recorder"
+	}
+	return "recorder " + strconv.Quote(r.Name)
+}
+
+// checkRecorders enforces what nginx-rtmp leaves to luck: a recording
+// recorder needs a path, and two recorders of one application must not
+// write the same files (they would truncate and interleave each other).
+func checkRecorders(app *Application, l *loader) error {
+	seen := map[string]*Recorder{}
+	for _, r := range app.Recorders {
+		if r.Flags == 0 {
+			l.warn(r.Pos, fmt.Sprintf(`recorder %q has no "record" directive and records nothing`, r.Name))
+			continue
+		}
+		if !r.records() {
+			continue
+		}
+		if r.Path == "" {
+			return errAt(r.Pos, `"record_path" must be set when "record" is enabled`)
+		}
+		t := r.Template()
+		if o := seen[t]; o != nil {
+			return errAt(r.Pos, fmt.Sprintf("%s and %s (%s) of application %q write the same files %q",
+				describe(r), describe(o), o.Pos.FileLine(), app.Name, t))
+		}
+		seen[t] = r
+	}
+	return nil
+}
+
+func (cfg *Config) addHTTP(s *scope, l *loader) {
+	hs := &HTTPServer{Pos: s.pos, Listen: listens(s), ControlToken: s.str("control_token")}
+	if len(hs.Listen) == 0 {
+		l.warn(s.pos, `http server has no "listen" and accepts no connections`)
+	}
+	for _, c := range s.children {
+		control, _ := c.get("rtmp_control").([]string)
+		stat, _ := c.get("rtmp_stat").([]string)
+		hs.Locations = append(hs.Locations, &Location{
+			Path:         c.name,
+			Control:      control,
+			Stat:         stat,
+			Metrics:      c.flag("rtmp_metrics"),
+			PerStream:    c.flag("metrics_per_stream"),
+			ControlToken: c.str("control_token"),
+		})
+	}
+	cfg.HTTP = append(cfg.HTTP, hs)
+}
+
+// checkListens rejects an address given twice anywhere: the second bind
+// would fail at start-up, far from the line that caused it.
+func checkListens(cfg *Config) error {
+	seen := map[string]bool{}
+	var all []Listen
+	for _, s := range cfg.Servers {
+		all = append(all, s.Listen...)
+	}
+	for _, h := range cfg.HTTP {
+		all = append(all, h.Listen...)
+	}
+	for _, li := range all {
+		if seen[li.Addr] && !strings.HasSuffix(li.Addr, ":0") {
+			return errAt(li.Pos, fmt.Sprintf("duplicate \"listen\" address %q", li.Addr))
+		}
+		seen[li.Addr] = true
+	}
+	return nil
+}

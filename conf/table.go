@@ -1,0 +1,200 @@
+package conf
+
+import (
+	"github.com/rtmprecd/rtmprecd/parser"
+)
+
+// ctx is a set of places where a directive may appear.
+type ctx uint16
+
+// Contexts. ctxRTMP is the rtmp{} block itself (nginx-rtmp's "main").
+const (
+	ctxMain ctx = 1 << iota
+	ctxRTMP
+	ctxSrv
+	ctxApp
+	ctxRec
+	ctxHTTP
+	ctxHTTPSrv
+	ctxLoc
+)
+
+// Context groups used by the table.
+const (
+	ctxRTMPAll = ctxRTMP | ctxSrv | ctxApp
+	ctxRecAll  = ctxRTMPAll | ctxRec
+	ctxCore    = ctxRTMP | ctxSrv
+	ctxHTTPAll = ctxHTTP | ctxHTTPSrv | ctxLoc
+)
+
+var ctxNames = []struct {
+	c    ctx
+	name string
+}{
+	{ctxMain, "top level"}, {ctxRTMP, "rtmp"}, {ctxSrv, "rtmp server"},
+	{ctxApp, "application"}, {ctxRec, "recorder"}, {ctxHTTP, "http"},
+	{ctxHTTPSrv, "http server"}, {ctxLoc, "location"},
+}
+
+// merge says how a value found at several levels combines.
+type merge uint8
+
+const (
+	mergeNearest  merge = iota // the innermost level that sets it wins
+	mergeAdditive              // every level's entries, outermost first (exec_*)
+	mergeAccess                // own rules, then the parent's (nginx-rtmp access)
+)
+
+// row is one directive of the table: everything the loader, the merger, the
+// dump and the generated reference need to know about it.
+type row struct {
+	name   string
+	ctx    ctx
+	min    int // argument count bounds; max < 0 = unbounded
+	max    int
+	inner  ctx    // for block directives, the context of the body; 0 = not a block
+	key    string // storage key when rows share one (allow/deny); default name
+	merge  merge
+	repeat func(prev, v any) any // non-nil: repeated lines accumulate, else duplicate
+	set    func(l *loader, d *parser.Directive) (any, error)
+	def    string // default as config text; "" = none
+	syntax string // argument synopsis for the reference
+	doc    string
+}
+
+func (r *row) storeKey() string {
+	if r.key != "" {
+		return r.key
+	}
+	return r.name
+}
+
+// table is the single source of truth for directives: the loader, the merge,
+// the canonical dump and DirectiveDocs all read it.
+var table = []*row{
+	// top level
+	{name: "rtmp", ctx: ctxMain, inner: ctxRTMP, doc: "RTMP servers."},
+	{name: "http", ctx: ctxMain, inner: ctxHTTP, doc: "HTTP servers for the control API, statistics and metrics."},
+	str1("pid", ctxMain, "", "FILE", "Write the daemon's process id to FILE."),
+	{name: "error_log", ctx: ctxMain, min: 1, max: 2, set: setErrorLog, def: "stderr info", syntax: "FILE [debug|info|notice|warn|error|crit|alert|emerg]",
+		doc: "Log destination (`stderr` or a file) and minimum level."},
+	flagRow("config_watch", ctxMain, "off", "Reload the configuration when the file changes (SIGHUP always reloads)."),
+	timeRow("shutdown_timeout", ctxMain, "10s", "How long a stop waits for recordings to finish before closing them."),
+
+	// rtmp and its servers
+	{name: "server", ctx: ctxRTMP, inner: ctxSrv, repeat: keepBlocks, doc: "One RTMP server."},
+	{name: "listen", ctx: ctxSrv | ctxHTTPSrv, min: 1, max: -1, repeat: appendList, set: setListen, syntax: "[ADDR:]PORT [params]",
+		doc: "Address to accept connections on; a bare port means all interfaces. nginx parameters (`bind`, `so_keepalive=`, ...) are ignored with a warning."},
+	{name: "application", ctx: ctxSrv, min: 1, max: 1, inner: ctxApp, repeat: keepBlocks, syntax: "NAME", doc: "Application matched exactly by name on connect."},
+	intRow("chunk_size", ctxCore, "4096", 128, 1<<24-1, "Outgoing RTMP chunk size."),
+	sizeRow("max_message", ctxCore, "1m", "Largest incoming RTMP message; larger ones drop the connection."),
+	timeRow("timeout", ctxCore, "60s", "Socket read/write timeout."),
+	timeRow("ping", ctxCore, "60s", "Interval of RTMP pings; 0 disables them."),
+	timeRow("ping_timeout", ctxCore, "30s", "How long to wait for a ping reply."),
+	intRow("max_streams", ctxCore, "32", 1, 1<<16, "Maximum chunk streams per connection."),
+	intRow("ack_window", ctxCore, "5000000", 0, 1<<31-1, "RTMP acknowledgement window in bytes."),
+	{name: "drop_idle_publisher", ctx: ctxRTMPAll, min: 1, max: 1, set: setIdle, def: "off", syntax: "TIME|off",
+		doc: "Drop a publisher that sent no audio or video for TIME."},
+	flagRow("live", ctxRTMPAll, "off", "Live streaming; needed for the control API to find publishers."),
+	{name: "allow", ctx: ctxRTMPAll, min: 1, max: 2, key: "access", merge: mergeAccess, repeat: appendList, set: setAccess,
+		syntax: "[publish] ADDR|CIDR|all", doc: "Allow publishing from an address; rules are checked in order, first match wins; a block's own rules come before its parent's. `allow play` is accepted and ignored with a warning."},
+	{name: "deny", ctx: ctxRTMPAll, min: 1, max: 2, key: "access", merge: mergeAccess, repeat: appendList, set: setAccess,
+		syntax: "[publish] ADDR|CIDR|all", doc: "Deny publishing from an address; `deny play` is accepted and ignored with a warning."},
+
+	// record family
+	{name: "recorder", ctx: ctxApp, min: 1, max: 1, inner: ctxRec, repeat: keepBlocks, syntax: "NAME",
+		doc: "Named recorder; inherits every unset record setting from its application."},
+	{name: "record", ctx: ctxRecAll, min: 1, max: -1, repeat: orFlags, set: setRecord, syntax: "off|all|audio|video|keyframes|manual ...",
+		doc: "What to record; several lines in one block accumulate. A block with no `record` inherits its parent's."},
+	str1("record_path", ctxRecAll, "", "DIR", "Directory of the recordings; relative paths resolve against the daemon's working directory."),
+	{name: "record_suffix", ctx: ctxRecAll, min: 1, max: 1, set: setSuffix, def: ".flv", syntax: "SUFFIX",
+		doc: "Appended to the stream name; strftime verbs (local time of the open, `%s` = Unix seconds) when it contains `%`."},
+	flagRow("record_unique", ctxRecAll, "off", "Insert `-<unix seconds>` between the stream name and the suffix."),
+	flagRow("record_append", ctxRecAll, "off", "Append to an existing file, continuing its timestamps."),
+	flagRow("record_lock", ctxRecAll, "off", "Hold an fcntl write lock on the file while recording."),
+	sizeRow("record_max_size", ctxRecAll, "0", "Start a new file once this size is reached; 0 = unlimited."),
+	sizeRow("record_max_frames", ctxRecAll, "0", "Start a new file after this many audio/video frames; 0 = unlimited."),
+	{name: "record_interval", ctx: ctxRecAll, min: 1, max: 1, set: setTime, syntax: "TIME",
+		doc: "Start a new file every TIME at the next key frame; 0 = every key frame. Default: unset."},
+	flagRow("record_notify", ctxRecAll, "off", "Send NetStream.Record.Start/Stop/Failed to the publisher."),
+	flagRow("record_fsync", ctxRecAll, "off", "fsync each file when it is closed."),
+
+	// notify and exec
+	url("on_connect", ctxCore, "HTTP callback on connect; a non-2xx answer refuses the connection."),
+	url("on_publish", ctxRTMPAll, "HTTP callback before a publish; 2xx allows, 3xx renames, anything else refuses."),
+	url("on_publish_done", ctxRTMPAll, "HTTP callback when a publisher leaves."),
+	url("on_done", ctxRTMPAll, "HTTP callback when a publisher leaves (any role in nginx-rtmp)."),
+	url("on_update", ctxRTMPAll, "Periodic HTTP callback; a failed answer drops the publisher."),
+	url("on_record_done", ctxRecAll, "HTTP callback after each recorded file is closed."),
+	{name: "notify_method", ctx: ctxRTMPAll, min: 1, max: 1, set: setMethod, def: "post", syntax: "get|post", doc: "HTTP method of the callbacks."},
+	timeRow("notify_update_timeout", ctxRTMPAll, "30s", "Period of on_update; 0 disables it."),
+	flagRow("notify_update_strict", ctxRTMPAll, "off", "Treat a 3xx answer to on_update as failure."),
+	timeRow("netcall_timeout", ctxCore, "10s", "Timeout of each step (connect, send, read) of a callback."),
+	execRow("exec_record_done", ctxRecAll, "Command run after each recorded file is closed; additive across levels."),
+	execRow("exec_publish", ctxRTMPAll, "Command run when a publish starts; additive across levels."),
+	execRow("exec_publish_done", ctxRTMPAll, "Command run when a publisher leaves; additive across levels."),
+
+	// http
+	{name: "server", ctx: ctxHTTP, inner: ctxHTTPSrv, repeat: keepBlocks, doc: "One HTTP server."},
+	{name: "location", ctx: ctxHTTPSrv, min: 1, max: 2, inner: ctxLoc, repeat: keepBlocks, syntax: "[=|^~] PATH",
+		doc: "Prefix location; the `=` and `^~` modifiers are read as a prefix with a warning, regular-expression locations are ignored with a warning."},
+	words("rtmp_control", []string{"all", "record", "drop", "redirect"}, "Serve the control API (`.../record/start`, `.../drop/publisher`, ...) here."),
+	words("rtmp_stat", []string{"all", "global", "live", "clients"}, "Serve nginx-rtmp's XML statistics here."),
+	flagRow("rtmp_metrics", ctxLoc, "off", "Serve Prometheus metrics here."),
+	flagRow("metrics_per_stream", ctxHTTPAll, "off", "Add per-stream series to the metrics."),
+	str1("control_token", ctxHTTPAll, "", "STRING", "Bearer token required by the control API."),
+}
+
+// rows indexes the table by name; a name may have one row per context (server).
+var rows = func() map[string][]*row {
+	m := make(map[string][]*row)
+	for _, r := range table {
+		m[r.name] = append(m[r.name], r)
+	}
+	return m
+}()
+
+// lookupRow returns the row for name in context c, and whether the name is
+// known anywhere.
+func lookupRow(name string, c ctx) (*row, bool) {
+	rs := rows[name]
+	for _, r := range rs {
+		if r.ctx&c != 0 {
+			return r, true
+		}
+	}
+	return nil, len(rs) > 0
+}
+
+func flagRow(name string, c ctx, def, doc string) *row {
+	return &row{name: name, ctx: c, min: 1, max: 1, set: setFlag, def: def, syntax: "on|off", doc: doc}
+}
+
+func timeRow(name string, c ctx, def, doc string) *row {
+	return &row{name: name, ctx: c, min: 1, max: 1, set: setTime, def: def, syntax: "TIME", doc: doc}
+}
+
+func sizeRow(name string, c ctx, def, doc string) *row {
+	return &row{name: name, ctx: c, min: 1, max: 1, set: setSize, def: def, syntax: "SIZE", doc: doc}
+}
+
+func intRow(name string, c ctx, def string, lo, hi int64, doc string) *row {
+	return &row{name: name, ctx: c, min: 1, max: 1, set: setInt(lo, hi), def: def, syntax: "NUMBER", doc: doc}
+}
+
+func str1(name string, c ctx, def, syntax, doc string) *row {
+	return &row{name: name, ctx: c, min: 1, max: 1, set: setString, def: def, syntax: syntax, doc: doc}
+}
+
+func url(name string, c ctx, doc string) *row {
+	return &row{name: name, ctx: c, min: 1, max: 1, set: setURL, syntax: "URL", doc: doc}
+}
+
+func execRow(name string, c ctx, doc string) *row {
+	return &row{name: name, ctx: c, min: 1, max: -1, merge: mergeAdditive, repeat: appendList, set: setExec, syntax: "CMD [ARG ...]", doc: doc}
+}
+
+func words(name string, allowed []string, doc string) *row {
+	return &row{name: name, ctx: ctxHTTPAll, min: 1, max: -1, repeat: unionWords, set: setWords(allowed),
+		syntax: joinBar(allowed) + " ...", doc: doc}
+}
