@@ -1,0 +1,165 @@
+package chunk
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// fastStreams is how many low chunk stream IDs are looked up by index
+// instead of through the map; encoders use IDs 2–10 in practice.
+const fastStreams = 64
+
+// Reader reassembles RTMP messages from a chunk stream. It is not safe for
+// concurrent use.
+//
+// Memory: a chunk stream's reassembly buffer grows with the bytes actually
+// received (never from a length the peer merely announces) up to
+// maxMessage, and at most MaxStreams chunk streams are tracked, so one
+// connection holds at most MaxStreams × maxMessage bytes of payload, and
+// only if the peer sends them. The chunk size only limits how much is read
+// per chunk, so SetChunkSize 0x7FFFFFFF costs nothing.
+type Reader struct {
+	br         *bufio.Reader
+	maxMessage uint32
+	chunkSize  uint32
+	n          uint64 // bytes consumed, for acknowledgements
+	partials   int    // chunk streams holding part of a message
+	count      int    // chunk streams tracked
+	fast       [fastStreams]*stream
+	slow       map[uint32]*stream
+	msg        Message // reused for every returned message
+	agg        aggregate
+	hdr        [16]byte
+}
+
+// NewReader returns a Reader on r with the given maximum message size
+// (DefaultMaxMessage when maxMessage <= 0). r is usually a *bufio.Reader on
+// the connection; any other reader is wrapped in one, which may read ahead.
+func NewReader(r io.Reader, maxMessage int) *Reader {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 16<<10)
+	}
+	if maxMessage <= 0 {
+		maxMessage = DefaultMaxMessage
+	}
+	if maxMessage > maxLength {
+		maxMessage = maxLength
+	}
+	return &Reader{br: br, maxMessage: uint32(maxMessage), chunkSize: DefaultChunkSize}
+}
+
+// BytesRead reports how many bytes of chunk stream the Reader has consumed,
+// for Acknowledgement messages.
+func (r *Reader) BytesRead() uint64 { return r.n }
+
+// ChunkSize reports the peer's current chunk size.
+func (r *Reader) ChunkSize() uint32 { return r.chunkSize }
+
+// ReadMessage returns the next complete message. The returned Message and
+// its Payload are reused: they are valid until the next call.
+//
+// SetChunkSize and Abort are applied by the Reader itself and returned too,
+// so callers can log them. Aggregate messages are never returned: their
+// sub-messages come out one by one with computed timestamps. AMF3 command
+// and data messages (17, 15) are returned unchanged.
+//
+// Errors: io.EOF when the peer closes at a message boundary (with no partial
+// message pending); otherwise wrapped io.ErrUnexpectedEOF, ErrMessageTooLarge,
+// ErrTooManyStreams, ErrBadChunk, ErrBadControl, or ErrBadAggregate (after
+// which reading may continue).
+func (r *Reader) ReadMessage() (*Message, error) {
+	for {
+		if r.agg.pending() {
+			m, err := r.nextSub()
+			if m != nil || err != nil {
+				return m, err
+			}
+		}
+		st, err := r.readChunk()
+		if err != nil {
+			return nil, err
+		}
+		if st == nil {
+			continue // message not complete yet
+		}
+		m := &r.msg
+		*m = Message{CSID: st.csid, Type: st.typ, StreamID: st.sid, Timestamp: st.ts, Payload: st.buf[:st.length]}
+		switch m.Type {
+		case TypeSetChunkSize:
+			n, err := ParseSetChunkSize(m.Payload)
+			if err != nil {
+				return nil, fmt.Errorf("chunk: set chunk size: %w", err)
+			}
+			r.chunkSize = n
+		case TypeAbort:
+			id, err := ParseAbort(m.Payload)
+			if err != nil {
+				return nil, fmt.Errorf("chunk: abort: %w", err)
+			}
+			r.abort(id)
+		case TypeAggregate:
+			r.agg.start(m)
+			continue
+		}
+		return m, nil
+	}
+}
+
+// abort drops the partial message of chunk stream id, if any.
+func (r *Reader) abort(id uint32) {
+	st := r.lookup(id)
+	if st != nil && st.have > 0 {
+		st.have = 0
+		r.partials--
+	}
+}
+
+func (r *Reader) lookup(csid uint32) *stream {
+	if csid < fastStreams {
+		return r.fast[csid]
+	}
+	return r.slow[csid]
+}
+
+// streamFor returns the state of csid, creating it for a fmt 0 or fmt 1
+// chunk. fmt 1 is accepted on a fresh stream because librtmp-based clients
+// send some control messages that way; nginx reads them against a zero
+// header, and so do we. fmt 2 and 3 carry no length, so they cannot start one.
+func (r *Reader) streamFor(csid uint32, f byte) (*stream, error) {
+	if st := r.lookup(csid); st != nil {
+		return st, nil
+	}
+	if f >= 2 {
+		return nil, fmt.Errorf("chunk: fmt %d chunk on new chunk stream %d: %w", f, csid, ErrBadChunk)
+	}
+	if r.count >= MaxStreams {
+		return nil, fmt.Errorf("chunk: chunk stream %d beyond %d streams: %w", csid, MaxStreams, ErrTooManyStreams)
+	}
+	st := &stream{csid: csid}
+	r.count++
+	if csid < fastStreams {
+		r.fast[csid] = st
+	} else {
+		if r.slow == nil {
+			r.slow = make(map[uint32]*stream)
+		}
+		r.slow[csid] = st
+	}
+	return st, nil
+}
+
+// readFull reads exactly len(b) bytes and counts them.
+func (r *Reader) readFull(b []byte, what string) error {
+	n, err := io.ReadFull(r.br, b)
+	r.n += uint64(n)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("chunk: read %s: %w", what, err)
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package chunk
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// stream is the state of one incoming chunk stream: the last header (the
+// base for compressed headers), the 64-bit timeline and the reassembly
+// buffer, which is reused and only grows.
+type stream struct {
+	csid    uint32
+	typ     uint8
+	sid     uint32
+	length  uint32
+	field   uint32 // last timestamp field: absolute (fmt 0) or delta (fmt 1/2), after extension
+	ext     bool   // the last fmt 0/1/2 header used the extended timestamp
+	started bool   // a message has started on this stream (the timeline has a base)
+	ts      uint64 // timestamp of the current (or last) message on the 64-bit timeline
+	have    uint32 // payload bytes of the current message received so far
+	buf     []byte
+}
+
+// readChunk reads one chunk. It returns the stream when the chunk
+// completed a message, nil when more chunks are needed.
+func (r *Reader) readChunk() (*stream, error) {
+	b, err := r.br.ReadByte()
+	if err != nil {
+		if errors.Is(err, io.EOF) && r.partials == 0 {
+			return nil, io.EOF
+		}
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("chunk: read basic header: %w", err)
+	}
+	r.n++
+	f, csid := b>>6, uint32(b&0x3F)
+	switch csid {
+	case 0: // 2-byte form: 64..319
+		if err := r.readFull(r.hdr[:1], "basic header"); err != nil {
+			return nil, err
+		}
+		csid = 64 + uint32(r.hdr[0])
+	case 1: // 3-byte form: 64..65599, little-endian
+		if err := r.readFull(r.hdr[:2], "basic header"); err != nil {
+			return nil, err
+		}
+		csid = 64 + uint32(r.hdr[0]) + uint32(r.hdr[1])<<8
+	}
+	st, err := r.streamFor(csid, f)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.readHeader(st, f); err != nil {
+		return nil, err
+	}
+	return r.readPayload(st)
+}
+
+// headerLen is the message header size of each fmt.
+var headerLen = [4]int{11, 7, 3, 0}
+
+// readHeader reads the message header of a chunk and, on the first chunk of
+// a message, moves the stream's timeline.
+func (r *Reader) readHeader(st *stream, f byte) error {
+	if f < 3 && st.have > 0 {
+		// A full header in the middle of a message: the peer gave up on the
+		// partial one without an Abort. Treat it as an implicit Abort rather
+		// than splicing two messages together.
+		st.have = 0
+		r.partials--
+	}
+	h := r.hdr[:headerLen[f]]
+	if err := r.readFull(h, "message header"); err != nil {
+		return err
+	}
+	if f < 3 {
+		st.field = uint32(h[0])<<16 | uint32(h[1])<<8 | uint32(h[2])
+		if f < 2 {
+			st.length = uint32(h[3])<<16 | uint32(h[4])<<8 | uint32(h[5])
+			st.typ = h[6]
+		}
+		if f == 0 {
+			st.sid = binary.LittleEndian.Uint32(h[7:11])
+		}
+		st.ext = st.field == 0xFFFFFF
+		if st.ext {
+			if err := r.readFull(r.hdr[:4], "extended timestamp"); err != nil {
+				return err
+			}
+			st.field = binary.BigEndian.Uint32(r.hdr[:4])
+		}
+	} else if st.ext {
+		if err := r.skipRepeatedExt(st); err != nil {
+			return err
+		}
+	}
+	if st.have == 0 {
+		r.advance(st, f)
+		if st.length > r.maxMessage {
+			return fmt.Errorf("chunk: csid %d: message of %d bytes over limit %d: %w",
+				st.csid, st.length, r.maxMessage, ErrMessageTooLarge)
+		}
+	}
+	return nil
+}
+
+// skipRepeatedExt handles the extended timestamp on a fmt 3 chunk, which
+// peers disagree on. The spec and ffmpeg, FMLE, librtmp and OBS repeat the 4
+// bytes on every fmt 3 chunk of a stream whose last header was extended;
+// go-rtmp (and some other Go and JS stacks) never write them. The bytes
+// cannot be told apart from payload by position, so, as nginx-rtmp and
+// librtmp do, peek at the next 4 bytes and consume them only if they equal
+// the stored extended value. A non-repeating peer whose payload happens to
+// start with exactly those 4 bytes is misread (one chance in 2^32 per chunk).
+// If fewer than 4 bytes remain in the message, the peek may wait for the
+// next chunk's bytes; a publisher always sends more, so that only delays.
+func (r *Reader) skipRepeatedExt(st *stream) error {
+	p, err := r.br.Peek(4)
+	if err != nil {
+		// Too few bytes left before EOF: they can only be payload; let the
+		// payload read report the truncation.
+		return nil
+	}
+	if binary.BigEndian.Uint32(p) == st.field {
+		_, _ = r.br.Discard(4)
+		r.n += 4
+	}
+	return nil
+}
+
+// advance moves the 64-bit timeline for a new message.
+//
+// fmt 0 carries an absolute 32-bit timestamp: it is unwrapped against the
+// previous one, a backward jump of more than 2^31 meaning the 32-bit clock
+// wrapped (and a forward jump of more than 2^31 an unwrap undone). fmt 1 and
+// 2 carry a delta. fmt 3 on a new message repeats the last field as a delta;
+// after fmt 0 that is the absolute value itself, as the spec says ("a Type 3
+// chunk may follow a Type 0 when the delta equals the first timestamp") and
+// as ffmpeg's and SRS's writers and readers assume. nginx and go-rtmp's reader
+// use a zero delta there instead; go-rtmp's writer agrees with the spec for
+// its first message on a stream, the only common case.
+func (r *Reader) advance(st *stream, f byte) {
+	switch {
+	case f == 0 || !st.started:
+		if !st.started {
+			st.ts = uint64(st.field)
+			st.started = true
+			return
+		}
+		st.ts = unwrap(st.ts, st.field)
+	default:
+		st.ts += uint64(st.field)
+	}
+}
+
+// unwrap places the 32-bit timestamp t on the 64-bit timeline next to prev.
+func unwrap(prev uint64, t uint32) uint64 {
+	hi, lo := prev>>32, uint32(prev)
+	switch {
+	case t < lo && lo-t > 1<<31:
+		hi++
+	case t > lo && t-lo > 1<<31 && hi > 0:
+		hi--
+	}
+	return hi<<32 | uint64(t)
+}
+
+// readPayload reads this chunk's share of the message into the stream's
+// buffer. The buffer grows only as bytes actually arrive (in doubling
+// steps), so a header announcing a large message, even with a huge chunk
+// size, costs memory only for what the peer really sends.
+func (r *Reader) readPayload(st *stream) (*stream, error) {
+	end := st.have + min(st.length-st.have, r.chunkSize)
+	for pos := st.have; pos < end; {
+		if uint32(cap(st.buf)) <= pos {
+			st.grow(pos)
+		}
+		seg := min(end, uint32(cap(st.buf)))
+		st.buf = st.buf[:seg]
+		if err := r.readFull(st.buf[pos:seg], "chunk payload"); err != nil {
+			return nil, err
+		}
+		pos = seg
+	}
+	if end < st.length {
+		if st.have == 0 {
+			r.partials++
+		}
+		st.have = end
+		return nil, nil
+	}
+	if st.have > 0 {
+		r.partials--
+	}
+	st.have = 0
+	return st, nil
+}
+
+// grow enlarges the buffer beyond pos bytes, keeping buf[:pos]: doubling,
+// at least 4 KiB, never past the message length.
+func (st *stream) grow(pos uint32) {
+	c := max(2*uint32(cap(st.buf)), 4096)
+	c = max(min(c, st.length), pos+1)
+	nb := make([]byte, pos, c)
+	copy(nb, st.buf[:pos])
+	st.buf = nb
+}
