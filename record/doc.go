@@ -1,0 +1,31 @@
+// Package record writes published RTMP streams to files with nginx-rtmp's
+// record module semantics (record, record_path, record_suffix,
+// record_unique, record_append, record_lock, record_max_size,
+// record_max_frames, record_interval, record_notify, recorder blocks) and
+// fixes its known data-loss bugs.
+//
+// One node runs per (session, recorder): the application's named recorder
+// blocks in order, then its inline recorder. Nodes open their file lazily,
+// at the first frame they would write, so publishers that never send media
+// or are rejected never create a file. A split for record_max_size,
+// record_max_frames or record_interval waits for the next break frame
+// (a video key frame, or any audio frame when the recorder records no
+// video or the stream has none) and the new file starts with that frame:
+// no frame is lost at a split.
+//
+// File names are never reused: when the computed name is taken (an earlier
+// piece, an earlier session, a same-second record_unique stamp, another
+// recorder), the next free "-1", "-2", ... is inserted before the suffix.
+// Only record_append opens an existing file, and then only to append after
+// its last valid tag.
+//
+// With record_notify on, the publisher gets onStatus NetStream.Record.Start
+// and NetStream.Record.Stop (level "status") with the recorder name as
+// description. A failed open, write or close sends NetStream.Record.Failed
+// with level "warning", not nginx-rtmp's "error": ffmpeg (and tools built on
+// libavformat) abort the publish on any onStatus of level "error", and a
+// recorder must never drop the publisher.
+//
+// Every closed file produces one Event for the record-done subscribers
+// (Module.Events), after the file is closed and its header fixed.
+package record

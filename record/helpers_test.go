@@ -1,0 +1,254 @@
+package record
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/rtmp"
+)
+
+// fakeSource stands in for the session: its codec state is updated by
+// feed before the hooks see a sequence header, as the session does.
+type fakeSource struct {
+	mu     sync.Mutex
+	codec  *rtmp.CodecState
+	status []status
+	conn   *rtmp.Connect
+}
+
+func (s *fakeSource) Codec() *rtmp.CodecState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.codec
+}
+
+func (s *fakeSource) SendStatus(level, code, desc string) {
+	s.mu.Lock()
+	s.status = append(s.status, status{level, code, desc})
+	s.mu.Unlock()
+}
+
+func (s *fakeSource) Connect() *rtmp.Connect { return s.conn }
+
+func (s *fakeSource) statuses() []status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]status(nil), s.status...)
+}
+
+// learn updates the codec state as the session's codec tracking would.
+func (s *fakeSource) learn(f *rtmp.Frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *s.codec
+	switch {
+	case f.Type == rtmp.TypeAudio && len(f.Payload) > 0:
+		c.AudioCodecID = f.Payload[0] >> 4
+		if f.SeqHeader {
+			c.AudioHeader = bytes.Clone(f.Payload)
+		}
+	case f.Type == rtmp.TypeVideo && len(f.Payload) > 0:
+		if f.Payload[0]&0x80 != 0 && len(f.Payload) >= 5 {
+			c.VideoFourCC = string(f.Payload[1:5])
+		} else {
+			c.VideoCodecID = f.Payload[0] & 0x0F
+		}
+		if f.SeqHeader {
+			c.VideoHeader = bytes.Clone(f.Payload)
+		}
+	}
+	s.codec = &c
+}
+
+// clock is an injected wall clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// rig is one module with one publishing hook.
+type rig struct {
+	t      testing.TB
+	m      *Module
+	h      *hook
+	src    *fakeSource
+	clk    *clock
+	dir    string
+	logs   *syncBuffer
+	mu     sync.Mutex
+	events []Event
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// newRecorder returns recorder settings with record_path in a temp dir.
+func newRecorder(t testing.TB, name string, flags conf.RecordFlags) *conf.Recorder {
+	t.Helper()
+	return &conf.Recorder{Name: name, Flags: flags, Path: t.TempDir(), Suffix: ".flv"}
+}
+
+const all = conf.RecordAudio | conf.RecordVideo
+
+// newRig makes a module with an injected clock and publishes "cam" on app
+// "live" with the given recorders.
+func newRig(t testing.TB, recs ...*conf.Recorder) *rig {
+	t.Helper()
+	r := &rig{t: t, src: &fakeSource{codec: &rtmp.CodecState{AudioCodecID: 0xFF}},
+		clk: &clock{t: time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
+	r.m = &Module{Now: r.clk.Now, Logger: slog.New(slog.NewTextHandler(r.logs, nil))}
+	r.m.Events(func(ev Event) {
+		r.mu.Lock()
+		r.events = append(r.events, ev)
+		r.mu.Unlock()
+	})
+	if len(recs) > 0 {
+		r.dir = recs[0].Path
+	}
+	app := &conf.Application{Name: "live", Recorders: recs}
+	r.h = r.m.newHook(r.src, 7, app)
+	if err := r.h.OnPublish(context.Background(), &rtmp.Publish{Name: "cam", Type: "live"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.h.OnClose(context.Background(), rtmp.CloseDisconnect) })
+	return r
+}
+
+// feed hands frames to the hook as the session would.
+func (r *rig) feed(frames ...rtmp.Frame) {
+	for i := range frames {
+		f := &frames[i]
+		r.src.learn(f)
+		r.h.OnAV(f)
+	}
+}
+
+func (r *rig) close(why rtmp.CloseReason) {
+	r.h.OnClose(context.Background(), why)
+}
+
+func (r *rig) doneEvents() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Event(nil), r.events...)
+}
+
+// paths returns the closed files' paths in closing order.
+func (r *rig) paths() []string {
+	var out []string
+	for _, ev := range r.doneEvents() {
+		out = append(out, ev.Path)
+	}
+	return out
+}
+
+// files lists the regular files under dir, sorted, relative to dir.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readFLV reads a file with the strict reader.
+func readFLV(t *testing.T, path string) *flv.File {
+	t.Helper()
+	f, err := flv.ReadFile(path)
+	if err != nil {
+		t.Fatalf("strict flv read: %v", err)
+	}
+	return f
+}
+
+// mediaTags returns the file's tags without sequence headers.
+func mediaTags(f *flv.File) []flv.Tag {
+	var out []flv.Tag
+	for _, tg := range f.Tags {
+		if !tg.IsSeqHeader() {
+			out = append(out, tg)
+		}
+	}
+	return out
+}
+
+// tagsString summarises tags as "A0 V0k ..." for readable failures:
+// type, timestamp, k for key frames, h for sequence headers.
+func tagsString(tags []flv.Tag) string {
+	var b strings.Builder
+	for i, tg := range tags {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(tagString(&tg))
+	}
+	return b.String()
+}
+
+func tagString(tg *flv.Tag) string {
+	s := map[uint8]string{8: "A", 9: "V", 18: "D"}[tg.Type] + itoa(int64(tg.Timestamp))
+	if tg.IsSeqHeader() {
+		s += "h"
+	} else if tg.IsKeyframe() {
+		s += "k"
+	}
+	return s
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+type slogLogger = slog.Logger
+
+var slogDiscard = slog.New(slog.DiscardHandler)
+
+func runtimeGosched() { runtime.Gosched() }

@@ -1,0 +1,186 @@
+package record
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/rtmp"
+)
+
+// source is what a hook needs from its session. sessionSource adapts
+// *rtmp.Session; tests drive hooks with their own implementation.
+type source interface {
+	// Codec returns the current codec state; never nil.
+	Codec() *rtmp.CodecState
+	// SendStatus sends an onStatus to the publisher; it must not block.
+	SendStatus(level, code, description string)
+	// Connect returns the connect command; nil if unknown.
+	Connect() *rtmp.Connect
+}
+
+type sessionSource struct{ s *rtmp.Session }
+
+func (a sessionSource) Codec() *rtmp.CodecState             { return a.s.Codec() }
+func (a sessionSource) SendStatus(level, code, desc string) { a.s.SendStatus(level, code, desc) }
+func (a sessionSource) Connect() *rtmp.Connect              { return a.s.Connect() }
+
+// hook is one session's recorder state: a node per recorder of the
+// application. OnAV runs on the session goroutine while Start and Stop
+// come from control goroutines, so mu guards the nodes; it is uncontended
+// in steady state. Statuses and events produced under mu are queued and
+// delivered after it is released, so subscribers may call back into the
+// module.
+type hook struct {
+	m   *Module
+	src source
+	sid uint64
+	app *conf.Application
+
+	mu     sync.Mutex
+	key    streamKey
+	args   string
+	conn   *rtmp.Connect
+	log    *slog.Logger
+	nodes  []*node
+	live   bool // between OnPublish and OnClose
+	status []status
+	done   []Event
+}
+
+type status struct{ level, code, desc string }
+
+func (m *Module) newHook(src source, sid uint64, app *conf.Application) *hook {
+	return &hook{m: m, src: src, sid: sid, app: app}
+}
+
+// OnPublish prepares one node per recorder. It opens nothing: files are
+// created at the first frame a node writes (Q2), so a publish that a later
+// hook or the registry rejects never touches a file (Q3).
+func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
+	h.mu.Lock()
+	if h.live { // a second publish without close: finish the first one's files
+		h.closeAll(ReasonUnpublish)
+	}
+	oldKey, wasLive := h.key, h.live
+	h.key = streamKey{h.app.Name, p.Name}
+	h.args = p.Args
+	h.conn = h.src.Connect()
+	h.log = h.m.logger().With("sid", h.sid, "app", h.app.Name, "name", p.Name)
+	h.nodes = h.nodes[:0]
+	for _, rc := range h.app.Recorders {
+		h.nodes = append(h.nodes, newNode(h, rc))
+	}
+	h.live = true
+	h.mu.Unlock()
+	if wasLive {
+		h.m.unregister(h, oldKey)
+	}
+	h.m.register(h, h.key)
+	h.flush()
+	return nil
+}
+
+// OnAV offers an audio or video frame to every node in recorder order.
+func (h *hook) OnAV(f *rtmp.Frame) {
+	if f.Type != rtmp.TypeAudio && f.Type != rtmp.TypeVideo || len(f.Payload) == 0 {
+		return // data messages are not recorded (yet); FLV has no empty tags
+	}
+	h.mu.Lock()
+	if !h.live {
+		h.mu.Unlock()
+		return
+	}
+	codec := h.src.Codec()
+	for _, n := range h.nodes {
+		n.onFrame(f, codec)
+	}
+	pending := len(h.status) > 0 || len(h.done) > 0
+	h.mu.Unlock()
+	if pending {
+		h.flush()
+	}
+}
+
+// OnClose closes every node's file, manual ones included.
+func (h *hook) OnClose(_ context.Context, why rtmp.CloseReason) {
+	h.mu.Lock()
+	if !h.live {
+		h.mu.Unlock()
+		return
+	}
+	h.closeAll(Reason(why))
+	h.live = false
+	k := h.key
+	h.mu.Unlock()
+	h.m.unregister(h, k)
+	h.flush()
+}
+
+func (h *hook) closeAll(r Reason) {
+	for _, n := range h.nodes {
+		n.close(r, nil)
+	}
+}
+
+// flush delivers the statuses and events queued under mu, in order.
+func (h *hook) flush() {
+	h.mu.Lock()
+	st, done := h.status, h.done
+	h.status, h.done = nil, nil
+	h.mu.Unlock()
+	for _, s := range st {
+		h.src.SendStatus(s.level, s.code, s.desc)
+	}
+	for _, ev := range done {
+		h.m.emit(ev)
+	}
+}
+
+func (h *hook) node(rec string) *node {
+	for _, n := range h.nodes {
+		if n.rec.Name == rec {
+			return n
+		}
+	}
+	return nil
+}
+
+func (h *hook) start(rec string) (string, error) {
+	defer h.flush()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, err := h.control(rec)
+	if err != nil {
+		return "", err
+	}
+	return n.start()
+}
+
+func (h *hook) stop(rec string) (string, error) {
+	defer h.flush()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, err := h.control(rec)
+	if err != nil {
+		return "", err
+	}
+	return n.stop()
+}
+
+// control finds recorder rec for Start or Stop; the caller holds mu.
+func (h *hook) control(rec string) (*node, error) {
+	if !h.live {
+		return nil, fmt.Errorf("record %s/%s: %w", h.key.app, h.key.name, ErrNoStream)
+	}
+	n := h.node(rec)
+	if n == nil {
+		return nil, fmt.Errorf("record %s/%s: recorder %q: %w", h.key.app, h.key.name, rec, ErrNoRecorder)
+	}
+	if n.rec.Flags.Has(conf.RecordOff) {
+		return nil, fmt.Errorf("record %s/%s: recorder %q is off: %w", h.key.app, h.key.name, rec, ErrNoRecorder)
+	}
+	return n, nil
+}

@@ -1,0 +1,146 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/rtmp"
+)
+
+// Errors of the manual control operations, compared with errors.Is.
+var (
+	ErrNoStream         = errors.New("no such publishing stream")
+	ErrNoRecorder       = errors.New("no such recorder")
+	ErrAlreadyRecording = errors.New("already recording")
+	ErrNotRecording     = errors.New("not recording")
+)
+
+// Module is the record module of the daemon's module list. Its zero value
+// is ready to use; set the fields before the first session.
+type Module struct {
+	// Now is the clock for file names (record_unique, strftime suffixes),
+	// record_interval and event times. Default: time.Now.
+	Now func() time.Time
+	// Logger receives one line per file opened and closed, and every
+	// failure. Default: slog.Default().
+	Logger *slog.Logger
+
+	mu   sync.Mutex
+	subs []func(Event)
+	// streams indexes publishing hooks by application and stream name for
+	// Start and Stop. A name can briefly have two hooks (a duplicate
+	// publisher between its OnPublish and its rejection): the oldest wins.
+	streams map[streamKey][]*hook
+}
+
+type streamKey struct{ app, name string }
+
+var _ rtmp.Module = (*Module)(nil)
+
+// Name returns "record".
+func (m *Module) Name() string { return "record" }
+
+// Hook returns the session's recorder hook, or nil when the session's
+// application has no recorder.
+func (m *Module) Hook(s *rtmp.Session) any {
+	app := s.App()
+	if app == nil || len(app.Recorders) == 0 {
+		return nil
+	}
+	return m.newHook(sessionSource{s}, s.ID(), app)
+}
+
+// Events registers fn to receive an Event for every closed file. fn runs
+// on the goroutine that closed the file (the session's, or the caller of
+// Stop), after the file is closed, and must not block for long.
+func (m *Module) Events(fn func(Event)) {
+	m.mu.Lock()
+	m.subs = append(m.subs, fn)
+	m.mu.Unlock()
+}
+
+func (m *Module) emit(ev Event) {
+	m.mu.Lock()
+	subs := m.subs
+	m.mu.Unlock()
+	for _, fn := range subs {
+		fn(ev)
+	}
+}
+
+func (m *Module) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Module) logger() *slog.Logger {
+	if m.Logger != nil {
+		return m.Logger
+	}
+	return slog.Default()
+}
+
+// Start opens a file for recorder rec ("" is the inline recorder) of the
+// stream app/name at once and returns its path. A manual recorder then
+// records until Stop or the end of the publish, rotating on its limits;
+// an automatic recorder resumes its normal life. Nothing is written until
+// the next break frame, so the file starts with a key frame.
+func (m *Module) Start(app, name, rec string) (string, error) {
+	h := m.lookup(app, name)
+	if h == nil {
+		return "", fmt.Errorf("record %s/%s: %w", app, name, ErrNoStream)
+	}
+	return h.start(rec)
+}
+
+// Stop closes recorder rec's file of the stream app/name and returns its
+// path. A manual recorder stays stopped; an automatic one reopens at the
+// next break frame, or once record_interval has elapsed since its last
+// open when the interval is set (as nginx-rtmp).
+func (m *Module) Stop(app, name, rec string) (string, error) {
+	h := m.lookup(app, name)
+	if h == nil {
+		return "", fmt.Errorf("record %s/%s: %w", app, name, ErrNoStream)
+	}
+	return h.stop(rec)
+}
+
+func (m *Module) lookup(app, name string) *hook {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if hs := m.streams[streamKey{app, name}]; len(hs) > 0 {
+		return hs[0]
+	}
+	return nil
+}
+
+func (m *Module) register(h *hook, k streamKey) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.streams == nil {
+		m.streams = make(map[streamKey][]*hook)
+	}
+	m.streams[k] = append(m.streams[k], h)
+}
+
+func (m *Module) unregister(h *hook, k streamKey) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	hs := m.streams[k]
+	for i, x := range hs {
+		if x == h {
+			hs = append(hs[:i:i], hs[i+1:]...)
+			break
+		}
+	}
+	if len(hs) == 0 {
+		delete(m.streams, k)
+	} else {
+		m.streams[k] = hs
+	}
+}

@@ -1,0 +1,119 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+)
+
+// maxNameLen is the longest file name component most file systems take.
+const maxNameLen = 255
+
+// hashLen is the length of "-" plus the hash that replaces the tail of an
+// over-long escaped name.
+const hashLen = 1 + 8
+
+// counterRoom is the room kept in a name component for "-N" (Q8).
+const counterRoom = 6
+
+// errOutside is returned when a path would leave record_path; escaping
+// makes it unreachable from a stream name.
+var errOutside = errors.New("path escapes record_path")
+
+// cutName truncates a stream name at its first "/../", as nginx-rtmp.
+func cutName(name string) string {
+	if i := strings.Index(name, "/../"); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// escapeName is nginx's URI-component escaping: every byte but
+// A-Z a-z 0-9 - . _ ~ becomes %XX (upper-case hex), so a name never holds
+// a path separator.
+func escapeName(name string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// namer builds the candidate paths of one open: record_path + "/" +
+// escaped name + ["-" + unix seconds] + ["-" + N] + suffix.
+type namer struct {
+	dir    string
+	stem   string // escaped name + unique stamp
+	suffix string // record_suffix, strftime-expanded in local time
+}
+
+func newNamer(rec *conf.Recorder, name string, now time.Time) (namer, error) {
+	if rec.Path == "" {
+		return namer{}, errors.New("record_path is not set")
+	}
+	uniq := ""
+	if rec.Unique {
+		uniq = "-" + strconv.FormatInt(now.Unix(), 10)
+	}
+	suffix := rec.Suffix
+	if rec.SuffixFormat != nil {
+		suffix = rec.SuffixFormat.FormatString(now.In(time.Local))
+	}
+	// The name shares its path component with the stamp, the counter and
+	// the suffix up to its first "/".
+	head, _, _ := strings.Cut(suffix, "/")
+	esc := fitName(escapeName(cutName(name)), name, len(uniq)+counterRoom+len(head))
+	if c := esc + uniq + head; c == "" || c == "." || c == ".." {
+		esc = "_" + strings.ReplaceAll(esc, ".", "%2E")
+	}
+	return namer{dir: rec.Path, stem: esc + uniq, suffix: suffix}, nil
+}
+
+// fitName shortens an escaped name so that it and extra bytes fit in one
+// path component, keeping a prefix and appending a hash of the full name,
+// so distinct long names stay distinct.
+func fitName(esc, name string, extra int) string {
+	if len(esc)+extra <= maxNameLen {
+		return esc
+	}
+	keep := max(maxNameLen-extra-hashLen, 0)
+	keep = min(keep, len(esc))
+	// Never cut inside a %XX escape.
+	if i := strings.LastIndexByte(esc[:keep], '%'); i >= 0 && i+3 > keep {
+		keep = i
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return fmt.Sprintf("%s-%08x", esc[:keep], h.Sum32())
+}
+
+// path returns candidate i: the computed name for 0, then "-1", "-2", ...
+// before the suffix.
+func (nm namer) path(i int) (string, error) {
+	rel := nm.stem
+	if i > 0 {
+		rel += "-" + strconv.Itoa(i)
+	}
+	rel += nm.suffix
+	p := filepath.Join(nm.dir, rel)
+	r, err := filepath.Rel(filepath.Clean(nm.dir), p)
+	if err != nil || r == "." || r == ".." || strings.HasPrefix(r, "../") {
+		return p, fmt.Errorf("%q: %w", p, errOutside)
+	}
+	return p, nil
+}

@@ -1,0 +1,271 @@
+package record
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/rtmp"
+)
+
+const (
+	// maxTS is the largest FLV timestamp (32 bits, ~49.7 days). A file is
+	// split before a tag would need more (Q15).
+	maxTS = 1<<32 - 1
+	// softTS is where a file is split at the next break frame, an hour
+	// before the hard limit, so the forced split at maxTS (which may have
+	// to wait for a key frame in the new file) practically never happens.
+	softTS = maxTS - int64(time.Hour/time.Millisecond)
+	// retryDelay is the least time between two attempts to open a file
+	// after a failure: audio-only streams have a break frame every ~20 ms.
+	retryDelay = 2 * time.Second
+)
+
+// node is one recorder of one publish. Its fields are guarded by the
+// hook's mutex. It survives its files: w is the open file, nil between
+// files.
+type node struct {
+	h      *hook
+	rec    *conf.Recorder
+	log    *slog.Logger
+	off    bool // record off: never records
+	manual bool // record manual: opens only through Start
+	audio  bool // records audio
+	video  bool // records every video frame
+	keys   bool // records video key frames (video or keyframes)
+
+	manualOn bool      // a manual recorder between Start and Stop
+	stopped  bool      // an automatic recorder stopped through Stop
+	failed   bool      // the last open or write failed
+	failedAt time.Time // when, for retryDelay
+	lastOpen time.Time // wall clock of the last open, kept across files
+	hint     nameHint  // where the next free-name search starts
+
+	file // the current file's state; zero between files
+}
+
+// file is the per-file state of a node, reset at every open.
+type file struct {
+	w         writer
+	path      string
+	opened    time.Time
+	shift     int64 // record_append: timestamp of the last tag already in the file
+	epoch     int64 // session time written as 0 (minus shift)
+	epochSet  bool
+	waitBreak bool // opened by Start: write nothing before a break frame
+	audioHdr  []byte
+	videoHdr  []byte
+	audioOK   bool // an audio sequence header is in the file
+	videoOK   bool // a video sequence header is in the file
+	keySeen   bool
+	split     bool // a size or frame limit was reached: split at the next break frame
+	frames    int64
+	vframes   int64
+	aframes   int64
+	first     int64
+	last      int64
+}
+
+func newNode(h *hook, rc *conf.Recorder) *node {
+	return &node{
+		h:      h,
+		rec:    rc,
+		log:    h.log.With("rec", rc.Name),
+		off:    rc.Flags.Has(conf.RecordOff),
+		manual: rc.Flags.Has(conf.RecordManual),
+		audio:  rc.Flags.Has(conf.RecordAudio),
+		video:  rc.Flags.Has(conf.RecordVideo),
+		keys:   rc.Flags&(conf.RecordVideo|conf.RecordKeyframes) != 0,
+	}
+}
+
+// onFrame is the admission algorithm (spec §1.6 with the fixes).
+func (n *node) onFrame(f *rtmp.Frame, c *rtmp.CodecState) {
+	if n.off || !n.wants(f) {
+		return
+	}
+	brk := n.isBreak(f, c)
+	if n.w != nil && n.splitDue(f, brk) {
+		n.close(ReasonSplit, nil)
+		if n.open() != nil {
+			return
+		}
+	}
+	if n.w == nil && (!n.mayOpen(f, c, brk) || n.open() != nil) {
+		return
+	}
+	n.write(f, c, brk)
+}
+
+// wants is the type filter: record audio, video, keyframes.
+func (n *node) wants(f *rtmp.Frame) bool {
+	if f.Type == rtmp.TypeAudio {
+		return n.audio
+	}
+	return n.video || (n.keys && f.Keyframe)
+}
+
+// isBreak reports whether a file may start with f: a video key frame (not
+// an end of sequence), or any audio frame when this recorder records no
+// video or the stream has none (so audio-only streams split too, Q7).
+func (n *node) isBreak(f *rtmp.Frame, c *rtmp.CodecState) bool {
+	if f.Type == rtmp.TypeVideo {
+		return f.Keyframe && !isEndOfSeq(f.Payload)
+	}
+	return !n.keys || !c.HasVideo()
+}
+
+// splitDue reports whether the open file must end before f.
+func (n *node) splitDue(f *rtmp.Frame, brk bool) bool {
+	if n.frames == 0 {
+		return false
+	}
+	rel := f.Time - n.epoch
+	if rel > maxTS {
+		return true // forced: f's timestamp would not fit in this file
+	}
+	if !brk {
+		return false
+	}
+	if n.split || rel > softTS {
+		return true
+	}
+	return n.rec.IntervalSet && n.now().Sub(n.opened) > n.rec.Interval
+}
+
+// mayOpen reports whether f opens a file on a node without one.
+func (n *node) mayOpen(f *rtmp.Frame, c *rtmp.CodecState, brk bool) bool {
+	if !fits(f, c) {
+		return false
+	}
+	switch {
+	case n.manual && !n.manualOn:
+		return false
+	case n.failed:
+		return brk && n.now().Sub(n.failedAt) >= retryDelay
+	case n.stopped:
+		return brk && (!n.rec.IntervalSet || n.now().Sub(n.lastOpen) > n.rec.Interval)
+	}
+	return true // lazy first open (Q2)
+}
+
+// fits reports whether f would be written as the first frame of a new
+// file: audio once its codec header is known, video from a key frame with
+// its header known.
+func fits(f *rtmp.Frame, c *rtmp.CodecState) bool {
+	if f.Type == rtmp.TypeAudio {
+		return f.SeqHeader || !isAAC(f.Payload) || c.AudioHeader != nil
+	}
+	return f.Keyframe && !isEndOfSeq(f.Payload) &&
+		(f.SeqHeader || !videoNeedsHeader(f.Payload) || c.VideoHeader != nil)
+}
+
+// write puts f into the open file after any pending sequence headers.
+func (n *node) write(f *rtmp.Frame, c *rtmp.CodecState, brk bool) {
+	if n.waitBreak {
+		if !brk {
+			return
+		}
+		n.waitBreak = false
+	}
+	if !n.epochSet {
+		n.epoch, n.epochSet = f.Time-n.shift, true
+	}
+	ts := max(f.Time-n.epoch, 0) // slightly late audio at a file start → 0
+	if !n.writeHeaders(f, c, ts) || !n.admit(f) {
+		return
+	}
+	if !n.put(sample{Type: f.Type, Time: ts, Payload: f.Payload, Keyframe: f.Keyframe, SeqHeader: f.SeqHeader}) {
+		return
+	}
+	if n.frames == 0 {
+		n.first = f.Time
+	}
+	n.frames++
+	n.last = f.Time
+	if f.Type == rtmp.TypeVideo {
+		n.vframes++
+	} else {
+		n.aframes++
+	}
+	if n.rec.MaxFrames > 0 && n.frames >= n.rec.MaxFrames {
+		n.split = true
+	}
+}
+
+// writeHeaders copies the latest sequence headers into a file that lacks
+// them, stamped with the triggering frame's time. f itself is the header
+// when it is one (the session may update its codec state after hooks).
+func (n *node) writeHeaders(f *rtmp.Frame, c *rtmp.CodecState, ts int64) bool {
+	if n.audio && !n.audioOK {
+		h := c.AudioHeader
+		if f.Type == rtmp.TypeAudio && f.SeqHeader {
+			h = f.Payload
+		}
+		if h != nil {
+			if !n.put(sample{Type: rtmp.TypeAudio, Time: ts, Payload: h, SeqHeader: true}) {
+				return false
+			}
+			n.audioHdr, n.audioOK = append(n.audioHdr[:0], h...), true
+		}
+	}
+	if n.keys && !n.videoOK {
+		h := c.VideoHeader
+		if f.Type == rtmp.TypeVideo && f.SeqHeader {
+			h = f.Payload
+		}
+		if h != nil {
+			if !n.put(sample{Type: rtmp.TypeVideo, Time: ts, Payload: h, Keyframe: true, SeqHeader: true}) {
+				return false
+			}
+			n.videoHdr, n.videoOK = append(n.videoHdr[:0], h...), true
+		}
+	}
+	return true
+}
+
+// admit gates f on what the file holds: video waits for its header and a
+// key frame; AAC waits for its header; a sequence header already copied
+// into the file is not written twice.
+func (n *node) admit(f *rtmp.Frame) bool {
+	if f.Type == rtmp.TypeAudio {
+		if f.SeqHeader {
+			return n.newHeader(&n.audioHdr, &n.audioOK, f.Payload)
+		}
+		return n.audioOK || !isAAC(f.Payload)
+	}
+	if f.SeqHeader {
+		return n.newHeader(&n.videoHdr, &n.videoOK, f.Payload)
+	}
+	if !n.videoOK && videoNeedsHeader(f.Payload) {
+		return false
+	}
+	if f.Keyframe && !isEndOfSeq(f.Payload) {
+		n.keySeen = true
+	}
+	return n.keySeen
+}
+
+// newHeader reports whether an in-band sequence header differs from the
+// one in the file (a mid-stream change), remembering it.
+func (n *node) newHeader(hdr *[]byte, ok *bool, p []byte) bool {
+	if *ok && string(*hdr) == string(p) {
+		return false
+	}
+	*hdr, *ok = append((*hdr)[:0], p...), true
+	return true
+}
+
+// put writes one tag and checks record_max_size after it.
+func (n *node) put(s sample) bool {
+	if err := n.w.Write(s); err != nil {
+		n.fail(err)
+		return false
+	}
+	if n.rec.MaxSize > 0 && n.w.Size() >= n.rec.MaxSize {
+		n.split = true
+	}
+	return true
+}
+
+func (n *node) now() time.Time { return n.h.m.now() }
