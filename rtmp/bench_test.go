@@ -1,0 +1,105 @@
+package rtmp
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/rtmp/amf"
+	"github.com/rtmprecd/rtmprecd/rtmp/chunk"
+)
+
+// countModule signals every n-th frame: the measured path is socket →
+// chunk reader → classification → OnAV, with nothing else per frame.
+type countModule struct {
+	n      atomic.Int64
+	every  atomic.Int64
+	signal chan struct{}
+	ev     *eventLog
+}
+
+func (m *countModule) Name() string      { return "count" }
+func (m *countModule) Hook(*Session) any { return m }
+
+func (m *countModule) OnAV(f *Frame) {
+	if m.n.Add(1)%m.every.Load() == 0 {
+		m.signal <- struct{}{}
+	}
+}
+
+// publishRaw connects, creates a stream and publishes app/name with raw
+// messages, then waits until the server started the publish.
+func publishRaw(tb testing.TB, ts *testServer, ev *eventLog, name string) *rawConn {
+	tb.Helper()
+	r := dialRaw(tb, ts.addr, true)
+	r.SetDeadline(time.Time{})
+	r.command(tb, 0, "connect", 1, amf.Object{{Key: "app", Value: "live"}})
+	r.command(tb, 0, "createStream", 2, nil)
+	r.command(tb, 1, "publish", 0, nil, name, "live")
+	ev.waitLine(tb, "mark:publish "+name+" args= type=live")
+	go io.Copy(io.Discard, r) // replies and pings
+	return r
+}
+
+// encodedVideo is one 4 KiB video message as chunks of chunkSize, to be
+// written whole.
+func encodedVideo(chunkSize int) []byte {
+	var buf bytes.Buffer
+	w := chunk.NewWriter(&buf, chunkSize)
+	w.WriteMessage(&chunk.Message{CSID: 6, Type: chunk.TypeVideo, StreamID: 1, Timestamp: 40, Payload: filled(4096, 0x27, 0x01, 0, 0, 0)})
+	return buf.Bytes()
+}
+
+func benchServer(tb testing.TB, every int64, chunkSize int) (*countModule, *rawConn) {
+	ev := newEventLog()
+	cm := &countModule{signal: make(chan struct{}, 1), ev: ev}
+	cm.every.Store(every)
+	ts := startServer(tb, testConfig("live"), Options{Modules: []Module{&testModule{name: "mark", log: ev}, cm}})
+	r := publishRaw(tb, ts, ev, "bench")
+	if chunkSize != chunk.DefaultChunkSize {
+		r.w.WriteMessage(chunk.SetChunkSizeMessage(uint32(chunkSize)))
+	}
+	return cm, r
+}
+
+// BenchmarkSocketToOnAV measures one 4 KiB video message from a loopback
+// socket to OnAV, at the initial chunk size (128) and at the 4096 that
+// ffmpeg and OBS announce. Messages are pipelined; allocs/op must be 0.
+func BenchmarkSocketToOnAV(b *testing.B) {
+	for _, cs := range []int{128, 4096} {
+		b.Run(fmt.Sprintf("chunk%d", cs), func(b *testing.B) {
+			msg := encodedVideo(cs)
+			cm, r := benchServer(b, 1<<62, cs)
+			b.SetBytes(4096)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cm.every.Store(int64(b.N) + cm.n.Load())
+			for range b.N {
+				if _, err := r.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			<-cm.signal
+		})
+	}
+}
+
+// TestSocketToOnAVAllocs guards the hot path: a media message from the
+// socket to OnAV allocates nothing.
+func TestSocketToOnAVAllocs(t *testing.T) {
+	msg := encodedVideo(4096)
+	cm, r := benchServer(t, 1, 4096)
+	send := func() {
+		if _, err := r.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		<-cm.signal
+	}
+	send() // warm up: first codec state, buffers
+	if n := testing.AllocsPerRun(200, send); n != 0 {
+		t.Errorf("%.2f allocations per media message, want 0", n)
+	}
+}

@@ -1,0 +1,191 @@
+package rtmp
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// maxNameLen is nginx-rtmp's limit on stream names.
+const maxNameLen = 255
+
+// pubState is the session goroutine's view of the current publish.
+type pubState struct {
+	p        *Publish
+	streamID uint32
+	app      string
+	// due[i] is set when hooks[i] must get OnClose: its OnPublish
+	// succeeded, or it has no OnPublish and the publish succeeded.
+	due []bool
+	av  []AVHook // hooks that receive media, in module order
+}
+
+// onPublish handles the publish command: duplicate check, the OnPublish
+// chain, the registry claim, then NetStream.Publish.Start.
+func (s *Session) onPublish(c *command) error {
+	raw, ok := c.stringArg(0)
+	if !ok {
+		return fmt.Errorf("publish: stream name missing")
+	}
+	typ, _ := c.stringArg(1)
+	name, args, _ := strings.Cut(raw, "?")
+	app := s.App().Name
+	log := s.appLog.With("name", name)
+	if why, desc := s.publishRefused(app, name); why != "" {
+		// Nothing else runs: no hook sees a publish that cannot start.
+		log.Info("publish refused: "+why, "addr", s.addr)
+		s.sendStatus(c.streamID, "error", "NetStream.Publish.BadName", desc)
+		return nil
+	}
+	p := &Publish{Name: name, OriginalName: name, Args: args, Type: typ}
+	s.log.Store(log)
+	// Hooks may read the codec state and send statuses from OnPublish on.
+	s.codec.Store(emptyCodec)
+	s.pubStream.Store(c.streamID)
+	ps := &pubState{p: p, streamID: c.streamID, app: app, due: make([]bool, len(s.hooks))}
+	if err := s.runPublishHooks(ps); err != nil {
+		return err
+	}
+	if p.Name != name {
+		log = s.appLog.With("name", p.Name)
+		s.log.Store(log)
+	}
+	if !s.srv.reg.claim(app, p.Name, s) {
+		log.Info("publish refused: already publishing", "addr", s.addr)
+		s.closeHooks(ps, CloseUnpublish)
+		s.log.Store(s.appLog)
+		s.sendStatus(c.streamID, "error", "NetStream.Publish.BadName", "Already publishing")
+		return nil
+	}
+	s.startPublish(ps)
+	log.Info("publish start", "args", args, "type", typ, "original_name", name)
+	s.sendStatus(c.streamID, "status", "NetStream.Publish.Start", "Start publishing")
+	return nil
+}
+
+// publishRefused says why app/name cannot be published by this session
+// (for the log, and the onStatus description), or "".
+func (s *Session) publishRefused(app, name string) (why, desc string) {
+	switch {
+	case s.pub != nil:
+		return "already publishing on this connection", "Already publishing"
+	case name == "" || len(name) > maxNameLen:
+		return "bad stream name", "Bad stream name"
+	case s.srv.reg.Lookup(app, name) != nil:
+		return "already publishing", "Already publishing"
+	}
+	return "", ""
+}
+
+// runPublishHooks runs OnPublish in module order. The first error rejects
+// the publish: hooks that already succeeded get OnClose, the client gets
+// NetStream.Publish.Denied and, as nginx-rtmp does on a denied publish,
+// the connection is closed.
+func (s *Session) runPublishHooks(ps *pubState) error {
+	for i, h := range s.hooks {
+		ph, ok := h.(PublishHook)
+		if !ok {
+			continue
+		}
+		if err := ph.OnPublish(s.ctx, ps.p); err != nil {
+			why := s.dropReason() // a Drop (shutdown) during OnPublish cancels its context
+			if why == "" {
+				why = CloseDrop
+				s.Logger().Info("publish refused", "module", s.srv.opts.Modules[i].Name(), "err", err.Error(), "addr", s.addr)
+			}
+			s.closeHooks(ps, why)
+			s.sendStatus(ps.streamID, "error", "NetStream.Publish.Denied", "Publish refused")
+			return errRefused
+		}
+		ps.due[i] = true
+	}
+	return nil
+}
+
+// startPublish makes ps the current publish: every hook without
+// OnPublish joins, media starts flowing to the AV hooks.
+func (s *Session) startPublish(ps *pubState) {
+	for i, h := range s.hooks {
+		if h == nil {
+			continue
+		}
+		if _, ok := h.(PublishHook); !ok {
+			ps.due[i] = true
+		}
+		if av, ok := h.(AVHook); ok {
+			ps.av = append(ps.av, av)
+		}
+	}
+	s.pub = ps
+	s.publish.Store(ps.p)
+	s.startIdleTimer()
+}
+
+// unpublish ends the current publish at the client's request.
+func (s *Session) unpublish() error {
+	ps := s.pub
+	if ps == nil {
+		return nil
+	}
+	s.endPublish(CloseUnpublish)
+	s.sendStatus(ps.streamID, "status", "NetStream.Unpublish.Success", "Stop publishing")
+	return nil
+}
+
+// endPublish runs OnClose once for the current publish, if any, and only
+// then frees the name, so that a reconnecting publisher cannot start while
+// the old publish's files are still being finished.
+func (s *Session) endPublish(why CloseReason) {
+	ps := s.pub
+	if ps == nil {
+		return
+	}
+	s.pub = nil
+	s.stopIdleTimer()
+	s.publish.Store(nil)
+	defer s.log.Store(s.appLog)
+	defer s.srv.reg.release(ps.app, ps.p.Name, s)
+	s.closeHooks(ps, why)
+	s.Logger().Info("publish stop", "reason", why)
+}
+
+// closeHooks calls OnClose in reverse module order on the hooks due.
+func (s *Session) closeHooks(ps *pubState, why CloseReason) {
+	ctx, cancel := s.closeContext(why)
+	defer cancel()
+	for i := len(s.hooks) - 1; i >= 0; i-- {
+		if !ps.due[i] {
+			continue
+		}
+		ps.due[i] = false
+		if ch, ok := s.hooks[i].(CloseHook); ok {
+			s.callOnClose(ctx, i, ch, why)
+		}
+	}
+}
+
+// callOnClose runs one OnClose; a panic is logged and does not keep the
+// remaining hooks from finishing their work.
+func (s *Session) callOnClose(ctx context.Context, i int, ch CloseHook, why CloseReason) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger().Error("OnClose panicked", "module", s.srv.opts.Modules[i].Name(), "panic", fmt.Sprint(r))
+		}
+	}()
+	ch.OnClose(ctx, why)
+}
+
+// closeContext is the context for OnClose: not cancelled by the session
+// ending, bounded by shutdown_timeout when the server is shutting down,
+// and cancelled when Shutdown gives up.
+func (s *Session) closeContext(why CloseReason) (context.Context, context.CancelFunc) {
+	if why == CloseShutdown {
+		t := s.cfg.ShutdownTimeout
+		if t <= 0 {
+			t = 10 * time.Second
+		}
+		return context.WithTimeout(s.srv.base, t)
+	}
+	return context.WithCancel(s.srv.base)
+}

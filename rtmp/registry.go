@@ -1,0 +1,96 @@
+package rtmp
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+)
+
+// Registry holds a server's sessions and the stream names their publishes
+// claimed: one publisher per application and name. Safe for concurrent use.
+type Registry struct {
+	mu     sync.Mutex
+	closed bool
+	all    map[*Session]struct{}
+	pub    map[streamKey]*Session
+}
+
+type streamKey struct{ app, name string }
+
+func (r *Registry) init() {
+	r.all = map[*Session]struct{}{}
+	r.pub = map[streamKey]*Session{}
+}
+
+// Lookup returns the session publishing app/name, or nil.
+func (r *Registry) Lookup(app, name string) *Session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pub[streamKey{app, name}]
+}
+
+// Sessions returns every open connection, in connection number order,
+// including those that have not sent connect yet.
+func (r *Registry) Sessions() []*Session {
+	r.mu.Lock()
+	out := make([]*Session, 0, len(r.all))
+	for s := range r.all {
+		out = append(out, s)
+	}
+	r.mu.Unlock()
+	slices.SortFunc(out, func(a, b *Session) int { return cmp.Compare(a.id, b.id) })
+	return out
+}
+
+// add registers a new session and counts it in wg; false once closed, so
+// that Shutdown's wait cannot miss a session accepted concurrently.
+func (r *Registry) add(s *Session, wg *sync.WaitGroup) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	r.all[s] = struct{}{}
+	wg.Add(1)
+	return true
+}
+
+func (r *Registry) remove(s *Session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.all, s)
+}
+
+// claim takes app/name for s; false when another session holds it.
+func (r *Registry) claim(app, name string, s *Session) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := streamKey{app, name}
+	if cur, ok := r.pub[k]; ok && cur != s {
+		return false
+	}
+	r.pub[k] = s
+	return true
+}
+
+// release frees app/name if s holds it.
+func (r *Registry) release(app, name string, s *Session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := streamKey{app, name}
+	if r.pub[k] == s {
+		delete(r.pub, k)
+	}
+}
+
+func (r *Registry) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+}
+
+func (r *Registry) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
