@@ -57,6 +57,13 @@ func await[T any](ctx context.Context, c *Conn, ch <-chan T) (T, error) {
 	case v := <-ch:
 		return v, nil
 	case <-c.done:
+		// The reader routes a reply before it stops, so a reply sent just
+		// before the server closed is already waiting: prefer it.
+		select {
+		case v := <-ch:
+			return v, nil
+		default:
+		}
 		if err := c.Err(); err != nil {
 			return zero, err
 		}
@@ -192,6 +199,16 @@ func (c *Conn) awaitPublish(ctx context.Context, sch <-chan Status, rch <-chan [
 				return Status{}, &CommandError{Command: "publish", Info: info(reply)}
 			}
 		case <-c.done:
+			// A status or _error routed just before the close wins over it.
+			select {
+			case st := <-sch:
+				return st, nil
+			case reply := <-rch:
+				if reply[0] == "_error" {
+					return Status{}, &CommandError{Command: "publish", Info: info(reply)}
+				}
+			default:
+			}
 			if err := c.Err(); err != nil {
 				return Status{}, fmt.Errorf("client: publish: %w", err)
 			}
