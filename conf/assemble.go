@@ -93,7 +93,11 @@ func buildApp(s *scope, l *loader) (*Application, error) {
 			UpdateStrict:   s.flag("notify_update_strict"),
 			NetcallTimeout: s.dur("netcall_timeout"),
 		},
-		Exec: Exec{Publish: s.additive("exec_publish"), PublishDone: s.additive("exec_publish_done")},
+		Exec: Exec{
+			Publish:     s.additive("exec_publish"),
+			PublishDone: s.additive("exec_publish_done"),
+			Timeout:     s.dur("exec_timeout"),
+		},
 	}
 	for _, rs := range s.children {
 		app.Recorders = append(app.Recorders, buildRecorder(rs, rs.name))

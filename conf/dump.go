@@ -121,6 +121,7 @@ func dumpApp(w *dumper, s *scope) {
 			w.line(k, c.Args...)
 		}
 	}
+	w.line("exec_timeout", formatTime(s.dur("exec_timeout")))
 	dumpRecord(w, s, s.additive("exec_record_done"))
 	for _, rs := range s.children {
 		w.open("recorder", rs.name)

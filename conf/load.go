@@ -12,11 +12,16 @@ import (
 // name FILE:LINE; syntax errors are the parser's own *parser.Error, meaning
 // errors are *Error.
 func Load(path string) (*Config, error) {
-	dirs, err := parser.ParseFile(path)
+	dirs, files, err := parser.ParseFileFiles(path)
 	if err != nil {
 		return nil, err
 	}
-	return build(path, dirs)
+	cfg, err := build(path, dirs)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Files = files
+	return cfg, nil
 }
 
 // LoadBytes is Load for a configuration held in memory; name is used in

@@ -133,6 +133,7 @@ var table = []*row{
 	execRow("exec_record_done", ctxRecAll, "Command run after each recorded file is closed; additive across levels."),
 	execRow("exec_publish", ctxRTMPAll, "Command run when a publish starts; additive across levels."),
 	execRow("exec_publish_done", ctxRTMPAll, "Command run when a publisher leaves; additive across levels."),
+	timeRow("exec_timeout", ctxRTMPAll, "0s", "Kill an exec_* command still running after TIME; 0 = no limit (a transcode can take long)."),
 
 	// http
 	{name: "server", ctx: ctxHTTP, inner: ctxHTTPSrv, repeat: keepBlocks, doc: "One HTTP server."},

@@ -18,6 +18,10 @@ import (
 type Config struct {
 	File string // main configuration file as given
 	Hash string // hex SHA-256 of the canonical dump; equal hashes mean equal meaning
+	// Files are the configuration files Load read: File first, then every
+	// included file in the order met, as opened. The config watcher watches
+	// their directories. Nil from LoadBytes.
+	Files []string
 
 	Pid             string        // pid FILE. Default: none.
 	ErrorLog        string        // error_log FILE. Default: "" (stderr).
@@ -159,6 +163,10 @@ type Notify struct {
 type Exec struct {
 	Publish     []Command // exec_publish
 	PublishDone []Command // exec_publish_done
+	// Timeout kills a command (exec_publish, exec_publish_done and the
+	// application's exec_record_done) still running after it. exec_timeout.
+	// Default: 0 (no limit).
+	Timeout time.Duration
 }
 
 // HTTPServer is one http server block.

@@ -22,6 +22,7 @@ type state struct {
 	stack     []string // files being read, outermost first, absolute, for cycles
 	names     []string // the same files as opened, for messages
 	files     int      // files read so far
+	read      []string // files read or tried, main first, as opened (ParseFileFiles)
 	total     int      // bytes read so far
 	noInclude bool     // keep `include` as a plain directive (round-trip checks)
 	readFile  func(string) ([]byte, error)
@@ -100,6 +101,7 @@ func (st *state) includeFile(path string, at Pos, depth int) ([]*Directive, erro
 	if st.files++; st.files > MaxFiles {
 		return nil, errAt(at, "too many included files (more than %d)", MaxFiles)
 	}
+	st.read = append(st.read, path)
 	src, err := st.readFile(path)
 	if err != nil {
 		ferr := fileError(path, err)

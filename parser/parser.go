@@ -25,6 +25,21 @@ func ParseFile(path string) ([]*Directive, error) {
 	return Parse(path, src)
 }
 
+// ParseFileFiles is ParseFile that also returns the configuration files it
+// read or tried to read: path first, then every included file in the order
+// met, as opened. The list comes with errors too, so that a watcher of the
+// configuration also sees the file that needs fixing (or creating).
+func ParseFileFiles(path string) ([]*Directive, []string, error) {
+	src, err := readSource(path)
+	if err != nil {
+		return nil, []string{path}, fileError(path, err)
+	}
+	st := newState(path)
+	st.read = []string{path}
+	dirs, err := st.parseMain(path, src)
+	return dirs, st.read, err
+}
+
 // parser reads the directives of one file. State shared by the main file and
 // its includes (the include stack, limits) lives in st.
 type parser struct {
