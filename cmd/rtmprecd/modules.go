@@ -3,17 +3,37 @@ package main
 import (
 	"log/slog"
 
+	"github.com/rtmprecd/rtmprecd/access"
+	"github.com/rtmprecd/rtmprecd/notify"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
-// modules is the daemon's ordered module list: OnConnect and OnPublish run
-// in this order, OnClose in reverse. Notify will come first (it decides
-// before any file exists), then access, then the recorders, so a rejected
-// publisher never touches a file and every file is closed (and its
-// record_done sent) before publish_done.
-func modules(log *slog.Logger) []rtmp.Module {
-	return []rtmp.Module{
-		&record.Module{Logger: log},
+// moduleSet is the daemon's modules: the ordered list the RTMP server runs,
+// and the instances other parts of the daemon call into.
+type moduleSet struct {
+	// list runs OnConnect and OnPublish in this order, OnClose in reverse:
+	// notify decides first (on_publish may deny or rename before any file
+	// exists), access next, recorders last, so a rejected publisher never
+	// touches a file and every file is closed, with its record_done queued,
+	// before notify sends publish_done.
+	list   []rtmp.Module
+	notify *notify.Module
+	record *record.Module
+}
+
+// newModules builds the module set and connects record-done events to
+// notify's on_record_done and exec_record_done.
+func newModules(log *slog.Logger) *moduleSet {
+	n := &notify.Module{Logger: log}
+	rec := &record.Module{Logger: log}
+	rec.Events(n.RecordDone)
+	return &moduleSet{
+		list:   []rtmp.Module{n, access.Module{}, rec},
+		notify: n,
+		record: rec,
 	}
 }
+
+// modules returns the ordered module list for the RTMP server.
+func modules(log *slog.Logger) []rtmp.Module { return newModules(log).list }
