@@ -12,7 +12,7 @@ import (
 // name FILE:LINE; syntax errors are the parser's own *parser.Error, meaning
 // errors are *Error.
 func Load(path string) (*Config, error) {
-	dirs, files, err := parser.ParseFileFiles(path)
+	dirs, src, err := parser.ParseFileSources(path)
 	if err != nil {
 		return nil, err
 	}
@@ -20,7 +20,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Files = files
+	cfg.Files, cfg.IncludeGlobs = src.Files, src.Globs
 	return cfg, nil
 }
 

@@ -117,7 +117,7 @@ var table = []*row{
 	{name: "record_interval", ctx: ctxRecAll, min: 1, max: 1, set: setTime, syntax: "TIME",
 		doc: "Start a new file every TIME at the next key frame; 0 = every key frame. Default: unset."},
 	flagRow("record_notify", ctxRecAll, "off", "Send NetStream.Record.Start/Stop/Failed to the publisher."),
-	flagRow("record_fsync", ctxRecAll, "off", "fsync each file when it is closed."),
+	flagRow("record_fsync", ctxRecAll, "off", "Make every flush durable with fdatasync (at each keyframe, when the 64 KiB buffer fills, at least once a second, and at close)."),
 
 	// notify and exec
 	url("on_connect", ctxCore, "HTTP callback on connect; a non-2xx answer refuses the connection."),

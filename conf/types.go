@@ -19,9 +19,11 @@ type Config struct {
 	File string // main configuration file as given
 	Hash string // hex SHA-256 of the canonical dump; equal hashes mean equal meaning
 	// Files are the configuration files Load read: File first, then every
-	// included file in the order met, as opened. The config watcher watches
-	// their directories. Nil from LoadBytes.
-	Files []string
+	// included file in the order met, as opened; IncludeGlobs are the
+	// include patterns with wildcards, resolved. The config watcher watches
+	// their directories. Both nil from LoadBytes.
+	Files        []string
+	IncludeGlobs []string
 
 	Pid             string        // pid FILE. Default: none.
 	ErrorLog        string        // error_log FILE. Default: "" (stderr).

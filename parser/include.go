@@ -22,7 +22,7 @@ type state struct {
 	stack     []string // files being read, outermost first, absolute, for cycles
 	names     []string // the same files as opened, for messages
 	files     int      // files read so far
-	read      []string // files read or tried, main first, as opened (ParseFileFiles)
+	src       Sources  // what was read, for ParseFileSources
 	total     int      // bytes read so far
 	noInclude bool     // keep `include` as a plain directive (round-trip checks)
 	readFile  func(string) ([]byte, error)
@@ -76,6 +76,7 @@ func (st *state) include(d *Directive, depth int) ([]*Directive, error) {
 	if err != nil {
 		return nil, errAt(d.Pos, "invalid pattern %q in \"include\" directive", arg)
 	}
+	st.src.Globs = append(st.src.Globs, pattern)
 	slices.Sort(files)
 	var out []*Directive
 	for _, f := range files {
@@ -101,7 +102,7 @@ func (st *state) includeFile(path string, at Pos, depth int) ([]*Directive, erro
 	if st.files++; st.files > MaxFiles {
 		return nil, errAt(at, "too many included files (more than %d)", MaxFiles)
 	}
-	st.read = append(st.read, path)
+	st.src.Files = append(st.src.Files, path)
 	src, err := st.readFile(path)
 	if err != nil {
 		ferr := fileError(path, err)

@@ -6,12 +6,13 @@ import (
 	"testing"
 )
 
-// TestParseFileFiles: the files read come back in reading order, empty
+// TestParseFileSources: the files read come back in reading order, empty
 // includes too, and with an error the files read up to it, the missing
-// one included, so a config watcher can wait for it.
-func TestParseFileFiles(t *testing.T) {
+// one included, so a config watcher can wait for it; wildcard patterns come
+// back resolved, even when they match nothing.
+func TestParseFileSources(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"main.conf":   "include apps/*.conf;\ninclude empty.conf;\n",
+		"main.conf":   "include apps/*.conf;\ninclude empty.conf;\ninclude none/*.conf;\n",
 		"apps/b.conf": "b;",
 		"apps/a.conf": "a;",
 		"empty.conf":  "",
@@ -26,18 +27,19 @@ func TestParseFileFiles(t *testing.T) {
 	}
 	tests := []struct {
 		main    string
-		want    []string
+		files   []string
+		globs   []string
 		wantErr bool
 	}{
-		{"main.conf", abs("main.conf", "apps/a.conf", "apps/b.conf", "empty.conf"), false},
-		{"bad.conf", abs("bad.conf", "empty.conf", "missing.conf"), true},
-		{"nope.conf", abs("nope.conf"), true},
+		{"main.conf", abs("main.conf", "apps/a.conf", "apps/b.conf", "empty.conf"), abs("apps/*.conf", "none/*.conf"), false},
+		{"bad.conf", abs("bad.conf", "empty.conf", "missing.conf"), nil, true},
+		{"nope.conf", abs("nope.conf"), nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.main, func(t *testing.T) {
-			_, files, err := ParseFileFiles(filepath.Join(dir, tt.main))
-			if (err != nil) != tt.wantErr || !slices.Equal(files, tt.want) {
-				t.Errorf("files %q, err %v\nwant %q, error %v", files, err, tt.want, tt.wantErr)
+			_, src, err := ParseFileSources(filepath.Join(dir, tt.main))
+			if (err != nil) != tt.wantErr || !slices.Equal(src.Files, tt.files) || !slices.Equal(src.Globs, tt.globs) {
+				t.Errorf("sources %q, err %v\nwant %q %q, error %v", src, err, tt.files, tt.globs, tt.wantErr)
 			}
 		})
 	}

@@ -25,19 +25,30 @@ func ParseFile(path string) ([]*Directive, error) {
 	return Parse(path, src)
 }
 
-// ParseFileFiles is ParseFile that also returns the configuration files it
-// read or tried to read: path first, then every included file in the order
-// met, as opened. The list comes with errors too, so that a watcher of the
-// configuration also sees the file that needs fixing (or creating).
-func ParseFileFiles(path string) ([]*Directive, []string, error) {
+// Sources are what a parse read, for watching a configuration for changes.
+type Sources struct {
+	// Files are the files read or tried: the main file first, then every
+	// included file in the order met, as opened.
+	Files []string
+	// Globs are the include patterns with wildcards, resolved against the
+	// main file's directory: a file that starts to match one changes the
+	// configuration too.
+	Globs []string
+}
+
+// ParseFileSources is ParseFile that also returns the files it read or
+// tried to read and the include patterns it expanded. They come with errors
+// too, so that a watcher of the configuration also sees the file that needs
+// fixing (or creating).
+func ParseFileSources(path string) ([]*Directive, Sources, error) {
 	src, err := readSource(path)
 	if err != nil {
-		return nil, []string{path}, fileError(path, err)
+		return nil, Sources{Files: []string{path}}, fileError(path, err)
 	}
 	st := newState(path)
-	st.read = []string{path}
+	st.src.Files = []string{path}
 	dirs, err := st.parseMain(path, src)
-	return dirs, st.read, err
+	return dirs, st.src, err
 }
 
 // parser reads the directives of one file. State shared by the main file and

@@ -51,6 +51,7 @@ func daemonBinary(t *testing.T) string {
 // daemon is a running rtmprecd binary.
 type daemon struct {
 	cmd    *exec.Cmd
+	conf   string // configuration file path
 	addr   string // first RTMP listen address
 	mu     sync.Mutex
 	stderr strings.Builder
@@ -67,7 +68,24 @@ func startDaemon(t *testing.T, config string) *daemon {
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cmd: exec.Command(daemonBinary(t), "-c", path), done: make(chan error, 1)}
+	d, addrc := launchDaemon(t, path)
+	select {
+	case d.addr = <-addrc:
+	case err := <-d.done:
+		t.Fatalf("daemon exited before listening: %v\n%s", err, d.log())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("daemon did not log a listening address\n%s", d.log())
+	}
+	return d
+}
+
+// launchDaemon starts the built binary with -c path and more args, and
+// returns at once; addrc receives the first listening address it logs to
+// stderr.
+func launchDaemon(t *testing.T, path string, args ...string) (*daemon, <-chan string) {
+	t.Helper()
+	args = append([]string{"-c", path}, args...)
+	d := &daemon{cmd: exec.Command(daemonBinary(t), args...), conf: path, done: make(chan error, 1)}
 	pipe, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -83,14 +101,7 @@ func startDaemon(t *testing.T, config string) *daemon {
 	})
 	addrc := make(chan string, 1)
 	go d.scan(pipe, addrc)
-	select {
-	case d.addr = <-addrc:
-	case err := <-d.done:
-		t.Fatalf("daemon exited before listening: %v\n%s", err, d.log())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("daemon did not log a listening address\n%s", d.log())
-	}
-	return d
+	return d, addrc
 }
 
 // scan copies the daemon's log and reports the first listening address.
@@ -123,6 +134,12 @@ func (d *daemon) stop(t *testing.T, sig syscall.Signal) int {
 	if err := d.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
+	return d.wait(t)
+}
+
+// wait returns the exit code once the daemon has exited.
+func (d *daemon) wait(t *testing.T) int {
+	t.Helper()
 	select {
 	case err := <-d.done:
 		var exit *exec.ExitError
@@ -134,7 +151,7 @@ func (d *daemon) stop(t *testing.T, sig syscall.Signal) int {
 		}
 		return 0
 	case <-time.After(30 * time.Second):
-		t.Fatalf("daemon did not exit after %v\n%s", sig, d.log())
+		t.Fatalf("daemon did not exit\n%s", d.log())
 		return -1
 	}
 }
@@ -166,6 +183,9 @@ rtmp {
 	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
+	// Signals sent back to back may arrive in either order: let the
+	// SIGHUP be handled before stopping.
+	d.waitLog(t, "trigger=SIGHUP", 1)
 	if code := d.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM\n%s", code, d.log())
 	}

@@ -16,6 +16,7 @@ type options struct {
 	test    bool   // -t: load the configuration and exit
 	dump    bool   // -T: print the canonical configuration and exit
 	version bool   // -v
+	signal  string // -s reload|stop|quit|reopen: signal the running daemon
 }
 
 // errUsage marks -h: print the usage and exit successfully.
@@ -30,10 +31,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.test, "t", false, "test the configuration and exit")
 	fs.BoolVar(&o.dump, "T", false, "test the configuration, print it in canonical form and exit")
 	fs.BoolVar(&o.version, "v", false, "print the version and exit")
+	fs.StringVar(&o.signal, "s", "", "send `signal` to the running daemon: reload, stop, quit or reopen")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: rtmprecd [-c file] [-t | -T | -v]")
+			fmt.Fprintln(stderr, "usage: rtmprecd [-c file] [-t | -T | -v | -s signal]")
 			fs.PrintDefaults()
 			return o, errUsage
 		}
@@ -41,6 +43,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.signal != "" {
+		if _, ok := controlSignals[o.signal]; !ok {
+			return o, fmt.Errorf("invalid option: \"-s %s\" (want reload, stop, quit or reopen)", o.signal)
+		}
+		if o.test || o.dump {
+			return o, errors.New("-s cannot be combined with -t or -T")
+		}
 	}
 	return o, nil
 }

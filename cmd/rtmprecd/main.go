@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -22,7 +21,7 @@ var version = "dev"
 // Exit codes.
 const (
 	exitOK     = 0
-	exitConfig = 1 // the configuration does not load
+	exitConfig = 1 // the configuration does not load, or the daemon cannot start
 	exitUsage  = 2 // bad flags or no configuration file
 )
 
@@ -47,6 +46,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rtmprecd: %v\n", err)
 		return exitUsage
 	}
+	if o.signal != "" {
+		return sendSignal(o, cfg, err, stderr)
+	}
 	if o.test || o.dump {
 		return check(o, cfg, err, stdout, stderr)
 	}
@@ -62,6 +64,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 func missingFile(err error) bool {
 	var pe *parser.Error
 	return errors.Is(err, fs.ErrNotExist) && !errors.As(err, &pe)
+}
+
+// sendSignal implements -s: signal the daemon named by the pid file of
+// the configuration, which must load (as nginx requires).
+func sendSignal(o options, cfg *conf.Config, err error, stderr io.Writer) int {
+	if err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
+		return exitConfig
+	}
+	if err := signalDaemon(cfg, o.signal); err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [error] %v\n", err)
+		return exitConfig
+	}
+	return exitOK
 }
 
 // check implements -t and -T.
@@ -82,43 +98,31 @@ func check(o options, cfg *conf.Config, err error, stdout, stderr io.Writer) int
 	return exitOK
 }
 
-// runDaemon sets up logging as error_log says and hands over to serve.
+// runDaemon takes the pid file, sets up logging as error_log says and
+// hands over to serve.
 func runDaemon(cfg *conf.Config, stderr io.Writer) int {
-	logger, closeLog, err := newLogger(cfg, stderr)
+	// Before anything else: SIGHUP's default action would kill us.
+	sigs, stopSignals := notifySignals()
+	defer stopSignals()
+	var pid *pidFile
+	if cfg.Pid != "" {
+		var err error
+		if pid, err = createPidFile(cfg.Pid); err != nil {
+			fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
+			return exitConfig
+		}
+	}
+	out, err := newLogOutput(cfg, stderr)
 	if err != nil {
+		pid.remove()
 		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
 		return exitConfig
 	}
-	defer closeLog()
+	defer out.Close()
+	d := newDaemon(cfg, out)
+	d.pid = pid
 	for _, w := range cfg.Warnings {
-		logger.Warn(w.Msg, "at", w.Pos.FileLine())
+		d.log.Warn(w.Msg, "at", w.Pos.FileLine())
 	}
-	return serve(context.Background(), cfg, logger)
-}
-
-// newLogger writes text logs to error_log's file, or stderr when unset.
-func newLogger(cfg *conf.Config, stderr io.Writer) (*slog.Logger, func(), error) {
-	out, closeLog := stderr, func() {}
-	if cfg.ErrorLog != "" {
-		f, err := os.OpenFile(cfg.ErrorLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("error_log: %w", err)
-		}
-		out, closeLog = f, func() { _ = f.Close() }
-	}
-	h := slog.NewTextHandler(out, &slog.HandlerOptions{Level: logLevel(cfg.ErrorLogLevel)})
-	return slog.New(h), closeLog, nil
-}
-
-// logLevel maps nginx's eight error_log levels onto slog's four.
-func logLevel(s string) slog.Level {
-	switch s {
-	case "debug":
-		return slog.LevelDebug
-	case "", "info", "notice":
-		return slog.LevelInfo
-	case "warn":
-		return slog.LevelWarn
-	}
-	return slog.LevelError
+	return serve(context.Background(), d, sigs, nil)
 }

@@ -129,13 +129,14 @@ func TestLogger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, closeLog, err := newLogger(cfg, &bytes.Buffer{})
+	out, err := newLogOutput(cfg, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	log := out.logger()
 	log.Info("quiet")
 	log.Warn("loud", "k", "v")
-	closeLog()
+	out.Close()
 	b, err := os.ReadFile(logFile)
 	if err != nil {
 		t.Fatal(err)
@@ -146,10 +147,11 @@ func TestLogger(t *testing.T) {
 
 	var stderr bytes.Buffer
 	cfg, _ = conf.LoadBytes("x.conf", nil)
-	log, closeLog, _ = newLogger(cfg, &stderr)
+	out, _ = newLogOutput(cfg, &stderr)
+	log = out.logger()
 	log.Debug("hidden")
 	log.Info("shown")
-	closeLog()
+	out.Close()
 	if s := stderr.String(); strings.Contains(s, "hidden") || !strings.Contains(s, "msg=shown") {
 		t.Errorf("stderr: %q", s)
 	}

@@ -2,16 +2,24 @@ package main
 
 import (
 	"context"
-	"log/slog"
-
-	"github.com/rtmprecd/rtmprecd/conf"
+	"os"
 )
 
-// serve runs the daemon on cfg until ctx is cancelled or a stop signal
-// arrives, and returns the process exit code.
-//
-// CONTRACT STUB owned by the coordinator; replaced by the sessions work.
-func serve(ctx context.Context, cfg *conf.Config, log *slog.Logger) int {
-	log.Info("configuration loaded; the RTMP server is not built yet", "file", cfg.File)
-	return 0
+// serve runs d until ctx is cancelled or a stop signal (SIGINT, SIGTERM,
+// SIGQUIT) arrives on sigs, and returns the process exit code. SIGHUP
+// reloads the configuration and SIGUSR1 reopens error_log; neither ever
+// stops a daemon that is recording. started, when not nil, receives d once
+// it listens (for in-process tests).
+func serve(ctx context.Context, d *Daemon, sigs <-chan os.Signal, started chan<- *Daemon) int {
+	if err := d.start(); err != nil {
+		d.log.Error("cannot start", "err", err)
+		d.pid.remove()
+		return exitConfig
+	}
+	if started != nil {
+		started <- d
+	}
+	d.run(ctx, sigs)
+	d.shutdown()
+	return exitOK
 }
