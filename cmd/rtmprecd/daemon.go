@@ -25,6 +25,7 @@ type Daemon struct {
 	log  *slog.Logger
 	out  *logOutput
 	srv  *rtmp.Server
+	mods *moduleSet
 	cfg  atomic.Pointer[conf.Config]
 
 	// owned by the run goroutine (and by start, before run)
@@ -66,8 +67,9 @@ func newDaemon(cfg *conf.Config, out *logOutput) *Daemon {
 		done:       make(chan struct{}),
 	}
 	d.cfg.Store(cfg)
+	d.mods = newModules(log)
 	d.srv = rtmp.NewServer(rtmp.Options{
-		Modules: modules(log),
+		Modules: d.mods.list,
 		Logger:  log,
 		Config:  d.cfg.Load,
 	})
@@ -184,6 +186,11 @@ func (d *Daemon) shutdown() {
 	}
 	if err := d.srv.Shutdown(ctx); err != nil {
 		d.log.Warn("shutdown did not finish in time", "timeout", timeout, "err", err)
+	}
+	// The last sessions queued record_done, publish_done and done calls and
+	// may have started exec_* children: give them what is left of the time.
+	if err := d.mods.notify.Wait(ctx); err != nil {
+		d.log.Warn("callbacks still pending at exit", "timeout", timeout, "err", err)
 	}
 	d.pid.remove()
 	d.log.Info("stopped")

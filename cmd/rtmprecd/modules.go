@@ -34,6 +34,3 @@ func newModules(log *slog.Logger) *moduleSet {
 		record: rec,
 	}
 }
-
-// modules returns the ordered module list for the RTMP server.
-func modules(log *slog.Logger) []rtmp.Module { return newModules(log).list }
