@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/control"
 	"github.com/rtmprecd/rtmprecd/parser"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -25,6 +26,7 @@ type Daemon struct {
 	log  *slog.Logger
 	out  *logOutput
 	srv  *rtmp.Server
+	api  *control.Server // the http {} blocks: control API and /stat
 	mods *moduleSet
 	cfg  atomic.Pointer[conf.Config]
 
@@ -74,6 +76,7 @@ func newDaemon(cfg *conf.Config, out *logOutput) *Daemon {
 		Config:  d.cfg.Load,
 	})
 	d.lis = &listenerSet{log: log, srv: d.srv}
+	d.api = d.setupControl(d.mods.meter)
 	return d
 }
 

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/rtmprecd/rtmprecd/access"
+	"github.com/rtmprecd/rtmprecd/control"
 	"github.com/rtmprecd/rtmprecd/notify"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -20,6 +21,7 @@ type moduleSet struct {
 	list   []rtmp.Module
 	notify *notify.Module
 	record *record.Module
+	meter  *control.Module // the control API's per-publish meter
 }
 
 // newModules builds the module set and connects record-done events to
@@ -28,8 +30,13 @@ func newModules(log *slog.Logger) *moduleSet {
 	n := &notify.Module{Logger: log}
 	rec := &record.Module{Logger: log}
 	rec.Events(n.RecordDone)
+	meter := &control.Module{}
 	return &moduleSet{
-		list:   []rtmp.Module{n, access.Module{}, rec},
+		// meter right before the recorders: it meters only allowed
+		// publishes, and its OnClose (which drop waits for) runs right
+		// after the recorders finished their files.
+		list:   []rtmp.Module{n, access.Module{}, meter, rec},
+		meter:  meter,
 		notify: n,
 		record: rec,
 	}

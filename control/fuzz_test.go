@@ -1,0 +1,40 @@
+package control
+
+import (
+	"testing"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/rtmp"
+)
+
+// FuzzSelector feeds untrusted query strings to the control API's parser:
+// it must never panic and what it accepts must respect the limits.
+func FuzzSelector(f *testing.F) {
+	f.Add("app=live&name=cam1&rec=man&srv=0")
+	f.Add("clientid=18446744073709551615&addr=127.0.0.1")
+	f.Add("app=%zz")
+	cfg := &conf.Config{Servers: []*conf.Server{{}}}
+	f.Fuzz(func(t *testing.T, q string) {
+		sel, err := parseSelector(q, cfg)
+		if err != nil {
+			return
+		}
+		if sel.srv != 0 || len(sel.app) > maxName || len(sel.name) > maxName || len(sel.newName) > maxName {
+			t.Fatalf("accepted %q as %+v", q, sel)
+		}
+	})
+}
+
+// FuzzMeta feeds untrusted codec headers and metadata to /stat's codec
+// description: it must never panic.
+func FuzzMeta(f *testing.F) {
+	f.Add(avcHeader, aacHeader, []byte("\x02\x00\x0aonMetaData\x08\x00\x00\x00\x01\x00\x05width\x00\x40\x74\x00\x00\x00\x00\x00\x00\x00\x00\x09"), uint8(7), uint8(10))
+	f.Add([]byte{0x17, 0}, []byte{0xaf, 0}, []byte{}, uint8(7), uint8(10))
+	f.Fuzz(func(t *testing.T, video, audio, md []byte, vid, aid uint8) {
+		c := &rtmp.CodecState{VideoHeader: video, AudioHeader: audio, Metadata: md,
+			VideoCodecID: vid, AudioCodecID: aid}
+		if m := metaOf(c); m != nil && m.Audio != nil && (m.Audio.Channels < 0 || m.Audio.SampleRate < 0) {
+			t.Fatalf("audio %+v", m.Audio)
+		}
+	})
+}

@@ -1,0 +1,285 @@
+package control
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/record"
+	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/rtmp/amf"
+	"github.com/rtmprecd/rtmprecd/rtmp/client"
+)
+
+// rig is a real RTMP server with the real record module and this
+// package's meter, and the control API serving the config's http blocks.
+type rig struct {
+	t      *testing.T
+	dir    string
+	file   string // the configuration file, for reloads
+	rtmp   string // RTMP address
+	base   string // http://ADDR of the first http listener
+	srv    *rtmp.Server
+	rec    *record.Module
+	meter  *Module
+	api    *Server
+	reload *fileReloader
+	logs   *syncBuffer
+
+	mu     sync.Mutex
+	events []record.Event
+}
+
+// testConfig is the default rig configuration; %s is the record directory.
+const testConfig = `
+rtmp {
+    server {
+        listen 127.0.0.1:0;
+        application live {
+            record all;
+            record_path %[1]s;
+            recorder man {
+                record all manual;
+                record_path %[1]s;
+                record_suffix -man.flv;
+            }
+        }
+        application off {
+            record off;
+            record_path %[1]s;
+        }
+    }
+}
+http {
+    server {
+        listen 127.0.0.1:0;
+        location /control { rtmp_control all; }
+        location /stat { rtmp_stat all; }
+        location /secret/ {
+            control_token s3cret;
+            rtmp_control record drop;
+        }
+        location /ro/ { rtmp_control drop; }
+    }
+}
+`
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	dir := t.TempDir()
+	return newRigConfig(t, dir, fmt.Sprintf(testConfig, dir))
+}
+
+func newRigConfig(t *testing.T, dir, text string) *rig {
+	t.Helper()
+	r := &rig{t: t, dir: dir, file: filepath.Join(dir, "rtmprecd.conf"), logs: &syncBuffer{}}
+	if err := os.WriteFile(r.file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := conf.Load(r.file)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r.rec = &record.Module{Logger: log}
+	r.rec.Events(func(ev record.Event) {
+		r.mu.Lock()
+		r.events = append(r.events, ev)
+		r.mu.Unlock()
+	})
+	r.meter = &Module{}
+	r.reload = &fileReloader{file: r.file}
+	r.reload.cfg.Store(cfg)
+	r.srv = rtmp.NewServer(rtmp.Options{
+		Modules: []rtmp.Module{r.meter, r.rec},
+		Logger:  log,
+		Config:  r.reload.cfg.Load,
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.rtmp = ln.Addr().String()
+	served := make(chan error, 1)
+	go func() { served <- r.srv.Serve(ln, 0) }()
+	r.api = New(Options{Registry: r.srv.Registry(), Recorder: r.rec, Reloader: r.reload,
+		Meter: r.meter, Version: "test", Logger: log})
+	r.reload.api = r.api
+	r.reload.status = ConfigStatus{Generation: 1, Hash: cfg.Hash, File: cfg.File, LoadedAt: time.Now()}
+	if err := r.api.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	r.base = "http://" + r.api.Addrs()[0].String()
+	t.Cleanup(func() { r.stop(served) })
+	return r
+}
+
+func (r *rig) stop(served chan error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.api.Shutdown(ctx); err != nil {
+		r.t.Errorf("control shutdown: %v", err)
+	}
+	if err := r.srv.Shutdown(ctx); err != nil {
+		r.t.Errorf("rtmp shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, rtmp.ErrServerClosed) {
+		r.t.Errorf("rtmp serve: %v", err)
+	}
+	if r.t.Failed() {
+		r.t.Logf("log:\n%s", r.logs.String())
+	}
+}
+
+// do sends one request and returns the status and the body.
+func (r *rig) do(method, path, token string) (int, string) {
+	r.t.Helper()
+	req, err := http.NewRequest(method, r.base+path, nil)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// want sends a request and checks its status and, when body is not "",
+// that the body contains it.
+func (r *rig) want(method, path string, code int, body string) string {
+	r.t.Helper()
+	got, b := r.do(method, path, "")
+	if got != code || body != "" && !strings.Contains(b, body) {
+		r.t.Fatalf("%s %s = %d %q, want %d containing %q", method, path, got, b, code, body)
+	}
+	return b
+}
+
+func (r *rig) closed() []record.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]record.Event(nil), r.events...)
+}
+
+// eventually polls cond until it holds or 10 s passed.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
+// Media: an H.264 High 3.1 sequence header, key and inter frames, and
+// AAC LC 44.1 kHz stereo.
+var (
+	avcHeader = []byte{0x17, 0, 0, 0, 0, 1, 100, 0, 31, 0xff, 0xe1, 0, 4, 0x67, 100, 0, 31, 1, 0, 4, 0x68, 0xee, 0x3c, 0x80}
+	avcKey    = []byte{0x17, 1, 0, 0, 0, 0, 0, 0, 5, 0x65, 0x88, 0x84, 0x00, 0x10}
+	avcInter  = []byte{0x27, 1, 0, 0, 0, 0, 0, 0, 3, 0x41, 0x9a, 0x00}
+	aacHeader = []byte{0xaf, 0, 0x12, 0x10}
+	aacFrame  = []byte{0xaf, 1, 0x21, 0x00, 0x49, 0x90}
+)
+
+// pub is a publisher made with our test client.
+type pub struct {
+	t    *testing.T
+	c    *client.Conn
+	id   uint32
+	ts   uint64
+	sent atomic.Uint64
+}
+
+func (r *rig) publish(app, name string) *pub {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, r.rtmp, client.Options{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { c.Close() })
+	if _, err := c.Connect(ctx, app, "rtmp://"+r.rtmp+"/"+app, nil); err != nil {
+		r.t.Fatal(err)
+	}
+	id, _, err := c.StartPublish(ctx, name, "live")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	p := &pub{t: r.t, c: c, id: id}
+	md := amf.ECMAArray{{Key: "width", Value: 320.0}, {Key: "height", Value: 240.0}, {Key: "framerate", Value: 25.0}}
+	if err := c.WriteData(id, "@setDataFrame", "onMetaData", md); err != nil {
+		r.t.Fatal(err)
+	}
+	p.write(9, avcHeader)
+	p.write(8, aacHeader)
+	p.gop()
+	return p
+}
+
+func (p *pub) write(typ uint8, b []byte) {
+	p.t.Helper()
+	if err := p.c.WriteMedia(typ, p.id, p.ts, b); err != nil {
+		p.t.Fatal(err)
+	}
+	p.sent.Add(uint64(len(b)))
+}
+
+// gop sends a key frame, an inter frame and audio, 40 ms apart.
+func (p *pub) gop() {
+	p.t.Helper()
+	for _, f := range [][]byte{avcKey, aacFrame, avcInter, aacFrame} {
+		typ := uint8(9)
+		if f[0] == 0xaf {
+			typ = 8
+		}
+		p.write(typ, f)
+		p.ts += 20
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,159 @@
+package control
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/record"
+	"github.com/rtmprecd/rtmprecd/rtmp"
+)
+
+// ConfigStatus is the running configuration and the last reload, as the
+// daemon reports it.
+type ConfigStatus struct {
+	// Generation is 1 for the configuration the daemon started with and
+	// grows with every reload that applied a changed configuration.
+	Generation   int       `json:"generation"`
+	Hash         string    `json:"hash"`
+	File         string    `json:"file"`
+	LoadedAt     time.Time `json:"loaded_at"`
+	LastReloadAt time.Time `json:"last_reload_at,omitzero"`
+	LastResult   string    `json:"last_result,omitempty"` // applied, unchanged or failed
+	LastError    string    `json:"last_error,omitempty"`
+	LastErrorAt  time.Time `json:"last_error_at,omitzero"`
+}
+
+// Status is the answer of GET /control/status.
+type Status struct {
+	Version  string          `json:"version"`
+	PID      int             `json:"pid"`
+	UptimeMS int64           `json:"uptime_ms"`
+	Config   *ConfigStatus   `json:"config,omitempty"`
+	Sessions []SessionStatus `json:"sessions"`
+}
+
+// SessionStatus is one RTMP connection.
+type SessionStatus struct {
+	ID         uint64            `json:"id"`
+	Server     int               `json:"srv"`
+	App        string            `json:"app,omitempty"`
+	Name       string            `json:"name,omitempty"` // the stream published, if any
+	Addr       string            `json:"addr"`
+	FlashVer   string            `json:"flashver,omitempty"`
+	Publishing bool              `json:"publishing"`
+	BytesIn    uint64            `json:"bytes_in"` // media payload bytes of the current publish
+	BWIn       uint64            `json:"bw_in"`    // bits/s over the last bandwidth window
+	UptimeMS   int64             `json:"uptime_ms"`
+	Recordings []RecordingStatus `json:"recordings"`
+}
+
+// RecordingStatus is one open file.
+type RecordingStatus struct {
+	Recorder   string    `json:"recorder"`
+	Path       string    `json:"path"`
+	Size       int64     `json:"size"`
+	DurationMS int64     `json:"duration_ms"`
+	OpenedAt   time.Time `json:"opened_at"`
+}
+
+// ReloadResult is the answer of POST /control/reload.
+type ReloadResult struct {
+	OK     bool          `json:"ok"`
+	Error  string        `json:"error,omitempty"`
+	Config *ConfigStatus `json:"config"`
+}
+
+// Status collects the daemon's status now.
+func (s *Server) Status() Status {
+	now := time.Now()
+	st := Status{
+		Version:  s.opts.Version,
+		PID:      os.Getpid(),
+		UptimeMS: now.Sub(s.opts.Started).Milliseconds(),
+		Sessions: []SessionStatus{},
+	}
+	if s.opts.Reloader != nil {
+		cs := s.opts.Reloader.ConfigStatus()
+		st.Config = &cs
+	}
+	recs := s.recordings()
+	for _, sess := range s.opts.Registry.Sessions() {
+		st.Sessions = append(st.Sessions, s.sessionStatus(sess, now, recs[sess.ID()]))
+	}
+	return st
+}
+
+func (s *Server) sessionStatus(sess *rtmp.Session, now time.Time, recs []record.Recording) SessionStatus {
+	ss := SessionStatus{
+		ID: sess.ID(), Server: sess.Server().Index, Addr: sess.Addr(),
+		UptimeMS: now.Sub(sess.Started()).Milliseconds(), Recordings: []RecordingStatus{},
+	}
+	if app := sess.App(); app != nil {
+		ss.App = app.Name
+	}
+	if c := sess.Connect(); c != nil {
+		ss.FlashVer = c.FlashVer
+	}
+	if p := sess.Publish(); p != nil {
+		ss.Name, ss.Publishing = p.Name, true
+	}
+	if mt := s.opts.Meter.Meter(sess); mt != nil {
+		ss.BytesIn = mt.BytesIn()
+		ss.BWIn, _, _ = mt.Bandwidth()
+	}
+	for _, r := range recs {
+		ss.Recordings = append(ss.Recordings, RecordingStatus{
+			Recorder: r.Recorder, Path: r.Path, Size: r.Size,
+			DurationMS: r.Duration.Milliseconds(), OpenedAt: r.Opened,
+		})
+	}
+	return ss
+}
+
+// recordings indexes the open files by session.
+func (s *Server) recordings() map[uint64][]record.Recording {
+	out := map[uint64][]record.Recording{}
+	if s.opts.Recorder == nil {
+		return out
+	}
+	for _, r := range s.opts.Recorder.Recordings() {
+		out[r.Session] = append(out[r.Session], r)
+	}
+	return out
+}
+
+func (s *Server) status(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, s.Status())
+}
+
+// reload runs the daemon's reload funnel: 200 when the configuration
+// runs (changed or not), 422 with the reason when it was kept.
+func (s *Server) reload(w http.ResponseWriter) {
+	if s.opts.Reloader == nil {
+		fail(w, http.StatusNotImplemented, "reload is not available")
+		return
+	}
+	err := s.opts.Reloader.Reload()
+	cs := s.opts.Reloader.ConfigStatus()
+	res := ReloadResult{OK: err == nil, Config: &cs}
+	code := http.StatusOK
+	if err != nil {
+		res.Error, code = err.Error(), http.StatusUnprocessableEntity
+	}
+	writeJSON(w, code, res)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "encoding status: "+err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
