@@ -29,8 +29,8 @@ func TestManualStartStop(t *testing.T) {
 	if err != nil || p != filepath.Join(rc.Path, "cam.flv") {
 		t.Fatalf("Start = %q, %v", p, err)
 	}
-	if st, err := os.Stat(p); err != nil || st.Size() != flvHeaderLen {
-		t.Fatalf("file not opened at Start: %v %v", st, err)
+	if f := readFLV(t, p); len(f.Tags) != 0 {
+		t.Fatalf("file opened at Start holds %d media tags", len(f.Tags))
 	}
 	if _, err := r.m.Start("live", "cam", "rec1"); !errors.Is(err, ErrAlreadyRecording) {
 		t.Fatalf("second Start: %v", err)
@@ -265,8 +265,8 @@ func TestStartStopConcurrentWithOnAV(t *testing.T) {
 }
 
 // TestManualStopBeforeMedia: a file started and stopped before any media
-// is a valid header-only FLV whose flags say it holds no track, and still
-// produces its event.
+// is a valid FLV holding only its metadata, whose flags say it holds no
+// track, and still produces its event.
 func TestManualStopBeforeMedia(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", conf.RecordManual|all))
 	p, err := r.m.Start("live", "cam", "")
@@ -280,7 +280,8 @@ func TestManualStopBeforeMedia(t *testing.T) {
 	if len(f.Tags) != 0 || f.Header.Flags != 0 {
 		t.Fatalf("%d tags, flags %#x", len(f.Tags), f.Header.Flags)
 	}
-	if evs := r.doneEvents(); len(evs) != 1 || evs[0].Size != flvHeaderLen || evs[0].Reason != ReasonStop {
+	checkMeta(t, p)
+	if evs := r.doneEvents(); len(evs) != 1 || evs[0].Size != fileSize(t, p) || evs[0].Reason != ReasonStop {
 		t.Fatalf("events %+v", evs)
 	}
 }

@@ -26,6 +26,21 @@
 // libavformat) abort the publish on any onStatus of level "error", and a
 // recorder must never drop the publisher.
 //
+// Files are written through a buffer of whole tags (64 KiB by default),
+// flushed at every video keyframe, when full, at least every second and
+// at close, so a file ends at a tag boundary at every instant and a crash
+// loses at most about a second; record_fsync makes each flush durable. A
+// write error (ENOSPC, EIO, EFBIG, EDQUOT, ...) cuts the file back to its
+// last whole tag, closes it with an error Event and retries with a new
+// file at a break frame, backing off while the failure lasts.
+//
+// Every file starts with an onMetaData tag reserved at open and patched
+// in place at close: duration, filesize, codec ids, picture size, audio
+// parameters, the publisher's other fields and a keyframes index (times,
+// filepositions) that players use to seek. Until then it holds a valid
+// placeholder without duration, so a file left by a crash is valid and
+// recognisably unfinished.
+//
 // Every closed file produces one Event for the record-done subscribers
 // (Module.Events), after the file is closed and its header fixed.
 package record

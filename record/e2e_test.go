@@ -31,15 +31,32 @@ type server struct {
 // (with DIR replaced by a temp dir) and serves it.
 func startServer(t *testing.T, body string) *server {
 	t.Helper()
-	s := &server{dir: t.TempDir(), events: make(chan Event, 64), logs: &syncBuffer{}}
-	src := fmt.Sprintf("rtmp {\n server {\n  listen 127.0.0.1:1935;\n  application live {\n   live on;\n   %s\n  }\n }\n}\n",
-		strings.ReplaceAll(body, "DIR", s.dir))
+	dir := t.TempDir()
+	src := fmt.Sprintf("application live {\n   live on;\n   %s\n  }", strings.ReplaceAll(body, "DIR", dir))
+	s := startServerWith(t, src, nil)
+	s.dir = dir
+	return s
+}
+
+// startServerWith serves the applications apps with a record module that
+// setup may adjust first.
+func startServerWith(t *testing.T, apps string, setup func(*Module)) *server {
+	t.Helper()
+	s := &server{events: make(chan Event, 64), logs: &syncBuffer{}}
+	src := fmt.Sprintf("rtmp {\n server {\n  listen 127.0.0.1:1935;\n  %s\n }\n}\n", apps)
 	cfg, err := conf.LoadBytes("e2e.conf", []byte(src))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, src)
 	}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 	s.m = &Module{Logger: log}
+	// No flush ticks: writes and close flush; a ticker firing during the
+	// run would also race with TestRecordSuffix's time.Local (the built
+	// daemon's tests run the real ticker).
+	s.m.tick = func(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
+	if setup != nil {
+		setup(s.m)
+	}
 	s.m.Events(func(ev Event) { s.events <- ev })
 	srv := rtmp.NewServer(rtmp.Options{Modules: []rtmp.Module{s.m}, Logger: log,
 		Config: func() *conf.Config { return cfg }, HandshakeTimeout: 5 * time.Second})
@@ -81,6 +98,12 @@ type publisher struct {
 
 func publish(t *testing.T, addr, name string) (*publisher, error) {
 	t.Helper()
+	return publishApp(t, addr, "live", name)
+}
+
+// publishApp publishes app/name.
+func publishApp(t *testing.T, addr, app, name string) (*publisher, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, addr, client.Options{ChunkSize: 4096})
@@ -88,7 +111,7 @@ func publish(t *testing.T, addr, name string) (*publisher, error) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if _, err := c.Connect(ctx, "live", "rtmp://"+addr+"/live", nil); err != nil {
+	if _, err := c.Connect(ctx, app, "rtmp://"+addr+"/"+app, nil); err != nil {
 		t.Fatal(err)
 	}
 	sid, err := c.CreateStream(ctx)

@@ -2,8 +2,10 @@ package record
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"os"
+	"io"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -17,83 +19,249 @@ const (
 	flvFlagsVideo = 0x01
 )
 
-// flvWriter writes FLV tags to a file, one write(2) per tag from a reused
-// buffer, so steady-state recording allocates nothing. Crash safety as
-// nginx-rtmp: only the header's flags byte is rewritten, at close, so the
-// file is valid up to its last complete tag at any moment.
-//
-// Buffering and fsync (record_fsync) belong in Write and Close.
-type flvWriter struct {
-	f     *os.File
-	size  int64
-	flags byte // what this file holds, fixed up in the header at close
-	buf   []byte
+// Buffering defaults (Module.BufferSize, Module.FlushPeriod).
+const (
+	defaultBuffer = 64 << 10
+	defaultFlush  = time.Second
+)
+
+// flvOptions configure a new flvWriter.
+type flvOptions struct {
+	offset int64 // 0: a new file; else the append point after the last whole tag
+	flags  byte  // track bits already in the file (append)
+	limit  int   // buffer capacity in bytes
+	period time.Duration
+	now    func() time.Time
+	fsync  bool      // record_fsync: fdatasync after every flush
+	meta   *metaPlan // nil: no onMetaData room (an appended foreign file)
 }
 
-// newFLVWriter starts writing at offset: 0 writes a new header, anything
-// else is an append point after the last valid tag; flags are the track
-// bits already in the file.
-func newFLVWriter(f *os.File, offset int64, flags byte) (*flvWriter, error) {
-	w := &flvWriter{f: f, size: offset, flags: flags}
-	if offset == 0 {
-		hdr := [flvHeaderLen]byte{'F', 'L', 'V', 1, flvFlagsAudio | flvFlagsVideo, 0, 0, 0, 9}
-		if _, err := f.Write(hdr[:]); err != nil {
-			return nil, fmt.Errorf("write flv header: %w", err)
-		}
-		w.size = flvHeaderLen
-		return w, nil
+// flvWriter writes FLV tags through a buffer of whole tags, so the file
+// ends at a tag boundary at every instant. The buffer goes out, in one
+// writev(2) together with the tag that does not fit, when it is full; at
+// every video keyframe; when a write finds it older than the flush period
+// (the module's ticker covers streams that stall); and at close. A tag
+// larger than the buffer goes out in place, without a copy. Nothing but
+// the reserved onMetaData tag and the header's flags byte is rewritten,
+// at close.
+type flvWriter struct {
+	f       sink
+	o       flvOptions
+	size    int64 // bytes written, buffered ones included
+	disk    int64 // bytes in the file: whole tags only
+	flags   byte
+	buf     []byte
+	flushed time.Time
+	err     error // the write error that ended the file
+	meta    *metaPlan
+	iov     [maxIov][]byte
+	hdr     [flvTagHeader]byte
+	trail   [4]byte
+}
+
+// newFLVWriter starts writing: a new file gets its header and, with a
+// plan, the reserved onMetaData tag holding a placeholder, in one write.
+func newFLVWriter(f sink, o flvOptions) (*flvWriter, error) {
+	if o.now == nil {
+		o.now = time.Now
 	}
-	if _, err := f.Seek(offset, 0); err != nil {
+	w := &flvWriter{f: f, o: o, size: o.offset, disk: o.offset, flags: o.flags, meta: o.meta,
+		buf: make([]byte, 0, o.limit)}
+	w.flushed = o.now()
+	if _, err := f.Seek(o.offset, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("seek to append point: %w", err)
 	}
+	if o.offset > 0 {
+		return w, nil
+	}
+	// The header and placeholder may exceed the buffer: written from
+	// their own slice, they leave the buffer at its capacity.
+	buf := w.buf
+	b := make([]byte, 0, flvHeaderLen+flvTagHeader+4+max(0, metaReserve(w.meta)))
+	b = append(b, 'F', 'L', 'V', 1, flvFlagsAudio|flvFlagsVideo, 0, 0, 0, 9, 0, 0, 0, 0)
+	if m := w.meta; m != nil {
+		m.at = flvHeaderLen
+		d := metaDoc{f: &m.fields}
+		body, ok := d.fit(m.reserve)
+		if !ok {
+			return nil, errors.New("metadata placeholder does not fit its reserve")
+		}
+		b = appendTag(b, 18, 0, body)
+	}
+	w.buf = b
+	if err := w.Flush(); err != nil { // cut back to 0 bytes: b holds no whole tag before its end
+		return nil, fmt.Errorf("write flv header: %w", err)
+	}
+	w.buf, w.size = buf, w.disk
 	return w, nil
 }
 
-// Write writes one tag: header, payload and PreviousTagSize in a single
-// write. A failed or short write is cut back so the file stays valid.
+func metaReserve(m *metaPlan) int {
+	if m == nil {
+		return 0
+	}
+	return m.reserve
+}
+
+// appendTag appends a whole tag to b.
+func appendTag(b []byte, typ byte, ts uint32, body []byte) []byte {
+	n := len(body)
+	b = append(b, typ, byte(n>>16), byte(n>>8), byte(n), byte(ts>>16), byte(ts>>8), byte(ts), byte(ts>>24), 0, 0, 0)
+	b = append(b, body...)
+	return binary.BigEndian.AppendUint32(b, uint32(flvTagHeader+n))
+}
+
+// Write adds one tag. After an error the file has been cut back to its
+// last whole tag and every later Write fails.
 func (w *flvWriter) Write(s sample) error {
+	if w.err != nil {
+		return w.err
+	}
 	if len(s.Payload) > flvMaxData {
 		return fmt.Errorf("flv tag of %d bytes: too large", len(s.Payload))
 	}
 	if s.Time < 0 || s.Time > maxTS {
 		return fmt.Errorf("flv timestamp %d out of range", s.Time)
 	}
-	n := len(s.Payload)
-	ts := uint32(s.Time)
-	b := append(w.buf[:0],
-		s.Type, byte(n>>16), byte(n>>8), byte(n),
-		byte(ts>>16), byte(ts>>8), byte(ts), byte(ts>>24),
-		0, 0, 0)
-	b = append(b, s.Payload...)
-	b = binary.BigEndian.AppendUint32(b, uint32(flvTagHeader+n))
-	w.buf = b
-	if _, err := w.f.Write(b); err != nil {
-		w.cut()
-		return fmt.Errorf("write %q: %w", w.f.Name(), err)
-	}
-	w.size += int64(len(b))
-	if s.Type == rtmp.TypeVideo {
-		w.flags |= flvFlagsVideo
+	n, ts := len(s.Payload), uint32(s.Time)
+	w.hdr = [flvTagHeader]byte{s.Type, byte(n >> 16), byte(n >> 8), byte(n), byte(ts >> 16), byte(ts >> 8), byte(ts), byte(ts >> 24)}
+	binary.BigEndian.PutUint32(w.trail[:], uint32(flvTagHeader+n))
+	pos, total := w.size, flvTagHeader+n+4
+	if len(w.buf)+total > w.o.limit {
+		if err := w.writeOut(w.buf, w.hdr[:], s.Payload, w.trail[:]); err != nil {
+			return err
+		}
 	} else {
-		w.flags |= flvFlagsAudio
+		w.buf = append(append(append(w.buf, w.hdr[:]...), s.Payload...), w.trail[:]...)
+	}
+	w.size += int64(total)
+	key := w.account(s, pos)
+	if key || w.o.now().Sub(w.flushed) >= w.o.period {
+		return w.Flush()
 	}
 	return nil
 }
 
-// cut drops a partial tag after a failed write.
-func (w *flvWriter) cut() {
-	_ = w.f.Truncate(w.size)
-	_, _ = w.f.Seek(w.size, 0)
+// account updates flags and metadata for a tag written at pos and
+// reports whether it is a keyframe that carries a picture.
+func (w *flvWriter) account(s sample, pos int64) (key bool) {
+	video := s.Type == rtmp.TypeVideo
+	if video {
+		w.flags |= flvFlagsVideo
+	} else {
+		w.flags |= flvFlagsAudio
+	}
+	key = video && s.Keyframe && !s.SeqHeader && !isEndOfSeq(s.Payload)
+	m := w.meta
+	if m == nil {
+		return key
+	}
+	m.lastTS = max(m.lastTS, s.Time)
+	switch {
+	case key:
+		m.index.add(s.Time, pos)
+	case s.SeqHeader && video:
+		m.fields.video(s.Payload, true)
+	case !video && (s.SeqHeader || !m.fields.hasAudio):
+		m.fields.audio(s.Payload, s.SeqHeader)
+	}
+	if video && !s.SeqHeader {
+		if m.vn == 0 {
+			m.vfirst = s.Time
+		}
+		m.vn, m.vlast = m.vn+1, s.Time
+	}
+	return key
 }
 
-// Size returns the file size so far.
+// Flush writes the buffered tags out (and makes them durable with
+// record_fsync).
+func (w *flvWriter) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.buf) == 0 {
+		return nil
+	}
+	return w.writeOut(w.buf)
+}
+
+// writeOut writes bufs (the buffer first, then maybe one tag in place)
+// in one writev and empties the buffer. On failure the file is cut back
+// to the last whole tag that reached it.
+func (w *flvWriter) writeOut(bufs ...[]byte) error {
+	want := int64(0)
+	for _, b := range bufs {
+		want += int64(len(b))
+	}
+	iov := append(w.iov[:0], bufs...)
+	n, err := w.f.Writev(iov)
+	if err == nil && w.o.fsync {
+		err = w.f.Datasync()
+		if err != nil {
+			err = fmt.Errorf("fdatasync %q: %w", w.f.Name(), err)
+			n = 0 // nothing since the last sync is known to be on disk
+		}
+	}
+	if err != nil {
+		return w.fail(n, want-int64(len(w.buf)), err)
+	}
+	w.disk += n
+	w.buf = w.buf[:0]
+	w.flushed = w.o.now()
+	if w.meta != nil {
+		w.meta.diskTS = w.meta.lastTS
+	}
+	return nil
+}
+
+// fail cuts the file back to the last whole tag among the n bytes that
+// reached it (the buffer's tags, then extra bytes of one tag in place).
+func (w *flvWriter) fail(n, extra int64, err error) error {
+	good, m := int64(0), w.meta
+	if m != nil {
+		m.lastTS = m.diskTS
+	}
+	for off := 0; off+flvTagHeader <= len(w.buf); {
+		b := w.buf[off:]
+		l := flvTagHeader + (int(b[1])<<16 | int(b[2])<<8 | int(b[3])) + 4
+		if int64(off+l) > n {
+			break
+		}
+		if m != nil {
+			m.lastTS = max(m.lastTS, int64(b[7])<<24|int64(b[4])<<16|int64(b[5])<<8|int64(b[6]))
+		}
+		off += l
+		good = int64(off)
+	}
+	if good == int64(len(w.buf)) && extra > 0 && good+extra <= n {
+		good += extra
+	}
+	w.disk += good
+	w.size, w.buf = w.disk, w.buf[:0]
+	if terr := w.f.Truncate(w.disk); terr != nil {
+		err = errors.Join(err, fmt.Errorf("truncate to last whole tag: %w", terr))
+	}
+	w.err = err
+	return err
+}
+
+// Size returns the file size so far, buffered tags included.
 func (w *flvWriter) Size() int64 { return w.size }
 
-// Close writes the true track flags into the header and closes the file
-// (which releases a record_lock lock).
+// Close flushes, patches the onMetaData tag and the header's track flags
+// in place, and closes the file (which releases a record_lock lock). A
+// file already ended by a write error is still patched to describe what
+// it holds; that error is not returned again.
 func (w *flvWriter) Close() error {
-	flags := [1]byte{w.flags}
-	_, err := w.f.WriteAt(flags[:], 4)
+	var err error
+	if w.err == nil {
+		err = w.Flush()
+	}
+	err = errors.Join(err, w.patch())
+	if w.o.fsync && err == nil && w.err == nil {
+		err = w.f.Datasync()
+	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
 
 // fuzzFrames decodes fuzz input into frames: per frame one byte of type
@@ -81,12 +83,16 @@ func FuzzRecordFrames(f *testing.F) {
 	})
 }
 
-// FuzzAppendPoint: any existing file is either refused or yields an
-// append point at its end.
+// FuzzAppendPoint: any existing file is either refused as not FLV or
+// yields an append point at the end of its last whole tag: cut there, the
+// file is whole, and an index read or rebuilt from it points inside.
 func FuzzAppendPoint(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00"))
 	f.Add([]byte("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00\x09\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x17\x00\x00\x00\x0c"))
+	ours := seedFile(f)
+	f.Add(ours)
+	f.Add(ours[:len(ours)-5])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(t.TempDir(), "x.flv")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
@@ -97,9 +103,92 @@ func FuzzAppendPoint(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer fd.Close()
-		off, shift, _, err := appendPoint(fd)
-		if err == nil && (off != int64(len(b)) || shift < 0 || shift > maxTS) {
-			t.Fatalf("append at %d shift %d for %d bytes", off, shift, len(b))
+		ap, err := findAppendPoint(newOSSink(fd), int64(len(b)))
+		if err != nil {
+			return
+		}
+		if ap.offset > int64(len(b)) || ap.offset+ap.torn > int64(len(b)) || ap.shift < 0 || ap.shift > maxTS {
+			t.Fatalf("append point %+v for %d bytes", ap, len(b))
+		}
+		if ap.offset > 0 { // idempotent: the prefix is whole
+			if err := fd.Truncate(ap.offset); err != nil {
+				t.Fatal(err)
+			}
+			again, err := findAppendPoint(newOSSink(fd), ap.offset)
+			if err != nil || again.offset != ap.offset || again.torn != 0 {
+				t.Fatalf("prefix of %d bytes: %+v, %v", ap.offset, again, err)
+			}
+		}
+		if ap.ours != nil {
+			for _, pos := range ap.ours.index.pos {
+				if pos >= ap.offset || pos < flvHeaderLen {
+					t.Fatalf("index position %d outside %d", pos, ap.offset)
+				}
+			}
 		}
 	})
+}
+
+// FuzzCodecConfig: sequence headers and publisher metadata are untrusted.
+// Whatever they hold, the picture size and audio parameters decode
+// without panicking, and the onMetaData we build from them always fits
+// the reserve sized for it and reads back strictly.
+func FuzzCodecConfig(f *testing.F) {
+	f.Add(avcSeqPayload(0), aacSeqPayload, []byte(nil))
+	f.Add(hevcExSeqPayload(), []byte{0x2F}, amfMetaSeed())
+	f.Fuzz(func(t *testing.T, video, audio, meta []byte) {
+		if w, h, ok := avcSize(video); ok && (w <= 0 || h <= 0 || w > 16384 || h > 32768) {
+			t.Fatalf("size %dx%d", w, h)
+		}
+		if rate, ch, ok := aacConfig(audio); ok && (rate <= 0 || ch < 0 || ch > 15) {
+			t.Fatalf("rate %d channels %d", rate, ch)
+		}
+		fields := fieldsFromCodec(&rtmp.CodecState{VideoHeader: video, AudioHeader: audio, Metadata: meta})
+		fields.video(video, true)
+		fields.audio(audio, true)
+		d := metaDoc{f: &fields, final: true, duration: 1, filesize: 1, times: []int64{0, 40}, pos: []int64{13, 99}}
+		body, ok := d.fit(reserveFor(&fields, 2))
+		if !ok {
+			t.Fatal("metadata does not fit its reserve")
+		}
+		tag := flv.Tag{Type: flv.TagScript, Data: body}
+		if name, m, err := tag.Metadata(); err != nil || name != "onMetaData" || m["metadatacreator"] != creator {
+			t.Fatalf("metadata reads back as %q %v: %v", name, m, err)
+		}
+	})
+}
+
+// amfMetaSeed is a publisher's onMetaData as OBS sends it.
+func amfMetaSeed() []byte {
+	b, _ := amf.Append(nil, "onMetaData", amf.ECMAArray{{Key: "width", Value: 1280.0}, {Key: "height", Value: 720.0},
+		{Key: "framerate", Value: 30.0}, {Key: "encoder", Value: "obs-output module"}, {Key: "duration", Value: 0.0}})
+	return b
+}
+
+// seedFile is a small finished file of ours: metadata with a 2-entry
+// index, then a few tags.
+func seedFile(f *testing.F) []byte {
+	p := filepath.Join(f.TempDir(), "seed.flv")
+	fd, err := os.Create(p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var fields metaFields
+	w, err := newFLVWriter(newOSSink(fd), flvOptions{limit: 1024, meta: &metaPlan{reserve: reserveFor(&fields, 2), index: newKeyIndex(4, 2)}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, fr := range []rtmp.Frame{vSeq(0), vKey(0, 0), aRaw(10, 0), vInter(40, 1), vKey(80, 2)} {
+		if err := w.Write(sample{Type: fr.Type, Time: fr.Time, Payload: fr.Payload, Keyframe: fr.Keyframe, SeqHeader: i == 0}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		f.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
 }

@@ -55,8 +55,14 @@ func TestGoldenFLV(t *testing.T) {
 				t.Fatalf("%v (run with -update to create it)", err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Fatalf("%s differs from %s:\n got %x\nwant %x", tt.name, golden, got, want)
+				i := 0
+				for i < min(len(got), len(want)) && got[i] == want[i] {
+					i++
+				}
+				t.Fatalf("%s differs from %s at byte %d (%d and %d bytes):\n got %x\nwant %x", tt.name, golden, i,
+					len(got), len(want), got[i:min(len(got), i+64)], want[i:min(len(want), i+64)])
 			}
+			checkMeta(t, filepath.Join(r.dir, "cam.flv"))
 		})
 	}
 }

@@ -59,6 +59,10 @@ func TestE2EGoRTMPPublish(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("go-rtmp publish did not finish") // go-rtmp has no timeouts of its own
 	}
+	// go-rtmp queues writes per chunk stream: wait until the server has
+	// every frame before closing, or the close may drop queued ones.
+	wv, wa := count(in)
+	waitFrames(t, s.m, "cam", int64(wv), int64(wa))
 	cc.Close()
 	ev := s.wait(t, 1)[0]
 	if ev.Reason != ReasonDisconnect {
@@ -80,5 +84,29 @@ func TestE2EGoRTMPPublish(t *testing.T) {
 			}
 		}
 		checkMedia(t, got, want, 0)
+	}
+}
+
+// waitFrames polls until the stream's first recorder has written v video
+// and a audio frames.
+func waitFrames(t *testing.T, m *Module, name string, v, a int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var gv, ga int64
+		if h := m.lookup("live", name); h != nil {
+			h.mu.Lock()
+			if len(h.nodes) > 0 {
+				gv, ga = h.nodes[0].vframes, h.nodes[0].aframes
+			}
+			h.mu.Unlock()
+		}
+		if gv >= v && ga >= a {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server wrote %d video and %d audio frames, want %d and %d", gv, ga, v, a)
+		}
+		runtimeGosched()
 	}
 }

@@ -132,6 +132,13 @@ const all = conf.RecordAudio | conf.RecordVideo
 // "live" with the given recorders.
 func newRig(t testing.TB, recs ...*conf.Recorder) *rig {
 	t.Helper()
+	return newRigWith(t, nil, recs...)
+}
+
+// newRigWith is newRig with setup run on the module before the publish
+// (test hooks, buffer settings).
+func newRigWith(t testing.TB, setup func(*Module), recs ...*conf.Recorder) *rig {
+	t.Helper()
 	r := &rig{t: t, src: &fakeSource{codec: &rtmp.CodecState{AudioCodecID: 0xFF}},
 		clk: &clock{t: time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
 	r.m = &Module{Now: r.clk.Now, Logger: slog.New(slog.NewTextHandler(r.logs, nil))}
@@ -140,6 +147,12 @@ func newRig(t testing.TB, recs ...*conf.Recorder) *rig {
 		r.events = append(r.events, ev)
 		r.mu.Unlock()
 	})
+	// No flush ticks unless a test sends them: the injected clock drives
+	// flushing, and a tick at a random moment would make counts racy.
+	r.m.tick = func(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
+	if setup != nil {
+		setup(r.m)
+	}
 	if len(recs) > 0 {
 		r.dir = recs[0].Path
 	}
@@ -201,12 +214,26 @@ func files(t *testing.T, dir string) []string {
 	return out
 }
 
-// readFLV reads a file with the strict reader.
+// readFLV reads a file with the strict reader and returns its media
+// tags: a leading onMetaData tag (checked by checkMeta) is left out.
 func readFLV(t *testing.T, path string) *flv.File {
 	t.Helper()
 	f, err := flv.ReadFile(path)
 	if err != nil {
 		t.Fatalf("strict flv read: %v", err)
+	}
+	if len(f.Tags) > 0 && f.Tags[0].Type == flv.TagScript {
+		if name, _, err := f.Tags[0].Metadata(); err != nil || name != "onMetaData" {
+			t.Fatalf("%s: first script tag %q: %v", path, name, err)
+		}
+	}
+	return stripMeta(f)
+}
+
+// stripMeta drops a leading script tag.
+func stripMeta(f *flv.File) *flv.File {
+	if len(f.Tags) > 0 && f.Tags[0].Type == flv.TagScript {
+		f.Tags = f.Tags[1:]
 	}
 	return f
 }

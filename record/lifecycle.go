@@ -1,8 +1,11 @@
 package record
 
 import (
+	"cmp"
 	"errors"
+
 	"fmt"
+	"github.com/rtmprecd/rtmprecd/conf"
 	"syscall"
 	"time"
 )
@@ -12,10 +15,11 @@ import (
 // started manual recorders retry at a break frame after retryDelay.
 func (n *node) open() error {
 	now := n.now()
-	o, err := openFile(n.rec, n.h.key.name, now, &n.hint, n.log)
+	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.wrap, log: n.log}
+	o, err := openFile(n.rec, n.h.key.name, now, &n.hint, &sp)
 	if err != nil {
-		n.failed, n.failedAt = true, now
-		n.log.Error("record: open failed", "path", o.path, "errno", errnoOf(err), "err", err)
+		n.backOff(now, 0)
+		n.log.Error("record: open failed", "path", o.path, "errno", errnoOf(err), "err", err, "retry", n.backoff)
 		n.notify("warning", "NetStream.Record.Failed")
 		return fmt.Errorf("record %s/%s: %w", n.h.key.app, n.h.key.name, err)
 	}
@@ -66,12 +70,62 @@ func (n *node) close(r Reason, err error) {
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
 }
 
-// fail ends the file after a write error; the writer has already cut the
-// file back to its last complete tag.
+// fail ends the file after a write error (ENOSPC, EIO, EFBIG, EDQUOT,
+// ...); the writer has already cut the file back to its last complete
+// tag. One log line per failed file; the next file is tried at a break
+// frame after the back-off.
 func (n *node) fail(err error) {
-	n.log.Error("record: write failed", "path", n.path, "errno", errnoOf(err), "err", err)
+	now := n.now()
+	n.backOff(now, now.Sub(n.opened))
+	n.log.Error("record: write failed", "path", n.path, "errno", errnoOf(err), "err", err, "retry", n.backoff)
 	n.close(ReasonError, err)
-	n.failed, n.failedAt = true, n.now()
+}
+
+// backOff marks the node failed. The wait before the next attempt starts
+// at retryDelay and doubles, up to maxRetryDelay, while attempts keep
+// failing soon after they start (a disk that stays full); a file that
+// lived longer than maxRetryDelay starts the wait over.
+func (n *node) backOff(now time.Time, lived time.Duration) {
+	if n.backoff == 0 || lived >= maxRetryDelay {
+		n.backoff = retryDelay
+	} else {
+		n.backoff = min(2*n.backoff, maxRetryDelay)
+	}
+	n.failed, n.failedAt = true, now
+}
+
+// writerOptions are the settings of the node's next file: buffering, and
+// the onMetaData room sized from what is known now (see expectKeyframes).
+func (n *node) writerOptions() flvOptions {
+	m := n.h.m
+	fields := fieldsFromCodec(n.h.src.Codec())
+	e := 0 // a recorder without video has no keyframes to index
+	if n.keys {
+		e = expectKeyframes(n.rec, n.gop)
+	}
+	return flvOptions{limit: m.bufferSize(), period: m.flushPeriod(), now: m.now, fsync: n.rec.Fsync,
+		meta: &metaPlan{fields: fields, reserve: reserveFor(&fields, e), index: newKeyIndex(maxIndex, e)}}
+}
+
+// expectKeyframes estimates how many keyframes a new file will hold,
+// from its limits and the stream's last whole GOP: record_interval / GOP
+// duration, record_max_frames / GOP frames, record_max_size / GOP bytes,
+// whichever is least, plus a quarter and 4 for jitter; at most maxIndex,
+// which is also the estimate for a file without limits. Until a whole
+// GOP has been seen it assumes 1 s, 1 frame and 4 KiB (more keyframes
+// than any real stream: a generous first reserve).
+func expectKeyframes(rec *conf.Recorder, g gopStats) int {
+	e := int64(maxIndex)
+	if rec.IntervalSet {
+		e = min(e, rec.Interval.Milliseconds()/cmp.Or(g.ms, 1000))
+	}
+	if rec.MaxFrames > 0 {
+		e = min(e, rec.MaxFrames/cmp.Or(g.frames, 1))
+	}
+	if rec.MaxSize > 0 {
+		e = min(e, rec.MaxSize/max(g.bytes, 4096))
+	}
+	return int(min(e+e/4+4, maxIndex))
 }
 
 // start is Module.Start on this node; the hook's mutex is held.

@@ -27,9 +27,21 @@ type Module struct {
 	// Logger receives one line per file opened and closed, and every
 	// failure. Default: slog.Default().
 	Logger *slog.Logger
+	// BufferSize caps the buffer of whole tags each open file keeps
+	// before writing. Default: 64 KiB.
+	BufferSize int
+	// FlushPeriod is the longest time written media stays in a buffer:
+	// what a kill -9 can lose. Default: 1s.
+	FlushPeriod time.Duration
 
-	mu   sync.Mutex
-	subs []func(Event)
+	// wrap and tick are test hooks: wrap sees every opened file (error
+	// injection, syscall counting), tick replaces the flush ticker.
+	wrap func(sink) sink
+	tick func(time.Duration) (<-chan time.Time, func())
+
+	mu    sync.Mutex
+	flush chan struct{} // closes to stop the flush ticker; nil when stopped
+	subs  []func(Event)
 	// streams indexes publishing hooks by application and stream name for
 	// Start and Stop. A name can briefly have two hooks (a duplicate
 	// publisher between its OnPublish and its rejection): the oldest wins.
@@ -125,6 +137,9 @@ func (m *Module) register(h *hook, k streamKey) {
 	if m.streams == nil {
 		m.streams = make(map[streamKey][]*hook)
 	}
+	if len(m.streams) == 0 {
+		m.startFlusher()
+	}
 	m.streams[k] = append(m.streams[k], h)
 }
 
@@ -142,5 +157,9 @@ func (m *Module) unregister(h *hook, k streamKey) {
 		delete(m.streams, k)
 	} else {
 		m.streams[k] = hs
+	}
+	if len(m.streams) == 0 && m.flush != nil {
+		close(m.flush)
+		m.flush = nil
 	}
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -25,6 +26,10 @@ const counterRoom = 6
 // errOutside is returned when a path would leave record_path; escaping
 // makes it unreachable from a stream name.
 var errOutside = errors.New("path escapes record_path")
+
+// suffixZone is the zone of strftime suffixes; nil means time.Local.
+// Tests set it rather than time.Local, which the runtime's timers read.
+var suffixZone *time.Location
 
 // cutName truncates a stream name at its first "/../", as nginx-rtmp.
 func cutName(name string) string {
@@ -72,7 +77,7 @@ func newNamer(rec *conf.Recorder, name string, now time.Time) (namer, error) {
 	}
 	suffix := rec.Suffix
 	if rec.SuffixFormat != nil {
-		suffix = rec.SuffixFormat.FormatString(now.In(time.Local))
+		suffix = rec.SuffixFormat.FormatString(now.In(cmp.Or(suffixZone, time.Local)))
 	}
 	// The name shares its path component with the stamp, the counter and
 	// the suffix up to its first "/".

@@ -132,9 +132,8 @@ func TestRecordUnique(t *testing.T) {
 // TestRecordSuffix: record_suffix verbatim, or strftime in local time when
 // it holds '%'; a "/" in it makes directories, created 0755 (Q4).
 func TestRecordSuffix(t *testing.T) {
-	loc := time.Local
-	time.Local = time.FixedZone("X", 3*3600)
-	t.Cleanup(func() { time.Local = loc })
+	suffixZone = time.FixedZone("X", 3*3600)
+	t.Cleanup(func() { suffixZone = nil })
 	now := time.Date(2013, 4, 24, 15, 23, 38, 0, time.UTC)
 	tests := []struct{ suffix, want string }{
 		{".flv", "cam.flv"},
@@ -210,7 +209,10 @@ func TestQ4OpenFailureLoggedAndRetried(t *testing.T) {
 	}
 }
 
-func discard() *slogLogger { return slogDiscard }
+// discard is an openSpec for openFile with default writer settings.
+func discard() *openSpec {
+	return &openSpec{opts: flvOptions{limit: defaultBuffer, period: defaultFlush}, log: slogDiscard}
+}
 
 func umask() os.FileMode {
 	d, _ := os.MkdirTemp("", "umask")

@@ -19,6 +19,8 @@ const (
 	// retryDelay is the least time between two attempts to open a file
 	// after a failure: audio-only streams have a break frame every ~20 ms.
 	retryDelay = 2 * time.Second
+	// maxRetryDelay caps the back-off while files keep failing.
+	maxRetryDelay = 30 * time.Second
 )
 
 // node is one recorder of one publish. Its fields are guarded by the
@@ -37,7 +39,11 @@ type node struct {
 	manualOn bool      // a manual recorder between Start and Stop
 	stopped  bool      // an automatic recorder stopped through Stop
 	failed   bool      // the last open or write failed
-	failedAt time.Time // when, for retryDelay
+	failedAt time.Time // when, for the back-off
+	backoff  time.Duration
+	lastKey  int64     // session time + 1 of the last video keyframe seen; 0 none
+	gop      gopStats  // the last whole GOP, for sizing the metadata reserve
+	acc      gopStats  // the GOP in progress
 	lastOpen time.Time // wall clock of the last open, kept across files
 	hint     nameHint  // where the next free-name search starts
 
@@ -84,6 +90,7 @@ func (n *node) onFrame(f *rtmp.Frame, c *rtmp.CodecState) {
 	if n.off || !n.wants(f) {
 		return
 	}
+	n.measure(f)
 	brk := n.isBreak(f, c)
 	if n.w != nil && n.splitDue(f, brk) {
 		n.close(ReasonSplit, nil)
@@ -95,6 +102,21 @@ func (n *node) onFrame(f *rtmp.Frame, c *rtmp.CodecState) {
 		return
 	}
 	n.write(f, c, brk)
+}
+
+// gopStats describe a GOP: its duration, frames and payload bytes.
+type gopStats struct{ ms, frames, bytes int64 }
+
+// measure keeps the stats of the last whole GOP the node was offered.
+func (n *node) measure(f *rtmp.Frame) {
+	if f.Keyframe && f.Type == rtmp.TypeVideo && !f.SeqHeader {
+		if n.lastKey > 0 && f.Time+1 > n.lastKey {
+			n.gop, n.gop.ms = n.acc, f.Time+1-n.lastKey
+		}
+		n.lastKey, n.acc = f.Time+1, gopStats{}
+	}
+	n.acc.frames++
+	n.acc.bytes += int64(len(f.Payload))
 }
 
 // wants is the type filter: record audio, video, keyframes.
@@ -142,7 +164,7 @@ func (n *node) mayOpen(f *rtmp.Frame, c *rtmp.CodecState, brk bool) bool {
 	case n.manual && !n.manualOn:
 		return false
 	case n.failed:
-		return brk && n.now().Sub(n.failedAt) >= retryDelay
+		return brk && n.now().Sub(n.failedAt) >= n.backoff
 	case n.stopped:
 		return brk && (!n.rec.IntervalSet || n.now().Sub(n.lastOpen) > n.rec.Interval)
 	}

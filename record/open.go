@@ -1,7 +1,6 @@
 package record
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +29,13 @@ type opened struct {
 	appended bool
 }
 
+// openSpec is what openFile needs besides the recorder and names.
+type openSpec struct {
+	opts flvOptions      // buffering, fsync, clock and the metadata plan of a new file
+	wrap func(sink) sink // tests: inject errors or count calls; nil in production
+	log  *slog.Logger
+}
+
 // nameHint remembers where the last search for a free name ended, so a
 // recorder that splits without record_unique does not probe every earlier
 // piece again at each split.
@@ -41,7 +47,7 @@ type nameHint struct {
 // openFile opens the first free candidate name for rec and name at now.
 // It never truncates: without record_append an existing name is skipped
 // (O_EXCL); with it, a file whose tail does not validate is skipped.
-func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, log *slog.Logger) (opened, error) {
+func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, sp *openSpec) (opened, error) {
 	nm, err := newNamer(rec, name, now)
 	if err != nil {
 		return opened{path: rec.Path}, err
@@ -65,7 +71,7 @@ func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, lo
 			}
 			madeDir = dir
 		}
-		o, err := tryOpen(rec, p, log)
+		o, err := tryOpen(rec, p, sp)
 		if errors.Is(err, errTaken) {
 			continue
 		}
@@ -78,7 +84,7 @@ func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, lo
 }
 
 // tryOpen opens one candidate; errTaken means try the next one.
-func tryOpen(rec *conf.Recorder, p string, log *slog.Logger) (opened, error) {
+func tryOpen(rec *conf.Recorder, p string, sp *openSpec) (opened, error) {
 	o := opened{path: p}
 	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if rec.Append {
@@ -91,32 +97,92 @@ func tryOpen(rec *conf.Recorder, p string, log *slog.Logger) (opened, error) {
 	if err != nil {
 		return o, err
 	}
-	if rec.Lock {
-		if err := lockFile(f); errors.Is(err, errTaken) {
-			log.Warn("record: file locked by another process, using the next name", "path", p)
-			f.Close()
-			return o, errTaken
-		} else if err != nil {
-			log.Warn("record: lock failed", "path", p, "errno", errnoOf(err), "err", err)
-		}
-	}
-	var offset, flags int64
-	if rec.Append {
-		offset, o.shift, flags, err = appendPoint(f)
-		if err != nil {
-			log.Warn("record: not appending to a file whose tail does not validate, using the next name", "path", p, "err", err)
-			f.Close()
-			return o, errTaken
-		}
-		o.appended = offset > 0
-	}
-	w, err := newFLVWriter(f, offset, byte(flags))
-	if err != nil {
+	if rec.Lock && !lockOrSkip(f, p, sp.log) {
 		f.Close()
+		return o, errTaken
+	}
+	var s sink = newOSSink(f)
+	if sp.wrap != nil {
+		s = sp.wrap(s)
+	}
+	opts := appendOpts{flvOptions: sp.opts}
+	if rec.Append {
+		if opts, err = appendOptions(s, p, sp.opts, sp.log); err != nil {
+			s.Close()
+			return o, err
+		}
+		o.shift, o.appended = opts.shift, opts.offset > 0
+	}
+	w, err := newFLVWriter(s, opts.flvOptions)
+	if err != nil {
+		s.Close()
+		if !rec.Append {
+			os.Remove(p) // we created it: leave no empty file behind
+		}
 		return o, err
 	}
 	o.w = w
 	return o, nil
+}
+
+// appendOpts are the writer options for an appended file.
+type appendOpts struct {
+	flvOptions
+	shift int64
+}
+
+// appendOptions validates an existing file for record_append (Q11): a
+// torn tail is cut back to the last whole tag, a file that is not FLV is
+// refused (errTaken: the next name is used). Our own files keep their
+// reserved metadata and index; other FLV files are appended to without
+// metadata.
+func appendOptions(s sink, p string, base flvOptions, log *slog.Logger) (appendOpts, error) {
+	size, err := s.Seek(0, io.SeekEnd)
+	if err != nil {
+		return appendOpts{}, err
+	}
+	ap, err := findAppendPoint(s, size)
+	if err != nil {
+		log.Warn("record: not appending to a file that is not FLV, using the next name", "path", p, "err", err)
+		return appendOpts{}, errTaken
+	}
+	if ap.torn > 0 || (ap.offset == 0 && size > 0) {
+		log.Warn("record: cutting a torn tail before appending", "path", p, "size", size, "cut", size-ap.offset)
+		if err := s.Truncate(ap.offset); err != nil {
+			return appendOpts{}, fmt.Errorf("truncate torn tail: %w", err)
+		}
+	}
+	o := appendOpts{flvOptions: base, shift: ap.shift}
+	o.offset, o.flags = ap.offset, ap.flags
+	switch {
+	case ap.offset == 0:
+		// a new file, with base's metadata plan
+	case ap.ours != nil && base.meta != nil:
+		m := base.meta
+		m.reserve, m.at, m.lastTS = ap.ours.reserve, ap.ours.at, ap.ours.lastTS
+		m.index = ap.ours.index
+	default:
+		if base.meta != nil {
+			log.Warn("record: appending to a file without room for metadata: it gets no onMetaData", "path", p)
+		}
+		o.meta = nil
+	}
+	return o, nil
+}
+
+// lockOrSkip takes the record_lock lock; false means another process
+// holds it and the next name must be used. Other lock failures are only
+// logged, as nginx-rtmp does.
+func lockOrSkip(f *os.File, p string, log *slog.Logger) bool {
+	err := lockFile(f)
+	if errors.Is(err, errTaken) {
+		log.Warn("record: file locked by another process, using the next name", "path", p)
+		return false
+	}
+	if err != nil {
+		log.Warn("record: lock failed", "path", p, "errno", errnoOf(err), "err", err)
+	}
+	return true
 }
 
 // lockFile takes a non-blocking whole-file write lock (Q12): an open file
@@ -133,47 +199,4 @@ func lockFile(f *os.File) error {
 		return errTaken
 	}
 	return err
-}
-
-// appendPoint validates an existing file for record_append and returns
-// where to write, the timestamp of its last tag and its header's track
-// flags. An empty file gets a new header; anything else must be an FLV
-// file whose last PreviousTagSize points at a consistent tag header.
-func appendPoint(f *os.File) (offset, shift, flags int64, err error) {
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil || size == 0 {
-		return 0, 0, 0, err
-	}
-	var hdr [flvHeaderLen]byte
-	if size < flvHeaderLen {
-		return 0, 0, 0, fmt.Errorf("%d bytes: not an flv file", size)
-	}
-	if _, err := f.ReadAt(hdr[:], 0); err != nil {
-		return 0, 0, 0, err
-	}
-	if string(hdr[:3]) != "FLV" || hdr[3] != 1 || binary.BigEndian.Uint32(hdr[5:9]) != 9 {
-		return 0, 0, 0, errors.New("not an flv file")
-	}
-	flags = int64(hdr[4] & (flvFlagsAudio | flvFlagsVideo))
-	var b [4]byte
-	if _, err := f.ReadAt(b[:], size-4); err != nil {
-		return 0, 0, 0, err
-	}
-	prev := int64(binary.BigEndian.Uint32(b[:]))
-	if size == flvHeaderLen && prev == 0 {
-		return size, 0, flags, nil // header only
-	}
-	if prev < flvTagHeader || prev > size-4-flvHeaderLen {
-		return 0, 0, 0, fmt.Errorf("last tag size %d does not fit", prev)
-	}
-	var th [flvTagHeader]byte
-	if _, err := f.ReadAt(th[:], size-4-prev); err != nil {
-		return 0, 0, 0, err
-	}
-	data := int64(th[1])<<16 | int64(th[2])<<8 | int64(th[3])
-	if data+flvTagHeader != prev || (th[0] != 8 && th[0] != 9 && th[0] != 18) {
-		return 0, 0, 0, fmt.Errorf("last tag at %d does not match its size %d", size-4-prev, prev)
-	}
-	shift = int64(th[7])<<24 | int64(th[4])<<16 | int64(th[5])<<8 | int64(th[6])
-	return size, shift, flags, nil
 }

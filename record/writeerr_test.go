@@ -4,28 +4,91 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
-// TestWriteErrorClosesAndRetries: a failed write ends the file with an
-// error event and a "warning" Record.Failed (never "error"), and the
-// recorder retries at a break frame after retryDelay with a new name.
+// faults is the switch of every faultySink of a test: while fail is set,
+// a write puts only partial of its bytes into the file (as a disk that
+// fills up mid-write does) and returns err.
+type faults struct {
+	mu      sync.Mutex
+	fail    bool
+	partial int64
+	err     error
+}
+
+func (f *faults) set(fail bool, partial int64, err error) {
+	f.mu.Lock()
+	f.fail, f.partial, f.err = fail, partial, err
+	f.mu.Unlock()
+}
+
+// faultySink is a sink that fails on command.
+type faultySink struct {
+	sink
+	f *faults
+}
+
+func (s *faultySink) Writev(bufs [][]byte) (int64, error) {
+	s.f.mu.Lock()
+	fail, left, ferr := s.f.fail, s.f.partial, s.f.err
+	s.f.mu.Unlock()
+	if !fail {
+		return s.sink.Writev(bufs)
+	}
+	var part [][]byte
+	for _, b := range bufs {
+		n := min(int64(len(b)), left)
+		part = append(part, b[:n])
+		left -= n
+	}
+	n, err := s.sink.Writev(part)
+	if err != nil {
+		return n, err
+	}
+	return n, ferr
+}
+
+// injectFaults makes every file the module opens a faultySink.
+func injectFaults(m *Module) *faults {
+	f := &faults{}
+	m.wrap = func(s sink) sink { return &faultySink{s, f} }
+	return f
+}
+
+// TestWriteErrorClosesAndRetries: an EIO ends the file with an error
+// event and a "warning" Record.Failed (never "error"), the file is cut
+// back to its last whole tag, and the recorder retries at a break frame
+// after retryDelay with a new name.
 func TestWriteErrorClosesAndRetries(t *testing.T) {
 	rc := newRecorder(t, "", all)
 	rc.Notify = true
 	r := newRig(t, rc)
-	r.feed(vSeq(0), vKey(0, 0))
-	r.h.nodes[0].w.(*flvWriter).f.Close() // every later write fails
-	r.feed(vInter(40, 1))
+	ctl := injectFaults(r.m)
+	r.feed(vSeq(0), vKey(0, 0), vInter(40, 1))
+	ctl.set(true, 20, syscall.EIO) // 20 bytes of the next write land
+	r.feed(vKey(80, 2))            // a keyframe flushes: the write fails
+	ctl.set(false, 0, nil)
 	evs := r.doneEvents()
-	if len(evs) != 1 || evs[0].Reason != ReasonError || !errors.Is(evs[0].Err, os.ErrClosed) {
+	if len(evs) != 1 || evs[0].Reason != ReasonError || !errors.Is(evs[0].Err, syscall.EIO) {
 		t.Fatalf("events %+v", evs)
 	}
-	r.feed(vKey(80, 2)) // too early to retry
+	p0 := evs[0].Path
+	if got, want := tagsString(readFLV(t, p0).Tags), "V0h V0k"; got != want {
+		t.Fatalf("failed file %s, want %s", got, want)
+	}
+	if evs[0].Size != fileSize(t, p0) {
+		t.Fatalf("event size %d, file %d", evs[0].Size, fileSize(t, p0))
+	}
+	checkMeta(t, p0)
+	r.feed(vKey(120, 3)) // too early to retry
 	r.clk.Advance(retryDelay)
-	r.feed(vInter(120, 3), vKey(160, 4))
+	r.feed(vInter(160, 4), vKey(200, 5))
 	r.close(rtmp.CloseUnpublish)
 	p := r.paths()
 	if len(p) != 2 || p[1] != filepath.Join(rc.Path, "cam-1.flv") {
@@ -42,37 +105,61 @@ func TestWriteErrorClosesAndRetries(t *testing.T) {
 	if got := r.src.statuses(); len(got) != 5 || got[1] != (status{"warning", "NetStream.Record.Failed", ""}) {
 		t.Fatalf("statuses %v", got)
 	}
+	if n := countLines(r.logs.String(), "record: write failed"); n != 1 {
+		t.Fatalf("%d write failure lines, want 1:\n%s", n, r.logs)
+	}
 }
 
-// TestFLVWriterCutsPartialTag: after a failed write the file is cut back
-// to its last complete tag.
+// TestFLVWriterCutsPartialTag: a write that fails midway, in the buffered
+// tags or in a large tag written in place, leaves the file ending at its
+// last whole tag.
 func TestFLVWriterCutsPartialTag(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "x.flv")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
+	big := make([]byte, 100<<10)
+	for _, partial := range []int64{0, 5, 11 + 4 + 10, 11 + 15 + 4 + 3, 200, 70 << 10} {
+		p := filepath.Join(t.TempDir(), "x.flv")
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctl := &faults{}
+		w, err := newFLVWriter(&faultySink{newOSSink(f), ctl}, flvOptions{limit: 1024, period: defaultFlush})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 8 {
+			if err := w.Write(sample{Type: rtmp.TypeAudio, Time: int64(i), Payload: aacPayload(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctl.set(true, partial, syscall.ENOSPC)
+		if err := w.Write(sample{Type: rtmp.TypeVideo, Time: 9, Payload: big}); !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("partial %d: write error %v", partial, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fl := readFLV(t, p)
+		if fileSize(t, p) != w.Size() {
+			t.Fatalf("partial %d: size %d, writer says %d", partial, fileSize(t, p), w.Size())
+		}
+		if want := min(int(partial)/25, 8); len(fl.Tags) != want {
+			t.Fatalf("partial %d: %d tags, want %d", partial, len(fl.Tags), want)
+		}
 	}
-	w, err := newFLVWriter(f, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(sample{Type: rtmp.TypeVideo, Payload: avcSeqPayload(0)}); err != nil {
-		t.Fatal(err)
-	}
-	good := w.Size()
-	// Simulate a torn write: bytes beyond the last complete tag.
-	if _, err := f.Write([]byte{9, 0, 0}); err != nil {
-		t.Fatal(err)
-	}
-	w.cut()
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if fileSize(t, p) != good {
-		t.Fatalf("size %d after cut, want %d", fileSize(t, p), good)
-	}
-	readFLV(t, p)
+	w, _ := newFLVWriter(newOSSink(mustCreate(t)), flvOptions{limit: 1024})
 	if err := w.Write(sample{Type: rtmp.TypeVideo, Time: maxTS + 1}); err == nil {
 		t.Fatal("timestamp past 32 bits accepted")
 	}
 }
+
+func mustCreate(t *testing.T) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "y.flv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func countLines(s, sub string) int { return strings.Count(s, sub) }

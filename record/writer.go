@@ -15,11 +15,18 @@ type sample struct {
 // interface, so node logic does not change when a format is added.
 type writer interface {
 	// Write appends one sample. Payload is valid only during the call.
-	// On error the file still ends with the last complete sample, and the
-	// node closes the writer.
+	// On error the file has been cut back to its last complete sample,
+	// later calls fail, and the node closes the writer.
 	Write(s sample) error
-	// Size is the file size in bytes so far (record_max_size).
+	// Size is the file size in bytes so far, buffered samples included
+	// (record_max_size, the record-done event).
 	Size() int64
+	// Flush writes buffered samples to the file (and, with record_fsync,
+	// makes them durable). Writers flush by themselves when their buffer
+	// is full, at keyframes and when a write finds the buffer older than
+	// the flush period; the module calls Flush for streams that stall.
+	// An error has the same meaning as Write's.
+	Flush() error
 	// Close finishes the file (headers, indexes, locks) and closes it.
 	Close() error
 }

@@ -1,0 +1,269 @@
+package record
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/rtmp/amf"
+)
+
+// creator is our onMetaData "metadatacreator": it marks a file whose
+// first tag is room we reserved, so record_append can reuse it.
+const creator = "rtmprecd"
+
+// metaFields is what a file's onMetaData says about its streams, learnt
+// from the codec state at open and from the sequence headers written.
+type metaFields struct {
+	videoCodec, audioCodec float64
+	hasVideo, hasAudio     bool
+	width, height          float64 // 0 when unknown
+	framerate              float64 // the publisher's; 0: computed at close
+	sampleRate             float64
+	stereo, hasStereo      bool
+	pub                    amf.Object // the publisher's other scalar fields
+}
+
+// ours are the fields we write or that would be wrong for the file if
+// copied from the publisher's metadata.
+var ours = map[string]bool{
+	"duration": true, "filesize": true, "width": true, "height": true, "framerate": true,
+	"videocodecid": true, "audiocodecid": true, "audiosamplerate": true, "stereo": true,
+	"keyframes": true, "metadatacreator": true, "lasttimestamp": true, "lastkeyframetimestamp": true,
+	"lastkeyframelocation": true, "hasKeyframes": true, "hasMetadata": true, "canSeekToEnd": true,
+	"datasize": true, "videosize": true, "audiosize": true, "times": true, "filepositions": true,
+}
+
+// Bounds on the publisher's fields copied into every file.
+const (
+	maxPubFields = 64
+	maxPubString = 255 // longer strings break ffmpeg's metadata parser
+)
+
+// fieldsFromCodec starts a file's metadata from the session's codec state.
+func fieldsFromCodec(c *rtmp.CodecState) metaFields {
+	var m metaFields
+	if c == nil {
+		return m
+	}
+	m.publisher(c.Metadata)
+	if c.VideoHeader != nil {
+		m.video(c.VideoHeader, true)
+	} else if c.VideoFourCC != "" {
+		m.hasVideo, m.videoCodec = true, fourCC(c.VideoFourCC)
+	} else if c.VideoCodecID != 0 {
+		m.hasVideo, m.videoCodec = true, float64(c.VideoCodecID)
+	}
+	if c.AudioHeader != nil {
+		m.audio(c.AudioHeader, true)
+	}
+	return m
+}
+
+// publisher takes the publisher's onMetaData: scalar fields we do not
+// write ourselves, and width, height, framerate as fallbacks.
+func (m *metaFields) publisher(b []byte) {
+	vals, err := amf.Decode(b, amf.DefaultLimits)
+	if err != nil || len(vals) < 2 {
+		return
+	}
+	var obj amf.Object
+	switch v := vals[1].(type) {
+	case amf.Object:
+		obj = v
+	case amf.ECMAArray:
+		obj = amf.Object(v)
+	}
+	m.width, _ = obj.Number("width")
+	m.height, _ = obj.Number("height")
+	m.framerate, _ = obj.Number("framerate")
+	for _, p := range obj {
+		if ours[p.Key] || len(m.pub) >= maxPubFields || len(p.Key) > maxPubString {
+			continue
+		}
+		switch v := p.Value.(type) {
+		case float64, bool:
+			m.pub = append(m.pub, p)
+		case string:
+			if len(v) <= maxPubString {
+				m.pub = append(m.pub, p)
+			}
+		}
+	}
+}
+
+// video learns from a video payload; seq says it is a sequence header.
+func (m *metaFields) video(p []byte, seq bool) {
+	if len(p) == 0 {
+		return
+	}
+	m.hasVideo = true
+	if p[0]&exHeader != 0 {
+		if len(p) >= 5 {
+			m.videoCodec = fourCC(string(p[1:5]))
+		}
+		return
+	}
+	m.videoCodec = float64(p[0] & 0x0F)
+	if w, h, ok := avcSize(p); seq && ok {
+		m.width, m.height = float64(w), float64(h)
+	}
+}
+
+// audio learns from an audio payload; seq says it is a sequence header.
+func (m *metaFields) audio(p []byte, seq bool) {
+	if len(p) == 0 {
+		return
+	}
+	m.hasAudio, m.audioCodec = true, float64(p[0]>>4)
+	if isAAC(p) {
+		if rate, ch, ok := aacConfig(p); seq && ok {
+			m.sampleRate, m.stereo, m.hasStereo = float64(rate), ch >= 2, true
+		}
+		return
+	}
+	rate, stereo := flvAudio(p[0])
+	m.sampleRate, m.stereo, m.hasStereo = float64(rate), stereo, true
+}
+
+// fourCC is an Enhanced RTMP FourCC as the number E-RTMP's videocodecid uses.
+func fourCC(s string) float64 {
+	if len(s) != 4 {
+		return 0
+	}
+	return float64(binary.BigEndian.Uint32([]byte(s)))
+}
+
+// metaDoc is one onMetaData body to encode.
+type metaDoc struct {
+	f        *metaFields
+	final    bool    // duration, filesize and keyframes are known
+	duration float64 // seconds
+	filesize int64
+	rate     float64 // framerate computed from the frames, when the publisher gave none
+	times    []int64 // keyframe times (ms) ...
+	pos      []int64 // ... and tag offsets
+	every    int     // keep every n-th index entry
+	noPub    bool    // leave out the publisher's fields
+}
+
+// encode appends the script tag body: "onMetaData" and an ECMA array.
+func (d *metaDoc) encode(dst []byte) []byte {
+	dst, _ = amf.Append(dst, "onMetaData")
+	dst = append(dst, 0x08, 0, 0, 0, 0)
+	at, n := len(dst)-4, 0
+	prop := func(k string, v any) {
+		dst = binary.BigEndian.AppendUint16(dst, uint16(len(k)))
+		dst, _ = amf.Append(append(dst, k...), v)
+		n++
+	}
+	d.fields(prop)
+	if d.final {
+		dst = binary.BigEndian.AppendUint16(dst, 9)
+		dst = d.index(append(dst, "keyframes"...))
+		n++
+	}
+	binary.BigEndian.PutUint32(dst[at:], uint32(n))
+	return append(dst, 0, 0, 9)
+}
+
+// fields adds every property but the index.
+func (d *metaDoc) fields(prop func(string, any)) {
+	f := d.f
+	if d.final {
+		prop("duration", d.duration)
+		prop("filesize", float64(d.filesize))
+	}
+	if f.width > 0 && f.height > 0 {
+		prop("width", f.width)
+		prop("height", f.height)
+	}
+	rate := f.framerate // the publisher's, else the one measured
+	if rate == 0 {
+		rate = d.rate
+	}
+	if rate > 0 {
+		prop("framerate", rate)
+	}
+	if f.hasVideo {
+		prop("videocodecid", f.videoCodec)
+	}
+	if f.hasAudio {
+		prop("audiocodecid", f.audioCodec)
+	}
+	if f.sampleRate > 0 {
+		prop("audiosamplerate", f.sampleRate)
+	}
+	if f.hasStereo {
+		prop("stereo", f.stereo)
+	}
+	prop("metadatacreator", creator)
+	if !d.noPub {
+		for _, p := range f.pub {
+			prop(p.Key, p.Value)
+		}
+	}
+}
+
+// index appends the keyframes object: times (s) and filepositions.
+func (d *metaDoc) index(dst []byte) []byte {
+	every := max(d.every, 1)
+	dst = append(dst, 0x03, 0, 5)
+	dst = append(dst, "times"...)
+	dst = numbers(dst, d.times, every, 1000)
+	dst = append(dst, 0, 13)
+	dst = append(dst, "filepositions"...)
+	dst = numbers(dst, d.pos, every, 1)
+	return append(dst, 0, 0, 9)
+}
+
+// numbers appends a strict array of every n-th value divided by div.
+func numbers(dst []byte, v []int64, every int, div float64) []byte {
+	dst = append(dst, 0x0A)
+	dst = binary.BigEndian.AppendUint32(dst, uint32((len(v)+every-1)/every))
+	for i := 0; i < len(v); i += every {
+		dst = append(dst, 0x00)
+		dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(float64(v[i])/div))
+	}
+	return dst
+}
+
+// entryBytes is what one keyframe costs in the index: two AMF0 numbers.
+const entryBytes = 18
+
+// reserveFor returns the body size to reserve for a file whose index is
+// expected to hold entries entries: the final metadata with every field
+// that may become known, the publisher's fields, that many entries, and
+// slack for digits that do not change the size (numbers are 9 bytes).
+func reserveFor(f *metaFields, entries int) int {
+	full := *f
+	full.hasVideo, full.hasAudio, full.hasStereo = true, true, true
+	full.width, full.height, full.sampleRate = 1, 1, 1
+	d := metaDoc{f: &full, final: true, rate: 1}
+	return len(d.encode(nil)) + entries*entryBytes + 64
+}
+
+// fit encodes d into exactly size bytes: the index is thinned (every 2nd,
+// 4th, ... entry) until it fits, then the publisher's fields go; the rest
+// is padding of AMF0 null values after the array, which every reader
+// skips. ok is false when even the bare fields do not fit.
+func (d *metaDoc) fit(size int) (body []byte, ok bool) {
+	for _, noPub := range [2]bool{false, true} {
+		d.noPub = noPub
+		for d.every = 1; ; d.every *= 2 {
+			body = d.encode(body[:0])
+			if len(body) <= size {
+				n := len(body)
+				body = append(body, make([]byte, size-n)...)
+				for i := n; i < size; i++ {
+					body[i] = 0x05
+				}
+				return body, true
+			}
+			if d.every >= len(d.times) {
+				break
+			}
+		}
+	}
+	return nil, false
+}
