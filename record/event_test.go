@@ -96,3 +96,53 @@ func TestRecordLogLines(t *testing.T) {
 		t.Errorf("%d log lines, want 2:\n%s", n, logs)
 	}
 }
+
+// TestCloseReasons: every way a publish ends reaches the record-done
+// event as the matching Reason, redirect included (the publish moves to
+// another name and the file closes as for an unpublish).
+func TestCloseReasons(t *testing.T) {
+	tests := []struct {
+		why  rtmp.CloseReason
+		want Reason
+	}{
+		{rtmp.CloseUnpublish, ReasonUnpublish},
+		{rtmp.CloseDisconnect, ReasonDisconnect},
+		{rtmp.CloseDrop, ReasonDrop},
+		{rtmp.CloseIdle, ReasonIdle},
+		{rtmp.CloseShutdown, ReasonShutdown},
+		{rtmp.CloseRedirect, ReasonRedirect},
+	}
+	for _, tt := range tests {
+		r := newRig(t, newRecorder(t, "", all))
+		r.feed(vSeq(0), vKey(0, 0), vInter(40, 1))
+		r.close(tt.why)
+		evs := r.doneEvents()
+		if len(evs) != 1 || evs[0].Reason != tt.want || evs[0].Err != nil {
+			t.Errorf("%s: events %+v, want one with reason %s", tt.why, evs, tt.want)
+			continue
+		}
+		checkMeta(t, evs[0].Path)
+	}
+}
+
+// TestRedirectStartsNewFile: after a redirect the same session publishes
+// under the new name at once; the old name's file closed with
+// ReasonRedirect and the new one records from the next frame.
+func TestRedirectStartsNewFile(t *testing.T) {
+	r := newRig(t, newRecorder(t, "", all))
+	r.feed(vSeq(0), vKey(0, 0), vInter(40, 1))
+	r.close(rtmp.CloseRedirect)
+	if err := r.h.OnPublish(t.Context(), &rtmp.Publish{Name: "cam2"}); err != nil {
+		t.Fatal(err)
+	}
+	r.feed(vSeq(80), vKey(80, 2), vInter(120, 3))
+	r.close(rtmp.CloseUnpublish)
+	evs := r.doneEvents()
+	if len(evs) != 2 || evs[0].Reason != ReasonRedirect || evs[0].Name != "cam" ||
+		evs[1].Reason != ReasonUnpublish || evs[1].Name != "cam2" || evs[0].Path == evs[1].Path {
+		t.Fatalf("events %+v", evs)
+	}
+	for _, ev := range evs {
+		checkMeta(t, ev.Path)
+	}
+}

@@ -3,6 +3,7 @@ package record
 import (
 	"encoding/binary"
 	"math"
+	"unicode/utf8"
 
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
@@ -32,6 +33,7 @@ var ours = map[string]bool{
 	"keyframes": true, "metadatacreator": true, "lasttimestamp": true, "lastkeyframetimestamp": true,
 	"lastkeyframelocation": true, "hasKeyframes": true, "hasMetadata": true, "canSeekToEnd": true,
 	"datasize": true, "videosize": true, "audiosize": true, "times": true, "filepositions": true,
+	padKey: true,
 }
 
 // Bounds on the publisher's fields copied into every file.
@@ -78,14 +80,18 @@ func (m *metaFields) publisher(b []byte) {
 	m.height, _ = obj.Number("height")
 	m.framerate, _ = obj.Number("framerate")
 	for _, p := range obj {
-		if ours[p.Key] || len(m.pub) >= maxPubFields || len(p.Key) > maxPubString {
+		// An empty key reads as the array's end marker (rtmp/amf refuses
+		// one today), and AMF0 strings are UTF-8: decoders that check
+		// (go-flv) reject the whole tag over one bad publisher string.
+		if ours[p.Key] || len(m.pub) >= maxPubFields || p.Key == "" || len(p.Key) > maxPubString ||
+			!utf8.ValidString(p.Key) {
 			continue
 		}
 		switch v := p.Value.(type) {
 		case float64, bool:
 			m.pub = append(m.pub, p)
 		case string:
-			if len(v) <= maxPubString {
+			if len(v) <= maxPubString && utf8.ValidString(v) {
 				m.pub = append(m.pub, p)
 			}
 		}
@@ -147,8 +153,12 @@ type metaDoc struct {
 	noPub    bool    // leave out the publisher's fields
 }
 
-// encode appends the script tag body: "onMetaData" and an ECMA array.
-func (d *metaDoc) encode(dst []byte) []byte {
+// encode appends the script tag body: "onMetaData" and an ECMA array,
+// ending, when pad > 0, with padding of pad bytes (≥ padMin). The index
+// comes first: go-amf0 v0.1.0 (go-flv's decoder) reads an object inside
+// an ECMA array only as its first property (see metapad.go), and every
+// other reader takes the properties in any order.
+func (d *metaDoc) encode(dst []byte, pad int) []byte {
 	dst, _ = amf.Append(dst, "onMetaData")
 	dst = append(dst, 0x08, 0, 0, 0, 0)
 	at, n := len(dst)-4, 0
@@ -157,11 +167,16 @@ func (d *metaDoc) encode(dst []byte) []byte {
 		dst, _ = amf.Append(append(dst, k...), v)
 		n++
 	}
-	d.fields(prop)
 	if d.final {
 		dst = binary.BigEndian.AppendUint16(dst, 9)
 		dst = d.index(append(dst, "keyframes"...))
 		n++
+	}
+	d.fields(prop)
+	if pad > 0 {
+		var k int
+		dst, k = appendPad(dst, pad)
+		n += k
 	}
 	binary.BigEndian.PutUint32(dst[at:], uint32(n))
 	return append(dst, 0, 0, 9)
@@ -234,29 +249,31 @@ const entryBytes = 18
 // reserveFor returns the body size to reserve for a file whose index is
 // expected to hold entries entries: the final metadata with every field
 // that may become known, the publisher's fields, that many entries, and
-// slack for digits that do not change the size (numbers are 9 bytes).
+// slack, and room for the smallest padding so that a body of that size
+// can always fill the reserve exactly (see fit).
 func reserveFor(f *metaFields, entries int) int {
 	full := *f
 	full.hasVideo, full.hasAudio, full.hasStereo = true, true, true
 	full.width, full.height, full.sampleRate = 1, 1, 1
 	d := metaDoc{f: &full, final: true, rate: 1}
-	return len(d.encode(nil)) + entries*entryBytes + 64
+	return len(d.encode(nil, 0)) + entries*entryBytes + 64 + padMin
 }
 
 // fit encodes d into exactly size bytes: the index is thinned (every 2nd,
-// 4th, ... entry) until it fits, then the publisher's fields go; the rest
-// is padding of AMF0 null values after the array, which every reader
-// skips. ok is false when even the bare fields do not fit.
+// 4th, ... entry) until it fits, then the publisher's fields go. A body
+// that does not fill size exactly takes the padding property (metapad.go),
+// so it must leave at least padMin bytes free: one more thinning step
+// when it leaves fewer. ok is false when even the bare fields do not fit,
+// or fit but leave 1 to padMin-1 bytes: reserveFor's rooms always leave
+// more, and so do those of older files of ours (record_append).
 func (d *metaDoc) fit(size int) (body []byte, ok bool) {
 	for _, noPub := range [2]bool{false, true} {
 		d.noPub = noPub
 		for d.every = 1; ; d.every *= 2 {
-			body = d.encode(body[:0])
-			if len(body) <= size {
-				n := len(body)
-				body = append(body, make([]byte, size-n)...)
-				for i := n; i < size; i++ {
-					body[i] = 0x05
+			body = d.encode(body[:0], 0)
+			if n := len(body); n == size || n+padMin <= size {
+				if n < size {
+					body = d.encode(body[:0], size-n)
 				}
 				return body, true
 			}

@@ -132,7 +132,7 @@ func FuzzAppendPoint(f *testing.F) {
 // FuzzCodecConfig: sequence headers and publisher metadata are untrusted.
 // Whatever they hold, the picture size and audio parameters decode
 // without panicking, and the onMetaData we build from them always fits
-// the reserve sized for it and reads back strictly.
+// the reserve sized for it and reads back strictly and with go-flv.
 func FuzzCodecConfig(f *testing.F) {
 	f.Add(avcSeqPayload(0), aacSeqPayload, []byte(nil))
 	f.Add(hevcExSeqPayload(), []byte{0x2F}, amfMetaSeed())
@@ -154,6 +154,9 @@ func FuzzCodecConfig(f *testing.F) {
 		tag := flv.Tag{Type: flv.TagScript, Data: body}
 		if name, m, err := tag.Metadata(); err != nil || name != "onMetaData" || m["metadatacreator"] != creator {
 			t.Fatalf("metadata reads back as %q %v: %v", name, m, err)
+		}
+		if m := goFLVMeta(t, body); m["metadatacreator"] != creator {
+			t.Fatalf("go-flv reads %v", m)
 		}
 	})
 }

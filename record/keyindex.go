@@ -19,12 +19,18 @@ type keyIndex struct {
 	limit  int   // even, ≥ 2
 }
 
+// indexStart caps what an index allocates up front: 64 entries (1 KiB),
+// two minutes of 2 s GOPs. It then grows by doubling as keyframes come,
+// six times at most on the way to maxIndex (64 KiB, reached after 2¼ hours
+// of 2 s GOPs), so a file costs the memory its index actually holds and a
+// few hundred publishers do not each reserve 64 KiB from the start.
+const indexStart = 64
+
 // newKeyIndex returns an index of at most limit entries with room for
-// expect of them, so a file that stays within its estimate never
-// allocates while recording.
+// min(expect, indexStart) of them.
 func newKeyIndex(limit, expect int) keyIndex {
 	limit = max(limit&^1, 2)
-	expect = min(max(expect, 0), limit)
+	expect = min(max(expect, 0), limit, indexStart)
 	return keyIndex{times: make([]int64, 0, expect), pos: make([]int64, 0, expect), stride: 1, limit: limit}
 }
 
@@ -36,7 +42,7 @@ func (x *keyIndex) add(ts, pos int64) {
 		}
 		if x.count%x.stride == 0 {
 			if len(x.times) == cap(x.times) { // grow, but never past limit
-				c := min(max(2*cap(x.times), 16), x.limit)
+				c := min(max(2*cap(x.times), indexStart), x.limit)
 				x.times, x.pos = append(make([]int64, 0, c), x.times...), append(make([]int64, 0, c), x.pos...)
 			}
 			x.times = append(x.times, ts)
