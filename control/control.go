@@ -39,7 +39,7 @@ func (s *Server) control(loc *conf.Location, w http.ResponseWriter, r *http.Requ
 		case "drop":
 			s.drop(w, r, method, sel)
 		default:
-			s.redirect(w, method, sel)
+			s.redirect(w, r, method, sel)
 		}
 	default:
 		switch method {
@@ -173,22 +173,59 @@ func (s *Server) drop(w http.ResponseWriter, r *http.Request, method string, sel
 	writeText(w, http.StatusOK, strconv.Itoa(len(pubs)))
 }
 
-// redirect is .../redirect/...: renaming a running publish needs an
-// operation the rtmp package does not have yet, and subscribers need
-// live play; both answer 501 with the reason.
-func (s *Server) redirect(w http.ResponseWriter, method string, sel *selector) {
+// redirect is .../redirect/publisher|client: each matched publisher
+// continues under newname (rtmp.Session.Redirect: its recordings are
+// finished, on_publish runs again and new ones start under the new name),
+// one after the other as nginx-rtmp does, so that with several matches
+// the first one (by connection number) gets a contested name. Body = the
+// number of publishers redirected. As nginx-rtmp, newname is only needed
+// when something matched: no match answers 200 "0" even without it. Until
+// live play exists every client is a publisher, so client redirects the
+// matched publishers and subscriber answers 501.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, method string, sel *selector) {
 	switch method {
-	case "publisher":
-		if sel.newName == "" {
-			fail(w, http.StatusBadRequest, "redirect/publisher needs newname")
-			return
-		}
-		fail(w, http.StatusNotImplemented, "redirect/publisher is not implemented yet: the RTMP core cannot rename a running publish")
-	case "subscriber", "client":
-		fail(w, http.StatusNotImplemented, "redirect/"+method+" is not implemented: rtmprecd has no live play")
+	case "publisher", "client":
+	case "subscriber":
+		fail(w, http.StatusNotImplemented, "redirect/subscriber is not implemented: rtmprecd has no live play")
+		return
 	default:
-		fail(w, http.StatusNotFound, fmt.Sprintf("unknown method redirect/%q", method))
+		fail(w, http.StatusNotFound, fmt.Sprintf("unknown method redirect/%q; use publisher, subscriber or client", method))
+		return
 	}
+	pubs := sel.publishers(s.opts.Registry.Sessions())
+	if name, _, _ := strings.Cut(sel.newName, "?"); len(pubs) > 0 && name == "" {
+		fail(w, http.StatusBadRequest, "redirect/"+method+" needs newname (a stream name, optionally ?args)")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.DropWait)
+	defer cancel()
+	n, err := s.redirectAll(ctx, pubs, sel.newName, r.RemoteAddr)
+	if err != nil {
+		s.log.Warn("control: redirect failed", "redirected", n, "err", err)
+		fail(w, http.StatusInternalServerError, fmt.Sprintf("redirected %d of %d: %v", n, len(pubs), err))
+		return
+	}
+	writeText(w, http.StatusOK, strconv.Itoa(n))
+}
+
+// redirectAll redirects pubs in turn and counts the successes; a
+// publisher that stopped publishing meanwhile is skipped, any other
+// failure is returned (the last one) after every publisher was tried.
+func (s *Server) redirectAll(ctx context.Context, pubs []publisher, newName, remote string) (int, error) {
+	n := 0
+	var failed error
+	for _, pub := range pubs {
+		pub.s.Logger().Info("redirecting publisher on control request", "newname", newName, "remote", remote)
+		err := pub.s.Redirect(ctx, newName)
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, rtmp.ErrNotPublishing):
+		default:
+			failed = fmt.Errorf("%s/%s: %w", pub.app.Name, pub.p.Name, err)
+		}
+	}
+	return n, failed
 }
 
 // writeText answers with body and no trailing newline, as nginx-rtmp.

@@ -115,15 +115,6 @@ func TestDrop(t *testing.T) {
 	eventually(t, "no session left", func() bool { return len(r.srv.Registry().Sessions()) == 0 })
 }
 
-func TestRedirect(t *testing.T) {
-	r := newRig(t)
-	r.publish("live", "cam1")
-	r.want("GET", "/control/redirect/publisher?app=live&name=cam1", 400, "newname")
-	r.want("GET", "/control/redirect/publisher?app=live&name=cam1&newname=cam9", 501, "rename")
-	r.want("GET", "/control/redirect/subscriber?app=live&name=cam1&newname=cam9", 501, "live play")
-	r.want("GET", "/control/redirect/nope?app=live", 404, "")
-}
-
 func TestToken(t *testing.T) {
 	r := newRig(t)
 	r.publish("live", "cam1")

@@ -33,9 +33,17 @@ import (
 // ErrClosed is returned by Apply after Shutdown.
 var ErrClosed = errors.New("control: server closed")
 
-// Registry lists the RTMP sessions; *rtmp.Registry implements it.
+// Registry lists the RTMP sessions; *rtmp.Registry implements it. A
+// Registry that also has BytesIn() uint64 (the bytes received by every
+// connection since start, as *rtmp.Registry) gives /stat its global
+// bytes_in; otherwise that is the sum of the streams' figures.
 type Registry interface {
 	Sessions() []*rtmp.Session
+}
+
+// byteCounter is the optional BytesIn of a Registry.
+type byteCounter interface {
+	BytesIn() uint64
 }
 
 // Recorder is the record module's manual control; *record.Module
@@ -67,7 +75,8 @@ type Options struct {
 	// Started is the daemon's start, for uptime. Default: New's time.
 	Started time.Time
 	// DropWait bounds how long drop waits for the dropped publishers'
-	// recordings to be finished. Default: 10s.
+	// recordings to be finished, and how long one redirect call may take
+	// for all its publishers. Default: 10s.
 	DropWait time.Duration
 }
 

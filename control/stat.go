@@ -13,9 +13,12 @@ import (
 )
 
 // Stat is nginx-rtmp's /stat document: the elements its stat.xsl and
-// common dashboards read, plus a recording element per open file. Byte
-// and bandwidth figures count media payload (as nginx-rtmp's per-stream
-// figures do); the global ones are their sums.
+// common dashboards read, plus a recording element per open file. As in
+// nginx-rtmp, a stream's byte and bandwidth figures count the media
+// payload of its current publish (they restart after a redirect), while
+// the global bytes_in counts every byte every connection received since
+// start (Registry's BytesIn). The global bw_in is the sum of the streams'
+// bandwidths.
 type Stat struct {
 	XMLName          xml.Name     `xml:"rtmp" json:"-"`
 	NginxVersion     string       `xml:"nginx_version" json:"nginx_version"`
@@ -141,6 +144,9 @@ func (s *Server) Stat(words []string) *Stat {
 	}
 	if live {
 		st.fillLive()
+	}
+	if bc, ok := s.opts.Registry.(byteCounter); ok {
+		st.BytesIn = bc.BytesIn()
 	}
 	return st
 }

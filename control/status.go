@@ -36,15 +36,20 @@ type Status struct {
 
 // SessionStatus is one RTMP connection.
 type SessionStatus struct {
-	ID         uint64            `json:"id"`
-	Server     int               `json:"srv"`
-	App        string            `json:"app,omitempty"`
-	Name       string            `json:"name,omitempty"` // the stream published, if any
-	Addr       string            `json:"addr"`
-	FlashVer   string            `json:"flashver,omitempty"`
-	Publishing bool              `json:"publishing"`
-	BytesIn    uint64            `json:"bytes_in"` // media payload bytes of the current publish
-	BWIn       uint64            `json:"bw_in"`    // bits/s over the last bandwidth window
+	ID         uint64 `json:"id"`
+	Server     int    `json:"srv"`
+	App        string `json:"app,omitempty"`
+	Name       string `json:"name,omitempty"` // the stream published, if any
+	Addr       string `json:"addr"`
+	FlashVer   string `json:"flashver,omitempty"`
+	Publishing bool   `json:"publishing"`
+	// BytesIn is every byte received on the connection (handshake,
+	// chunk headers, commands and media), as nginx-rtmp's per-connection
+	// counter: it does not restart with a new publish or a redirect.
+	BytesIn uint64 `json:"bytes_in"`
+	// BWIn is the current publish's media bandwidth in bits/s over the
+	// last bandwidth window.
+	BWIn       uint64            `json:"bw_in"`
 	UptimeMS   int64             `json:"uptime_ms"`
 	Recordings []RecordingStatus `json:"recordings"`
 }
@@ -99,8 +104,8 @@ func (s *Server) sessionStatus(sess *rtmp.Session, now time.Time, recs []record.
 	if p := sess.Publish(); p != nil {
 		ss.Name, ss.Publishing = p.Name, true
 	}
+	ss.BytesIn = sess.BytesIn()
 	if mt := s.opts.Meter.Meter(sess); mt != nil {
-		ss.BytesIn = mt.BytesIn()
 		ss.BWIn, _, _ = mt.Bandwidth()
 	}
 	for _, r := range recs {

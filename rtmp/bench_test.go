@@ -53,11 +53,11 @@ func encodedVideo(chunkSize int) []byte {
 	return buf.Bytes()
 }
 
-func benchServer(tb testing.TB, every int64, chunkSize int) (*countModule, *rawConn) {
+func benchServer(tb testing.TB, every int64, chunkSize int, poll time.Duration) (*countModule, *rawConn) {
 	ev := newEventLog()
 	cm := &countModule{signal: make(chan struct{}, 1), ev: ev}
 	cm.every.Store(every)
-	ts := startServer(tb, testConfig("live"), Options{Modules: []Module{&testModule{name: "mark", log: ev}, cm}})
+	ts := startServer(tb, testConfig("live"), Options{Modules: []Module{&testModule{name: "mark", log: ev}, cm}, PollInterval: poll})
 	r := publishRaw(tb, ts, ev, "bench")
 	if chunkSize != chunk.DefaultChunkSize {
 		r.w.WriteMessage(chunk.SetChunkSizeMessage(uint32(chunkSize)))
@@ -65,41 +65,56 @@ func benchServer(tb testing.TB, every int64, chunkSize int) (*countModule, *rawC
 	return cm, r
 }
 
+// readModes are the two ways a publishing session reads its socket: woken
+// for every message (polling off) and polling, here at 1 ms so that one
+// pipelined connection measures the path rather than the clock.
+var readModes = []struct {
+	name string
+	poll time.Duration
+}{{"wake", -1}, {"poll", time.Millisecond}}
+
 // BenchmarkSocketToOnAV measures one 4 KiB video message from a loopback
 // socket to OnAV, at the initial chunk size (128) and at the 4096 that
-// ffmpeg and OBS announce. Messages are pipelined; allocs/op must be 0.
+// ffmpeg and OBS announce, in both read modes. Messages are pipelined;
+// allocs/op must be 0.
 func BenchmarkSocketToOnAV(b *testing.B) {
-	for _, cs := range []int{128, 4096} {
-		b.Run(fmt.Sprintf("chunk%d", cs), func(b *testing.B) {
-			msg := encodedVideo(cs)
-			cm, r := benchServer(b, 1<<62, cs)
-			b.SetBytes(4096)
-			b.ReportAllocs()
-			b.ResetTimer()
-			cm.every.Store(int64(b.N) + cm.n.Load())
-			for range b.N {
-				if _, err := r.Write(msg); err != nil {
-					b.Fatal(err)
+	for _, mode := range readModes {
+		for _, cs := range []int{128, 4096} {
+			b.Run(fmt.Sprintf("%s/chunk%d", mode.name, cs), func(b *testing.B) {
+				msg := encodedVideo(cs)
+				cm, r := benchServer(b, 1<<62, cs, mode.poll)
+				b.SetBytes(4096)
+				b.ReportAllocs()
+				b.ResetTimer()
+				cm.every.Store(int64(b.N) + cm.n.Load())
+				for range b.N {
+					if _, err := r.Write(msg); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			<-cm.signal
-		})
+				<-cm.signal
+			})
+		}
 	}
 }
 
 // TestSocketToOnAVAllocs guards the hot path: a media message from the
-// socket to OnAV allocates nothing.
+// socket to OnAV allocates nothing, woken per message or polling.
 func TestSocketToOnAVAllocs(t *testing.T) {
-	msg := encodedVideo(4096)
-	cm, r := benchServer(t, 1, 4096)
-	send := func() {
-		if _, err := r.Write(msg); err != nil {
-			t.Fatal(err)
-		}
-		<-cm.signal
-	}
-	send() // warm up: first codec state, buffers
-	if n := testing.AllocsPerRun(200, send); n != 0 {
-		t.Errorf("%.2f allocations per media message, want 0", n)
+	for _, mode := range readModes {
+		t.Run(mode.name, func(t *testing.T) {
+			msg := encodedVideo(4096)
+			cm, r := benchServer(t, 1, 4096, mode.poll)
+			send := func() {
+				if _, err := r.Write(msg); err != nil {
+					t.Fatal(err)
+				}
+				<-cm.signal
+			}
+			send() // warm up: first codec state, buffers
+			if n := testing.AllocsPerRun(200, send); n != 0 {
+				t.Errorf("%.2f allocations per media message, want 0", n)
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package rtmp
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +26,9 @@ var (
 // deadlineReader is the session's socket reader. It implements the
 // server's timeout and nginx-style pings with read deadlines, re-arming
 // the deadline lazily so that the hot path does not touch the timer on
-// every read, and it notices Drop.
+// every read, it notices Drop, and it runs Redirect's queued work: between
+// two socket reads no hook is running, and a chunk message cut in the
+// middle simply continues under the new publish.
 type deadlineReader struct {
 	s         *Session
 	c         net.Conn
@@ -35,17 +36,22 @@ type deadlineReader struct {
 	last      time.Time // when bytes last arrived
 	armed     time.Time // the read deadline currently set; zero = none
 	pinged    time.Time // when a ping was sent and not yet answered by any byte
+	poll      poller    // reads once per tick while publishing (poll.go)
 }
 
-// Read reads from the connection, sending a ping after `ping` of silence
-// and failing with errTimeout after `timeout` of silence or `ping_timeout`
-// after an unanswered ping.
-func (r *deadlineReader) Read(p []byte) (int, error) {
+// fill reads from the connection into rb's free space, sending a ping
+// after `ping` of silence and failing with errTimeout after `timeout` of
+// silence or `ping_timeout` after an unanswered ping. It waits for the
+// socket (or, while polling, for the next tick) without holding a buffer
+// where the connection allows it.
+func (r *deadlineReader) fill(rb *readBuf) (int, error) {
 	if r.handshake {
 		if r.s.dropReason() != "" {
 			return 0, errDropped
 		}
-		return r.c.Read(p)
+		n, err := r.c.Read(rb.space())
+		r.s.bytesIn.Add(uint64(n))
+		return n, err
 	}
 	if r.last.IsZero() {
 		r.last = time.Now()
@@ -64,19 +70,30 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 			r.armed = dl
 		}
 		if r.s.dropReason() != "" {
-			return 0, errDropped
+			return r.dropped(rb)
 		}
-		n, err := r.c.Read(p)
+		if r.s.actions.ready.Load() {
+			if err := r.s.runActions(); err != nil {
+				return 0, err
+			}
+			r.armed = time.Time{} // Redirect moved the deadline to the past
+			continue
+		}
+		n, err := r.readOnce(rb)
 		if n > 0 {
+			r.s.bytesIn.Add(uint64(n))
 			r.last = time.Now()
 			r.pinged = time.Time{}
 			return n, err
+		}
+		if err == errPollAgain {
+			continue
 		}
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return n, err
 		}
 		if r.s.dropReason() != "" {
-			return 0, errDropped
+			return r.dropped(rb)
 		}
 		r.armed = time.Time{} // the conn is timed out until the next SetReadDeadline
 	}
@@ -123,7 +140,7 @@ func (r *deadlineReader) expired(now time.Time) error {
 }
 
 // handshake runs the server handshake under one deadline.
-func (s *Session) handshake(br *bufio.Reader) error {
+func (s *Session) handshake(br io.Reader) error {
 	s.in.handshake = true
 	s.conn.SetDeadline(time.Now().Add(s.srv.opts.HandshakeTimeout))
 	err := handshake.Server(struct {

@@ -56,6 +56,11 @@ const (
 	CloseDrop       CloseReason = "drop"       // dropped by the control API or for misbehaviour
 	CloseIdle       CloseReason = "idle"       // drop_idle_publisher fired
 	CloseShutdown   CloseReason = "shutdown"   // the daemon is stopping
+	// CloseRedirect ends a publish that Session.Redirect moves to another
+	// name (control API redirect/publisher). The session stays connected
+	// and, unless the new name is refused, a new OnPublish chain follows
+	// at once with the new name; codec state carries over.
+	CloseRedirect CloseReason = "redirect"
 )
 
 // Connect describes a connect command.
@@ -73,7 +78,7 @@ type Connect struct {
 // Publish describes a publish command.
 type Publish struct {
 	Name         string // stream name without args; OnPublish hooks may rename it
-	OriginalName string // name as the client sent it, without args
+	OriginalName string // name as the client sent it (or Session.Redirect's new name), without args
 	Args         string // raw query args after '?', without '?'
 	Type         string // publishing type as sent: live, record or append
 }

@@ -2,7 +2,9 @@ package rtmp
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -30,24 +32,38 @@ func (s *Session) onPublish(c *command) error {
 	}
 	typ, _ := c.stringArg(1)
 	name, args, _ := strings.Cut(raw, "?")
-	app := s.App().Name
-	log := s.appLog.With("name", name)
-	if why, desc := s.publishRefused(app, name); why != "" {
+	if why, desc := s.publishRefused(s.App().Name, name); why != "" {
 		// Nothing else runs: no hook sees a publish that cannot start.
-		log.Info("publish refused: "+why, "addr", s.addr)
+		s.appLog.Info("publish refused: "+why, "name", name, "addr", s.addr)
 		s.sendStatus(c.streamID, "error", "NetStream.Publish.BadName", desc)
 		return nil
 	}
-	p := &Publish{Name: name, OriginalName: name, Args: args, Type: typ}
-	s.log.Store(log)
-	// Hooks may read the codec state and send statuses from OnPublish on.
+	// A new publish starts from an empty codec state; hooks may read it
+	// from OnPublish on.
 	s.codec.Store(emptyCodec)
-	s.pubStream.Store(c.streamID)
-	ps := &pubState{p: p, streamID: c.streamID, app: app, due: make([]bool, len(s.hooks))}
+	err := s.beginPublish(c.streamID, &Publish{Name: name, OriginalName: name, Args: args, Type: typ})
+	if errors.Is(err, ErrNameTaken) {
+		return nil // answered with BadName; the client may publish again
+	}
+	return err
+}
+
+// beginPublish runs the OnPublish chain for p on message stream
+// streamID, claims the name in the registry and starts the publish,
+// answering the client with NetStream.Publish.Start. A refusing hook
+// gives an error wrapping errRefused (the connection must close); a name
+// that another session holds gives ErrNameTaken, after OnClose ran on the
+// hooks that accepted the publish and the client got BadName.
+func (s *Session) beginPublish(streamID uint32, p *Publish) error {
+	app, asked := s.App().Name, p.Name
+	log := s.appLog.With("name", p.Name)
+	s.log.Store(log)
+	s.pubStream.Store(streamID)
+	ps := &pubState{p: p, streamID: streamID, app: app, due: make([]bool, len(s.hooks))}
 	if err := s.runPublishHooks(ps); err != nil {
 		return err
 	}
-	if p.Name != name {
+	if p.Name != asked {
 		log = s.appLog.With("name", p.Name)
 		s.log.Store(log)
 	}
@@ -55,12 +71,12 @@ func (s *Session) onPublish(c *command) error {
 		log.Info("publish refused: already publishing", "addr", s.addr)
 		s.closeHooks(ps, CloseUnpublish)
 		s.log.Store(s.appLog)
-		s.sendStatus(c.streamID, "error", "NetStream.Publish.BadName", "Already publishing")
-		return nil
+		s.sendStatus(streamID, "error", "NetStream.Publish.BadName", "Already publishing")
+		return fmt.Errorf("publish %s/%s: %w", app, p.Name, ErrNameTaken)
 	}
 	s.startPublish(ps)
-	log.Info("publish start", "args", args, "type", typ, "original_name", name)
-	s.sendStatus(c.streamID, "status", "NetStream.Publish.Start", "Start publishing")
+	log.Info("publish start", "args", p.Args, "type", p.Type, "original_name", p.OriginalName)
+	s.sendStatus(streamID, "status", "NetStream.Publish.Start", "Start publishing")
 	return nil
 }
 
@@ -88,7 +104,7 @@ func (s *Session) runPublishHooks(ps *pubState) error {
 		if !ok {
 			continue
 		}
-		if err := ph.OnPublish(s.ctx, ps.p); err != nil {
+		if err := s.callOnPublish(i, ph, ps.p); err != nil {
 			why := s.dropReason() // a Drop (shutdown) during OnPublish cancels its context
 			if why == "" {
 				why = CloseDrop
@@ -96,11 +112,24 @@ func (s *Session) runPublishHooks(ps *pubState) error {
 			}
 			s.closeHooks(ps, why)
 			s.sendStatus(ps.streamID, "error", "NetStream.Publish.Denied", "Publish refused")
-			return errRefused
+			return fmt.Errorf("%w: module %s: %w", errRefused, s.srv.opts.Modules[i].Name(), err)
 		}
 		ps.due[i] = true
 	}
 	return nil
+}
+
+// callOnPublish runs one OnPublish; a panic refuses the publish like an
+// error, so that the hooks that already accepted it still get OnClose.
+func (s *Session) callOnPublish(i int, ph PublishHook, p *Publish) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.Logger().Error("OnPublish panicked", "module", s.srv.opts.Modules[i].Name(),
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err = fmt.Errorf("OnPublish panicked: %v", v)
+		}
+	}()
+	return ph.OnPublish(s.ctx, p)
 }
 
 // startPublish makes ps the current publish: every hook without

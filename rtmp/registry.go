@@ -13,6 +13,7 @@ type Registry struct {
 	closed bool
 	all    map[*Session]struct{}
 	pub    map[streamKey]*Session
+	gone   uint64 // bytes received by the sessions already removed
 }
 
 type streamKey struct{ app, name string }
@@ -55,10 +56,28 @@ func (r *Registry) add(s *Session, wg *sync.WaitGroup) bool {
 	return true
 }
 
+// remove forgets s, keeping its byte count in the total; the connection
+// is closed by then, so the count is final.
 func (r *Registry) remove(s *Session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.all, s)
+	if _, ok := r.all[s]; ok {
+		delete(r.all, s)
+		r.gone += s.BytesIn()
+	}
+}
+
+// BytesIn is the number of bytes received by every connection since the
+// server started, the open ones included (nginx-rtmp's global bytes_in).
+// It never decreases.
+func (r *Registry) BytesIn() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.gone
+	for s := range r.all {
+		n += s.BytesIn()
+	}
+	return n
 }
 
 // claim takes app/name for s; false when another session holds it.

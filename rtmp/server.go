@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,11 @@ type Options struct {
 	// HandshakeTimeout bounds the handshake of each connection.
 	// Default: DefaultHandshakeTimeout (10s); tests use shorter ones.
 	HandshakeTimeout time.Duration
+	// PollInterval is how often a publishing session reads its socket
+	// while media flows, instead of waking for every message (see
+	// poll.go); a negative value disables polling.
+	// Default: DefaultPollInterval (50ms).
+	PollInterval time.Duration
 }
 
 // Server accepts RTMP connections on any number of listeners and runs one
@@ -83,6 +89,7 @@ type Server struct {
 	base       context.Context
 	cancelBase context.CancelFunc
 
+	poll      *tickClock // nil: polling disabled
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	sessions  sync.WaitGroup
@@ -97,7 +104,16 @@ func NewServer(opts Options) *Server {
 	if opts.HandshakeTimeout <= 0 {
 		opts.HandshakeTimeout = DefaultHandshakeTimeout
 	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = DefaultPollInterval
+		if d, err := time.ParseDuration(os.Getenv("XPOLL")); err == nil { // TEMP experiment
+			opts.PollInterval = d
+		}
+	}
 	s := &Server{opts: opts, log: opts.Logger, listeners: map[net.Listener]struct{}{}}
+	if opts.PollInterval > 0 {
+		s.poll = newTickClock(opts.PollInterval)
+	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.reg.init()
 	return s

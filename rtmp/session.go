@@ -1,7 +1,6 @@
 package rtmp
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
@@ -36,6 +35,8 @@ type Session struct {
 	// since start; read by the drop_idle_publisher timer.
 	lastAV    atomic.Int64
 	pubStream atomic.Uint32 // message stream of the publish, for SendStatus
+	bytesIn   atomic.Uint64 // every byte read from the socket, handshake included
+	actions   actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
 	// and OnPublish calls give up with the connection.
@@ -44,6 +45,7 @@ type Session struct {
 
 	// Owned by the session goroutine.
 	in         deadlineReader
+	rbuf       readBuf // buffered reader on in
 	rd         *chunk.Reader
 	appLog     *slog.Logger // logger with sid and app, without name
 	hooks      []any        // one per module, nil when the module returned none
@@ -79,6 +81,8 @@ func newSession(srv *Server, c net.Conn, cfg *conf.Config, sc *conf.Server, id u
 	s.log.Store(s.appLog)
 	s.codec.Store(emptyCodec)
 	s.in = deadlineReader{s: s, c: c}
+	s.in.initPoll(srv.poll)
+	s.rbuf.in = &s.in
 	s.wr = chunk.NewWriter(c, chunk.DefaultChunkSize)
 	return s
 }
@@ -122,6 +126,11 @@ func (s *Session) Connect() *Connect { return s.connect.Load() }
 // Publish returns the current publish (after renames); nil when not publishing.
 func (s *Session) Publish() *Publish { return s.publish.Load() }
 
+// BytesIn is the number of bytes received on the connection so far, as
+// read from the socket: handshake, chunk headers, every message (nginx-rtmp's
+// per-connection in_bytes).
+func (s *Session) BytesIn() uint64 { return s.bytesIn.Load() }
+
 // Started is when the connection was accepted.
 func (s *Session) Started() time.Time { return s.start }
 
@@ -147,8 +156,12 @@ func (s *Session) Drop(why CloseReason) {
 	}
 	s.cancel()
 	// Wake the goroutine if it is blocked reading; deadlineReader checks
-	// dropped after each deadline change, so this cannot be lost.
+	// dropped after each deadline change, so this cannot be lost. A
+	// polling session waits for the clock instead.
 	s.conn.SetReadDeadline(aLongTimeAgo)
+	if c := s.srv.poll; c != nil {
+		c.kick()
+	}
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -167,6 +180,7 @@ func (s *Session) serve() {
 	defer s.srv.reg.remove(s)
 	defer s.conn.Close()
 	defer s.cancel()
+	defer s.actions.close() // after recoverPanic: fails the Redirect calls still queued
 	defer s.recoverPanic()
 	why, err := s.run()
 	s.endPublish(why)
@@ -187,7 +201,8 @@ func (s *Session) recoverPanic() {
 
 // run does the handshake and reads messages until the connection ends.
 func (s *Session) run() (CloseReason, error) {
-	br := bufio.NewReaderSize(&s.in, 32<<10)
+	br := &s.rbuf
+	defer br.close()
 	if err := s.handshake(br); err != nil {
 		return s.classify(err)
 	}

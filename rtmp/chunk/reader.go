@@ -16,12 +16,16 @@ const fastStreams = 64
 //
 // Memory: a chunk stream's reassembly buffer grows with the bytes actually
 // received (never from a length the peer merely announces) up to
-// maxMessage, and at most MaxStreams chunk streams are tracked, so one
-// connection holds at most MaxStreams × maxMessage bytes of payload, and
-// only if the peer sends them. The chunk size only limits how much is read
-// per chunk, so SetChunkSize 0x7FFFFFFF costs nothing.
+// maxMessage (rounded up to a power of two past 8 KiB), and at most
+// MaxStreams chunk streams are tracked, so one connection holds at most
+// MaxStreams × 2 × maxMessage bytes of payload, and only if the peer sends
+// them. Buffers over 8 KiB are borrowed from a process-wide pool for one
+// message and given back when the next ReadMessage starts, so an idle or
+// steady publisher holds at most 8 KiB per chunk stream between messages.
+// The chunk size only limits how much is read per chunk, so SetChunkSize
+// 0x7FFFFFFF costs nothing.
 type Reader struct {
-	br         *bufio.Reader
+	br         Source
 	maxMessage uint32
 	chunkSize  uint32
 	n          uint64 // bytes consumed, for acknowledgements
@@ -30,15 +34,26 @@ type Reader struct {
 	fast       [fastStreams]*stream
 	slow       map[uint32]*stream
 	msg        Message // reused for every returned message
+	done       *stream // the stream of the last message returned, to release
 	agg        aggregate
 	hdr        [16]byte
 }
 
+// Source is the buffered reader a Reader reads from, as *bufio.Reader
+// implements it: Peek and Discard serve the extended timestamp check.
+type Source interface {
+	io.Reader
+	io.ByteReader
+	Peek(n int) ([]byte, error)
+	Discard(n int) (int, error)
+}
+
 // NewReader returns a Reader on r with the given maximum message size
-// (DefaultMaxMessage when maxMessage <= 0). r is usually a *bufio.Reader on
-// the connection; any other reader is wrapped in one, which may read ahead.
+// (DefaultMaxMessage when maxMessage <= 0). r is usually a Source on the
+// connection (a *bufio.Reader, or the server's pooled reader); any other
+// reader is wrapped in a bufio.Reader, which may read ahead.
 func NewReader(r io.Reader, maxMessage int) *Reader {
-	br, ok := r.(*bufio.Reader)
+	br, ok := r.(Source)
 	if !ok {
 		br = bufio.NewReaderSize(r, 16<<10)
 	}
@@ -78,6 +93,12 @@ func (r *Reader) ReadMessage() (*Message, error) {
 				return m, err
 			}
 		}
+		if r.done != nil {
+			// The caller is done with the last message (and every
+			// sub-message of an aggregate): its buffer can go back.
+			r.done.release()
+			r.done = nil
+		}
 		st, err := r.readChunk()
 		if err != nil {
 			return nil, err
@@ -85,6 +106,7 @@ func (r *Reader) ReadMessage() (*Message, error) {
 		if st == nil {
 			continue // message not complete yet
 		}
+		r.done = st
 		m := &r.msg
 		*m = Message{CSID: st.csid, Type: st.typ, StreamID: st.sid, Timestamp: st.ts, Payload: st.buf[:st.length]}
 		switch m.Type {
@@ -114,6 +136,7 @@ func (r *Reader) abort(id uint32) {
 	if st != nil && st.have > 0 {
 		st.have = 0
 		r.partials--
+		st.release()
 	}
 }
 

@@ -9,18 +9,21 @@ import (
 
 // stream is the state of one incoming chunk stream: the last header (the
 // base for compressed headers), the 64-bit timeline and the reassembly
-// buffer, which is reused and only grows.
+// buffer: its own (reused, at most ownMax bytes) or, for a larger message,
+// one borrowed from the pool until the message has been consumed.
 type stream struct {
 	csid    uint32
 	typ     uint8
 	sid     uint32
 	length  uint32
-	field   uint32 // last timestamp field: absolute (fmt 0) or delta (fmt 1/2), after extension
-	ext     bool   // the last fmt 0/1/2 header used the extended timestamp
-	started bool   // a message has started on this stream (the timeline has a base)
-	ts      uint64 // timestamp of the current (or last) message on the 64-bit timeline
-	have    uint32 // payload bytes of the current message received so far
-	buf     []byte
+	field   uint32  // last timestamp field: absolute (fmt 0) or delta (fmt 1/2), after extension
+	ext     bool    // the last fmt 0/1/2 header used the extended timestamp
+	started bool    // a message has started on this stream (the timeline has a base)
+	ts      uint64  // timestamp of the current (or last) message on the 64-bit timeline
+	have    uint32  // payload bytes of the current message received so far
+	buf     []byte  // the buffer in use: own or *big
+	own     []byte  // kept between messages
+	big     *[]byte // borrowed from the pool; nil when none
 }
 
 // readChunk reads one chunk. It returns the stream when the chunk
@@ -72,6 +75,7 @@ func (r *Reader) readHeader(st *stream, f byte) error {
 		// than splicing two messages together.
 		st.have = 0
 		r.partials--
+		st.release()
 	}
 	h := r.hdr[:headerLen[f]]
 	if err := r.readFull(h, "message header"); err != nil {
@@ -175,6 +179,9 @@ func unwrap(prev uint64, t uint32) uint64 {
 // size, costs memory only for what the peer really sends.
 func (r *Reader) readPayload(st *stream) (*stream, error) {
 	end := st.have + min(st.length-st.have, r.chunkSize)
+	if st.have == 0 && st.length > uint32(cap(st.buf)) {
+		st.borrow()
+	}
 	for pos := st.have; pos < end; {
 		if uint32(cap(st.buf)) <= pos {
 			st.grow(pos)
@@ -201,11 +208,50 @@ func (r *Reader) readPayload(st *stream) (*stream, error) {
 }
 
 // grow enlarges the buffer beyond pos bytes, keeping buf[:pos]: doubling,
-// at least 4 KiB, never past the message length.
+// at least 4 KiB, never past the message length. Up to ownMax the stream
+// keeps the buffer; beyond, it takes a pooled buffer for the whole message
+// when one is free, else allocates the next doubling step (rounded to its
+// pool class), so memory still follows the bytes actually received.
 func (st *stream) grow(pos uint32) {
 	c := max(2*uint32(cap(st.buf)), 4096)
 	c = max(min(c, st.length), pos+1)
-	nb := make([]byte, pos, c)
+	if c <= ownMax {
+		nb := make([]byte, pos, c)
+		copy(nb, st.buf[:pos])
+		st.buf, st.own = nb, nb
+		return
+	}
+	b := pooled(st.length)
+	if b == nil {
+		b = newPooled(c)
+	}
+	nb := (*b)[:pos]
 	copy(nb, st.buf[:pos])
-	st.buf = nb
+	if st.big != nil {
+		recycle(st.big)
+	}
+	st.big, st.buf = b, nb
+}
+
+// borrow takes a pooled buffer for a new message longer than the current
+// buffer, when one is free: no copy, no allocation.
+func (st *stream) borrow() {
+	if st.length <= ownMax {
+		return
+	}
+	if b := pooled(st.length); b != nil {
+		if st.big != nil {
+			recycle(st.big)
+		}
+		st.big, st.buf = b, (*b)[:0]
+	}
+}
+
+// release gives a borrowed buffer back; the message it held must be
+// consumed or abandoned.
+func (st *stream) release() {
+	if st.big != nil {
+		recycle(st.big)
+		st.big, st.buf = nil, st.own
+	}
 }
