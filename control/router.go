@@ -61,7 +61,7 @@ func (s *Server) route(hs *conf.HTTPServer, w http.ResponseWriter, r *http.Reque
 	case len(loc.Stat) > 0:
 		s.stat(loc, w, r)
 	case loc.Metrics:
-		fail(w, http.StatusNotImplemented, "rtmp_metrics is not implemented yet")
+		s.metrics(loc, w, r)
 	default:
 		fail(w, http.StatusNotFound, "location "+loc.Path+" serves nothing")
 	}

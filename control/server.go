@@ -70,6 +70,7 @@ type Options struct {
 	Recorder Recorder // nil: record endpoints answer 501
 	Reloader Reloader // nil: reload answers 501, status has no config
 	Meter    *Module  // nil: no byte counts or bandwidth, drop does not wait
+	Metrics  Metrics  // nil: rtmp_metrics locations answer 501
 	Version  string   // reported by /stat (nginx_rtmp_version) and status
 	Logger   *slog.Logger
 	// Started is the daemon's start, for uptime. Default: New's time.

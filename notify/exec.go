@@ -43,6 +43,7 @@ func (m *Module) run(c conf.Command, vars map[string]string, timeout time.Durati
 	defer closeAll(opened)
 	if err != nil {
 		log.Error("exec: not started", "cmd", prog, "err", err)
+		m.observeExec(execNotStarted)
 		return
 	}
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
@@ -55,6 +56,7 @@ func (m *Module) run(c conf.Command, vars map[string]string, timeout time.Durati
 	if err := cmd.Start(); err != nil {
 		cancel()
 		log.Error("exec: not started", "cmd", prog, "err", err)
+		m.observeExec(execNotStarted)
 		return
 	}
 	log.Info("exec started", "cmd", prog, "args", args, "pid", cmd.Process.Pid)
@@ -75,12 +77,16 @@ func (m *Module) reap(cmd *exec.Cmd, ctx context.Context, timeout time.Duration,
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		m.observeExec(execTimeout)
 		log.Warn("exec killed after exec_timeout", append(attrs, "timeout", timeout)...)
 	case err != nil:
+		m.observeExec(execFailed)
 		log.Warn("exec failed", append(attrs, "err", err)...)
 	case stderr.String() != "":
+		m.observeExec(execOK)
 		log.Warn("exec wrote to stderr", attrs...)
 	default:
+		m.observeExec(execOK)
 		log.Info("exec done", attrs...)
 	}
 }

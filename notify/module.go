@@ -29,6 +29,9 @@ type Module struct {
 	// Backoff is the wait before the first retry, doubled for each next
 	// one. Default: DefaultBackoff.
 	Backoff time.Duration
+	// Observer, when set, is told about every callback attempt and exec
+	// command (metrics). Default: none.
+	Observer Observer
 
 	clientOnce sync.Once
 	client     *http.Client

@@ -79,7 +79,7 @@ func (q *queue) do(j *job) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r := send(ctx, q.m.httpClient(), j.req)
+	r := q.m.sendObserved(ctx, j.req)
 	q.logReply(j, r, 0)
 	if j.then != nil {
 		j.then(r)
@@ -92,7 +92,7 @@ func (q *queue) do(j *job) {
 		t := time.NewTimer(delay)
 		<-t.C
 		delay *= 2
-		r = send(ctx, q.m.httpClient(), j.req)
+		r = q.m.sendObserved(ctx, j.req)
 		q.logReply(j, r, i)
 	}
 	if r.transient() {

@@ -190,6 +190,9 @@ func (w *flvWriter) Flush() error {
 // in one writev and empties the buffer. On failure the file is cut back
 // to the last whole tag that reached it.
 func (w *flvWriter) writeOut(bufs ...[]byte) error {
+	if fo, ok := w.f.(flushObserver); ok {
+		defer fo.flushed(time.Now())
+	}
 	want := int64(0)
 	for _, b := range bufs {
 		want += int64(len(b))

@@ -15,8 +15,9 @@ import (
 // started manual recorders retry at a break frame after retryDelay.
 func (n *node) open() error {
 	now := n.now()
-	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.wrap, log: n.log}
+	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log}
 	o, err := openFile(n.rec, n.h.key.name, now, &n.hint, &sp)
+	n.h.m.observeOpen(n.h.key.app, err)
 	if err != nil {
 		n.backOff(now, 0)
 		n.log.Error("record: open failed", "path", o.path, "errno", errnoOf(err), "err", err, "retry", n.backoff)

@@ -33,6 +33,9 @@ type Module struct {
 	// FlushPeriod is the longest time written media stays in a buffer:
 	// what a kill -9 can lose. Default: 1s.
 	FlushPeriod time.Duration
+	// Observer, when set, is told about every open, write, flush and
+	// fdatasync (metrics). Default: none.
+	Observer Observer
 
 	// wrap and tick are test hooks: wrap sees every opened file (error
 	// injection, syscall counting), tick replaces the flush ticker.

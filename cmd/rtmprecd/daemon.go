@@ -12,6 +12,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
+	"github.com/rtmprecd/rtmprecd/metrics"
 	"github.com/rtmprecd/rtmprecd/parser"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -29,6 +30,8 @@ type Daemon struct {
 	api  *control.Server // the http {} blocks: control API and /stat
 	mods *moduleSet
 	cfg  atomic.Pointer[conf.Config]
+	sd   *notifier         // systemd's NOTIFY_SOCKET; does nothing outside systemd
+	met  *metrics.Exporter // /metrics
 
 	// owned by the run goroutine (and by start, before run)
 	pid        *pidFile // nil without a pid directive
@@ -69,7 +72,9 @@ func newDaemon(cfg *conf.Config, out *logOutput) *Daemon {
 		done:       make(chan struct{}),
 	}
 	d.cfg.Store(cfg)
+	d.sd = newNotifier(log)
 	d.mods = newModules(log)
+	d.met = d.setupMetrics()
 	d.srv = rtmp.NewServer(rtmp.Options{
 		Modules: d.mods.list,
 		Logger:  log,
@@ -128,6 +133,7 @@ func (d *Daemon) start() error {
 	d.setWatch(cfg, parser.Sources{})
 	d.mu.Lock()
 	d.status = ReloadStatus{Generation: 1, Hash: cfg.Hash, File: cfg.File, LoadedAt: time.Now()}
+	d.met.ConfigLoaded(1, d.status.LoadedAt)
 	d.mu.Unlock()
 	return nil
 }
@@ -176,6 +182,7 @@ func (d *Daemon) addStop(f func(ctx context.Context)) { d.stops = append(d.stops
 // shutdown stops accepting, stops the added parts, ends every session
 // within shutdown_timeout (their hooks' OnClose run) and stops the watcher.
 func (d *Daemon) shutdown() {
+	d.sd.stopping()
 	if d.watch != nil {
 		d.watch.close()
 		d.watch = nil

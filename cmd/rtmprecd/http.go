@@ -36,6 +36,7 @@ func newControl(d *Daemon, meter *control.Module, rec *record.Module, log *slog.
 		Recorder: rec,
 		Reloader: controlReloader{d},
 		Meter:    meter,
+		Metrics:  d.met,
 		Version:  version,
 		Logger:   log,
 	})

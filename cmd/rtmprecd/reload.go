@@ -45,6 +45,8 @@ const (
 // rather than ending every recording.
 func (d *Daemon) reload(trigger string) (err error) {
 	log := d.log.With("trigger", trigger)
+	d.sd.reloading()
+	defer d.sd.ready() // whatever the outcome, a configuration runs
 	defer func() {
 		if v := recover(); v != nil {
 			log.Error("reload panicked", "stack", string(debug.Stack()))
@@ -185,6 +187,7 @@ func (d *Daemon) finish(result string, cfg *conf.Config, err error) ReloadStatus
 		d.status.Generation++
 		d.status.Hash, d.status.LoadedAt = cfg.Hash, now
 	}
+	d.met.ReloadDone(result, d.status.Generation, now)
 	return d.status
 }
 

@@ -16,6 +16,7 @@ func serve(ctx context.Context, d *Daemon, sigs <-chan os.Signal, started chan<-
 		d.pid.remove()
 		return exitConfig
 	}
+	d.sd.ready()
 	if started != nil {
 		started <- d
 	}

@@ -1,0 +1,63 @@
+// Package metrics exports rtmprecd's Prometheus metrics for
+// `location /metrics { rtmp_metrics on; }`, from a private registry (no
+// global state, so tests and embedders can run several daemons).
+//
+// Nothing here blocks the media path: the hooks on the session goroutine
+// (Module's OnAV, the record Observer) only add to atomics resolved at
+// publish time, and everything else (sessions, free disk space, reload
+// state) is read from snapshots when Prometheus scrapes.
+//
+// # Metrics
+//
+// Sessions and input, from the session registry at scrape time and the
+// module's counters:
+//
+//	rtmprecd_connections                      gauge    open RTMP connections
+//	rtmprecd_rtmp_received_bytes_total        counter  bytes read from RTMP sockets (if the registry counts them)
+//	rtmprecd_sessions{app}                    gauge    sessions connected to an application
+//	rtmprecd_publishers{app}                  gauge    sessions publishing
+//	rtmprecd_publishes_total{app}             counter  publishes every module allowed
+//	rtmprecd_received_bytes_total{app}        counter  audio, video and data payload bytes
+//
+// Recording (closed files from record's Events, the rest from its Observer):
+//
+//	rtmprecd_recordings_open{app}             gauge    files being written
+//	rtmprecd_record_files_total{app,reason}   counter  closed files by reason (split, error, unpublish, ...)
+//	rtmprecd_record_failures_total{app,reason} counter failures by stage: open, write, close
+//	rtmprecd_record_written_bytes_total       counter
+//	rtmprecd_record_write_seconds             histogram one writev
+//	rtmprecd_record_flush_seconds             histogram one write-out of a file's buffer (+ fdatasync)
+//	rtmprecd_record_fsync_seconds             histogram one fdatasync (record_fsync)
+//	rtmprecd_record_path_free_bytes{path}     gauge    statfs of each record_path, at scrape time
+//
+// Callbacks (notify's Observer):
+//
+//	rtmprecd_notify_calls_total{event,result}      counter  result: 2xx..5xx or error (no answer)
+//	rtmprecd_notify_call_duration_seconds{event}   histogram
+//	rtmprecd_exec_runs_total{result}               counter  ok, failed, timeout, not_started
+//
+// Configuration:
+//
+//	rtmprecd_config_reloads_total{result}                  counter  applied, unchanged, failed
+//	rtmprecd_config_generation                             gauge
+//	rtmprecd_config_last_reload_successful                 gauge    0 after a failed reload
+//	rtmprecd_config_last_reload_success_timestamp_seconds  gauge
+//	rtmprecd_build_info{version}                           gauge    1
+//
+// With `metrics_per_stream on` in the location, each running publish adds
+// rtmprecd_stream_received_bytes_total{app,name},
+// rtmprecd_stream_messages_total{app,name,type} and
+// rtmprecd_stream_start_timestamp_seconds{app,name}; they disappear when
+// the publish ends, so the series count follows the streams, not their
+// history. The Go runtime and process collectors are included.
+//
+// Usage:
+//
+//	ex := metrics.New(metrics.Options{Registry: reg, Config: current.Load})
+//	mods = append(mods, ex.Module()) // last in the rtmp module list
+//	rec.Events(ex.RecordEvent)       // files finished and failed
+//	rec.Observer = ex                // opens, writes, flushes, fsyncs
+//	n.Observer = ex                  // notify calls and exec runs
+//	ex.ConfigLoaded(1, time.Now())   // then ReloadDone after each reload
+//	mux.Handle("/metrics", ex.Handler(loc.PerStream))
+package metrics

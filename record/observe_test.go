@@ -1,0 +1,74 @@
+package record
+
+import (
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/rtmp"
+)
+
+// countingObserver counts what the Observer is told, as metrics would.
+type countingObserver struct {
+	opened, failed, writes, bytes, flushes, syncs atomic.Int64
+}
+
+func (o *countingObserver) FileOpened(string)        { o.opened.Add(1) }
+func (o *countingObserver) OpenFailed(string, error) { o.failed.Add(1) }
+func (o *countingObserver) Flushed(time.Duration)    { o.flushes.Add(1) }
+func (o *countingObserver) Synced(time.Duration)     { o.syncs.Add(1) }
+func (o *countingObserver) Wrote(n int, _ time.Duration) {
+	o.writes.Add(1)
+	o.bytes.Add(int64(n))
+}
+
+// TestObserver: with record_fsync and a tiny buffer, every open, write and
+// fdatasync reaches the Observer, the bytes reported are the file's, and
+// OnAV still does not allocate.
+func TestObserver(t *testing.T) {
+	o := &countingObserver{}
+	rec := newRecorder(t, "", all)
+	rec.Fsync = true
+	r := newRigWith(t, func(m *Module) { m.Observer = o; m.BufferSize = 1 }, rec)
+	r.feed(vSeq(0), aSeq(0), vKey(0, 0))
+	v := rtmp.Frame{Type: rtmp.TypeVideo, Payload: avcPayload(false, 1)}
+	i := int64(0)
+	if allocs := testing.AllocsPerRun(100, func() {
+		i++
+		v.Time = i * 40
+		r.h.OnAV(&v)
+	}); allocs != 0 {
+		t.Errorf("%v allocations per frame with an Observer, want 0", allocs)
+	}
+	r.close(rtmp.CloseUnpublish)
+	evs := r.doneEvents()
+	if len(evs) != 1 {
+		t.Fatalf("events %+v", evs)
+	}
+	if o.opened.Load() != 1 || o.writes.Load() < 100 || o.syncs.Load() < 100 || o.flushes.Load() < 100 {
+		t.Errorf("opened %d, writes %d, syncs %d, flushes %d; want 1 and >= 100 of each",
+			o.opened.Load(), o.writes.Load(), o.syncs.Load(), o.flushes.Load())
+	}
+	if got := o.bytes.Load(); got <= 0 || got > evs[0].Size {
+		t.Errorf("observed %d bytes written, file holds %d", got, evs[0].Size)
+	}
+}
+
+// TestObserverOpenFailed: a record_path under a regular file fails to
+// open, and the Observer hears it.
+func TestObserverOpenFailed(t *testing.T) {
+	o := &countingObserver{}
+	rec := newRecorder(t, "", all)
+	file := filepath.Join(rec.Path, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec.Path = filepath.Join(file, "sub")
+	r := newRigWith(t, func(m *Module) { m.Observer = o }, rec)
+	r.feed(vSeq(0), aSeq(0), vKey(0, 0))
+	if o.failed.Load() != 1 || o.opened.Load() != 0 {
+		t.Errorf("failed %d, opened %d; want 1, 0", o.failed.Load(), o.opened.Load())
+	}
+}
