@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/client"
 )
@@ -19,30 +18,16 @@ import (
 func publishWith(t *testing.T, lines string) error {
 	t.Helper()
 	src := fmt.Sprintf("rtmp { server { listen 127.0.0.1:1935; application live { %s } } }", lines)
-	cfg, err := conf.LoadBytes("e2e.conf", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := rtmp.NewServer(rtmp.Options{Modules: []rtmp.Module{Module{}}, Logger: slog.New(slog.DiscardHandler),
-		Config: func() *conf.Config { return cfg }})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln, 0)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
+	addr := testserver.Start(t, testserver.Options{Config: src, Modules: []rtmp.Module{Module{}},
+		Logger: slog.New(slog.DiscardHandler), ShutdownTimeout: 5 * time.Second}).Addr()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, ln.Addr().String(), client.Options{})
+	c, err := client.Dial(ctx, addr, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Connect(ctx, "live", "rtmp://"+ln.Addr().String()+"/live", nil); err != nil {
+	if _, err := c.Connect(ctx, "live", "rtmp://"+addr+"/live", nil); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = c.StartPublish(ctx, "cam", "live")

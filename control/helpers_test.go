@@ -1,13 +1,10 @@
 package control
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
@@ -32,12 +30,12 @@ type rig struct {
 	file   string // the configuration file, for reloads
 	rtmp   string // RTMP address
 	base   string // http://ADDR of the first http listener
-	srv    *rtmp.Server
+	srv    *testserver.Server
 	rec    *record.Module
 	meter  *Module
 	api    *Server
 	reload *fileReloader
-	logs   *syncBuffer
+	logs   *testserver.LogBuffer
 
 	mu     sync.Mutex
 	events []record.Event
@@ -85,7 +83,7 @@ func newRig(t *testing.T) *rig {
 
 func newRigConfig(t *testing.T, dir, text string) *rig {
 	t.Helper()
-	r := &rig{t: t, dir: dir, file: filepath.Join(dir, "rtmprecd.conf"), logs: &syncBuffer{}}
+	r := &rig{t: t, dir: dir, file: filepath.Join(dir, "rtmprecd.conf"), logs: &testserver.LogBuffer{}}
 	if err := os.WriteFile(r.file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +91,7 @@ func newRigConfig(t *testing.T, dir, text string) *rig {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := r.logs.Logger(slog.LevelDebug)
 	r.rec = &record.Module{Logger: log}
 	r.rec.Events(func(ev record.Event) {
 		r.mu.Lock()
@@ -103,44 +101,28 @@ func newRigConfig(t *testing.T, dir, text string) *rig {
 	r.meter = &Module{}
 	r.reload = &fileReloader{file: r.file}
 	r.reload.cfg.Store(cfg)
-	r.srv = rtmp.NewServer(rtmp.Options{
-		Modules: []rtmp.Module{r.meter, r.rec},
-		Logger:  log,
-		Config:  r.reload.cfg.Load,
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.rtmp = ln.Addr().String()
-	served := make(chan error, 1)
-	go func() { served <- r.srv.Serve(ln, 0) }()
+	r.srv = testserver.Start(t, testserver.Options{Source: r.reload.cfg.Load,
+		Modules: []rtmp.Module{r.meter, r.rec}, Logs: r.logs, Logger: log})
+	r.rtmp = r.srv.Addr()
 	r.api = New(Options{Registry: r.srv.Registry(), Recorder: r.rec, Reloader: r.reload,
 		Meter: r.meter, Version: "test", Logger: log})
 	r.reload.api = r.api
 	r.reload.status = ConfigStatus{Generation: 1, Hash: cfg.Hash, File: cfg.File, LoadedAt: time.Now()}
+	// Registered after the server's, so the API stops first.
+	t.Cleanup(r.stopAPI)
 	if err := r.api.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
 	r.base = "http://" + r.api.Addrs()[0].String()
-	t.Cleanup(func() { r.stop(served) })
 	return r
 }
 
-func (r *rig) stop(served chan error) {
+// stopAPI shuts the control API down; the RTMP server stops after it.
+func (r *rig) stopAPI() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := r.api.Shutdown(ctx); err != nil {
 		r.t.Errorf("control shutdown: %v", err)
-	}
-	if err := r.srv.Shutdown(ctx); err != nil {
-		r.t.Errorf("rtmp shutdown: %v", err)
-	}
-	if err := <-served; !errors.Is(err, rtmp.ErrServerClosed) {
-		r.t.Errorf("rtmp serve: %v", err)
-	}
-	if r.t.Failed() {
-		r.t.Logf("log:\n%s", r.logs.String())
 	}
 }
 
@@ -262,24 +244,6 @@ func (p *pub) gop() {
 		p.write(typ, f)
 		p.ts += 20
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

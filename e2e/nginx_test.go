@@ -5,22 +5,19 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/nginxrtmp"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -244,77 +241,16 @@ func compareSideSeqHeaders(t *testing.T, theirs, ours *sideRecording) {
 // is shown when the test fails.
 func startRTMPRecd(t *testing.T, config string) (addr string, stop func()) {
 	t.Helper()
-	cfg, err := conf.LoadBytes("test.conf", []byte(config))
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, config)
-	}
-	logs := &rtmprecdLog{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := rtmp.NewServer(rtmp.Options{
+	logs := &testserver.LogBuffer{}
+	log := logs.Logger(slog.LevelDebug)
+	s := testserver.Start(t, testserver.Options{
+		Config:  config,
 		Modules: []rtmp.Module{&record.Module{Logger: log}},
+		Logs:    logs,
 		Logger:  log,
-		Config:  func() *conf.Config { return cfg },
+		Drain:   10 * time.Second,
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln, 0) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			if err := waitRTMPRecdIdle(srv, 10*time.Second); err != nil {
-				t.Error(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				t.Errorf("rtmprecd shutdown: %v", err)
-			}
-			if err := <-served; !errors.Is(err, rtmp.ErrServerClosed) {
-				t.Errorf("rtmprecd serve: %v", err)
-			}
-			if t.Failed() {
-				t.Logf("rtmprecd log:\n%s", logs.String())
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return ln.Addr().String(), stop
-}
-
-// waitRTMPRecdIdle polls until the server has no session left: a publisher that
-// has disconnected may still be draining its last frames into the file.
-func waitRTMPRecdIdle(srv *rtmp.Server, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for len(srv.Registry().Sessions()) > 0 {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("rtmprecd: %d sessions still open after %v", len(srv.Registry().Sessions()), timeout)
-		}
-		<-tick.C
-	}
-	return nil
-}
-
-// rtmprecdLog is a bytes.Buffer safe for the server's goroutines.
-type rtmprecdLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *rtmprecdLog) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *rtmprecdLog) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return s.Addr(), s.Stop
 }
 
 // TestMediaDiffs checks the side-by-side comparison itself: equal streams

@@ -2,9 +2,7 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/client"
 )
@@ -93,28 +92,9 @@ func label(m *dto.Metric, name string) string {
 // startRTMP runs an rtmp.Server for cfg with mods on 127.0.0.1:0.
 func startRTMP(t *testing.T, cfg *conf.Config, mods ...rtmp.Module) (*rtmp.Server, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := rtmp.NewServer(rtmp.Options{
-		Modules: mods,
-		Logger:  slog.New(slog.DiscardHandler),
-		Config:  func() *conf.Config { return cfg },
-	})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln, 0) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if err := <-done; !errors.Is(err, rtmp.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return srv, ln.Addr().String()
+	s := testserver.Start(t, testserver.Options{Source: func() *conf.Config { return cfg },
+		Modules: mods, Logger: slog.New(slog.DiscardHandler)})
+	return s.RTMP(), s.Addr()
 }
 
 // loadConf parses configuration text.

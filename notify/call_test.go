@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 )
 
 func testRequest(url, method string, timeout time.Duration) *request {
@@ -98,9 +100,9 @@ func keysOf(raw string) string {
 	return strings.Join(ks, ",")
 }
 
-func newTestModule(t *testing.T) (*Module, *syncBuffer) {
+func newTestModule(t *testing.T) (*Module, *testserver.LogBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testserver.LogBuffer{}
 	m := &Module{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Backoff: time.Millisecond}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,9 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/access"
-	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/client"
@@ -27,7 +26,7 @@ type rig struct {
 	dir  string
 	n    *Module
 	recv *receiver
-	logs *syncBuffer
+	logs *testserver.LogBuffer
 }
 
 // startRig serves srvBody in the rtmp server block and appBody in
@@ -35,34 +34,25 @@ type rig struct {
 // dir.
 func startRig(t *testing.T, srvBody, appBody string) *rig {
 	t.Helper()
-	g := &rig{dir: t.TempDir(), recv: newReceiver(t), logs: &syncBuffer{}}
+	g := &rig{dir: t.TempDir(), recv: newReceiver(t), logs: &testserver.LogBuffer{}}
 	repl := strings.NewReplacer("CB", g.recv.url, "DIR", g.dir)
 	src := fmt.Sprintf("rtmp {\n server {\n  listen 127.0.0.1:1935;\n  %s\n  application live {\n   live on;\n   %s\n  }\n }\n}\n",
 		repl.Replace(srvBody), repl.Replace(appBody))
-	cfg, err := conf.LoadBytes("e2e.conf", []byte(src))
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, src)
-	}
-	log := slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := g.logs.Logger(slog.LevelDebug)
 	g.n = &Module{Logger: log, Backoff: time.Millisecond}
 	rec := &record.Module{Logger: log}
 	rec.Events(g.n.RecordDone)
-	srv := rtmp.NewServer(rtmp.Options{Modules: []rtmp.Module{g.n, access.Module{}, rec}, Logger: log,
-		Config: func() *conf.Config { return cfg }, HandshakeTimeout: 5 * time.Second})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.addr = ln.Addr().String()
-	go srv.Serve(ln, 0)
+	// Registered before the server's cleanup, so it runs after the
+	// server has stopped: the last sessions' callbacks are queued by then.
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
 		if err := g.n.Wait(ctx); err != nil {
 			t.Errorf("notify Wait: %v", err)
 		}
 	})
+	g.addr = testserver.Start(t, testserver.Options{Config: src, Modules: []rtmp.Module{g.n, access.Module{}, rec},
+		Logs: g.logs, Logger: log, HandshakeTimeout: 5 * time.Second}).Addr()
 	return g
 }
 

@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/client"
 )
@@ -24,7 +23,7 @@ type server struct {
 	dir    string
 	m      *Module
 	events chan Event
-	logs   *syncBuffer
+	logs   *testserver.LogBuffer
 }
 
 // startServer loads an rtmp block whose application "live" holds body
@@ -42,13 +41,9 @@ func startServer(t *testing.T, body string) *server {
 // setup may adjust first.
 func startServerWith(t *testing.T, apps string, setup func(*Module)) *server {
 	t.Helper()
-	s := &server{events: make(chan Event, 64), logs: &syncBuffer{}}
+	s := &server{events: make(chan Event, 64), logs: &testserver.LogBuffer{}}
 	src := fmt.Sprintf("rtmp {\n server {\n  listen 127.0.0.1:1935;\n  %s\n }\n}\n", apps)
-	cfg, err := conf.LoadBytes("e2e.conf", []byte(src))
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, src)
-	}
-	log := slog.New(slog.NewTextHandler(s.logs, nil))
+	log := s.logs.Logger(slog.LevelInfo)
 	s.m = &Module{Logger: log}
 	// No flush ticks: writes and close flush; a ticker firing during the
 	// run would also race with TestRecordSuffix's time.Local (the built
@@ -58,19 +53,8 @@ func startServerWith(t *testing.T, apps string, setup func(*Module)) *server {
 		setup(s.m)
 	}
 	s.m.Events(func(ev Event) { s.events <- ev })
-	srv := rtmp.NewServer(rtmp.Options{Modules: []rtmp.Module{s.m}, Logger: log,
-		Config: func() *conf.Config { return cfg }, HandshakeTimeout: 5 * time.Second})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	go srv.Serve(ln, 0)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
+	s.addr = testserver.Start(t, testserver.Options{Config: src, Modules: []rtmp.Module{s.m},
+		Logs: s.logs, Logger: log, HandshakeTimeout: 5 * time.Second, ShutdownTimeout: 5 * time.Second}).Addr()
 	return s
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -98,26 +99,9 @@ type rig struct {
 	src    *fakeSource
 	clk    *clock
 	dir    string
-	logs   *syncBuffer
+	logs   *testserver.LogBuffer
 	mu     sync.Mutex
 	events []Event
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // newRecorder returns recorder settings with record_path in a temp dir.
@@ -140,7 +124,7 @@ func newRig(t testing.TB, recs ...*conf.Recorder) *rig {
 func newRigWith(t testing.TB, setup func(*Module), recs ...*conf.Recorder) *rig {
 	t.Helper()
 	r := &rig{t: t, src: &fakeSource{codec: &rtmp.CodecState{AudioCodecID: 0xFF}},
-		clk: &clock{t: time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
+		clk: &clock{t: time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)}, logs: &testserver.LogBuffer{}}
 	r.m = &Module{Now: r.clk.Now, Logger: slog.New(slog.NewTextHandler(r.logs, nil))}
 	r.m.Events(func(ev Event) {
 		r.mu.Lock()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,43 +9,25 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/rtmp/client"
 )
-
-// syncBuffer is a log destination safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startInProcess runs the daemon in this process on the configuration file
 // at path, stopped at the end of the test, and returns it with its log.
 // setup, if given, sees the daemon before it starts.
-func startInProcess(t *testing.T, path string, setup ...func(*Daemon)) (*Daemon, *syncBuffer, context.CancelFunc) {
+func startInProcess(t *testing.T, path string, setup ...func(*Daemon)) (*Daemon, *testserver.LogBuffer, context.CancelFunc) {
 	t.Helper()
 	cfg, err := conf.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testserver.LogBuffer{}
 	out, err := newLogOutput(cfg, logs)
 	if err != nil {
 		t.Fatal(err)

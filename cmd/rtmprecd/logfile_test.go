@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 )
 
 // TestLogReopenLosesNoLine rotates the log file repeatedly (rename, then
@@ -75,7 +76,7 @@ func TestLogReopenLosesNoLine(t *testing.T) {
 // records to the new file and applies the new level.
 func TestLogSwitchOnReload(t *testing.T) {
 	dir := t.TempDir()
-	var stderr syncBuffer
+	var stderr testserver.LogBuffer
 	cfg0, _ := conf.LoadBytes("x.conf", nil)
 	out, err := newLogOutput(cfg0, &stderr)
 	if err != nil {

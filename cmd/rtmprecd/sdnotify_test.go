@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/internal/testserver"
 )
 
 // notifySocket is a fake systemd: a unixgram socket collecting sd_notify
@@ -116,7 +118,7 @@ func TestNotifierEnvironment(t *testing.T) {
 		t.Errorf("NOTIFY_SOCKET still set to %q", v)
 	}
 
-	logs := &syncBuffer{}
+	logs := &testserver.LogBuffer{}
 	quiet := newNotifier(slog.New(slog.NewTextHandler(logs, nil)))
 	quiet.ready() // no socket: nothing to send, nothing to fail
 	if quiet.failed || logs.String() != "" {
@@ -128,7 +130,7 @@ func TestNotifierEnvironment(t *testing.T) {
 
 // TestNotifierUnreachable: a socket nobody listens on is logged once.
 func TestNotifierUnreachable(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testserver.LogBuffer{}
 	n := &notifier{addr: filepath.Join(t.TempDir(), "none.sock"), log: slog.New(slog.NewTextHandler(logs, nil))}
 	n.ready()
 	n.stopping()
