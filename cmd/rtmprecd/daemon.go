@@ -73,8 +73,8 @@ func newDaemon(cfg *conf.Config, out *logOutput) *Daemon {
 	}
 	d.cfg.Store(cfg)
 	d.sd = newNotifier(log)
-	d.mods = newModules(log)
-	d.met = d.setupMetrics()
+	d.mods = newModules(log, func() metrics.Registry { return d.srv.Registry() }, d.cfg.Load)
+	d.met = d.mods.metrics
 	d.srv = rtmp.NewServer(rtmp.Options{
 		Modules: d.mods.list,
 		Logger:  log,

@@ -4,7 +4,9 @@ import (
 	"log/slog"
 
 	"github.com/rtmprecd/rtmprecd/access"
+	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
+	"github.com/rtmprecd/rtmprecd/metrics"
 	"github.com/rtmprecd/rtmprecd/notify"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -15,29 +17,36 @@ import (
 type moduleSet struct {
 	// list runs OnConnect and OnPublish in this order, OnClose in reverse:
 	// notify decides first (on_publish may deny or rename before any file
-	// exists), access next, recorders last, so a rejected publisher never
-	// touches a file and every file is closed, with its record_done queued,
-	// before notify sends publish_done.
-	list   []rtmp.Module
-	notify *notify.Module
-	record *record.Module
-	meter  *control.Module // the control API's per-publish meter
+	// exists), access next, then the control API's meter and the
+	// recorders, so a rejected publisher never touches a file and every
+	// file is closed, with its record_done queued, before notify sends
+	// publish_done; metrics last, so it counts only publishes every other
+	// module allowed, under their final names.
+	list    []rtmp.Module
+	notify  *notify.Module
+	record  *record.Module
+	meter   *control.Module   // the control API's per-publish meter
+	metrics *metrics.Exporter // /metrics
 }
 
-// newModules builds the module set and connects record-done events to
-// notify's on_record_done and exec_record_done.
-func newModules(log *slog.Logger) *moduleSet {
+// newModules builds the module set and wires the events between modules:
+// record-done events feed notify's on_record_done and exec_record_done
+// and the metrics; record and notify report to the metrics as observers.
+// registry and config are read by the metrics at scrape time.
+func newModules(log *slog.Logger, registry func() metrics.Registry, config func() *conf.Config) *moduleSet {
 	n := &notify.Module{Logger: log}
 	rec := &record.Module{Logger: log}
-	rec.Events(n.RecordDone)
 	meter := &control.Module{}
+	met := metrics.New(metrics.Options{Registry: registry, Config: config, Version: version})
+	rec.Events(n.RecordDone)
+	rec.Events(met.RecordEvent)
+	n.Observer = met
+	rec.Observer = met
 	return &moduleSet{
-		// meter right before the recorders: it meters only allowed
-		// publishes, and its OnClose (which drop waits for) runs right
-		// after the recorders finished their files.
-		list:   []rtmp.Module{n, access.Module{}, meter, rec},
-		meter:  meter,
-		notify: n,
-		record: rec,
+		list:    []rtmp.Module{n, access.Module{}, meter, rec, met.Module()},
+		notify:  n,
+		record:  rec,
+		meter:   meter,
+		metrics: met,
 	}
 }
