@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -28,74 +27,13 @@ const maxIdlePolls = 3
 // times over), and all the sessions woken by a tick run back to back.
 // Media reaches the recorders at most one tick later; nothing else
 // changes: the same bytes go through the same reader, and timeouts,
-// pings, Drop and Redirect are checked at every tick. A read that fills
-// the buffer is followed at once by another, so a fast publisher is never
-// held back by the clock; maxIdlePolls empty ticks fall back to the
-// blocking read, so an idle connection costs nothing.
-
-// tickClock wakes every session that waits on it at the next tick. It runs
-// only while some session waits.
-type tickClock struct {
-	every   time.Duration
-	mu      sync.Mutex
-	cond    sync.Cond
-	gen     uint64 // ticks so far
-	waiting int
-	running bool
-}
-
-func newTickClock(every time.Duration) *tickClock {
-	c := &tickClock{every: every}
-	c.cond.L = &c.mu
-	return c
-}
-
-// wait blocks until the next tick, unless s was dropped or has Redirect
-// work queued. Drop kicks the clock after marking the session, and wait
-// checks the mark under the clock's lock, so a Drop is never missed.
-func (c *tickClock) wait(s *Session) {
-	c.mu.Lock()
-	if s != nil && (s.dropReason() != "" || s.actions.ready.Load()) {
-		c.mu.Unlock()
-		return
-	}
-	g := c.gen
-	c.waiting++
-	if !c.running {
-		c.running = true
-		go c.run()
-	}
-	for c.gen == g {
-		c.cond.Wait()
-	}
-	c.waiting--
-	c.mu.Unlock()
-}
-
-// kick wakes every waiter now, for a Drop.
-func (c *tickClock) kick() {
-	c.mu.Lock()
-	c.gen++
-	c.cond.Broadcast()
-	c.mu.Unlock()
-}
-
-// run ticks until a tick finds nobody waiting.
-func (c *tickClock) run() {
-	t := time.NewTicker(c.every)
-	defer t.Stop()
-	for range t.C {
-		c.mu.Lock()
-		if c.waiting == 0 {
-			c.running = false
-			c.mu.Unlock()
-			return
-		}
-		c.gen++
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	}
-}
+// pings, Drop and Redirect are checked at every tick (Drop wakes the
+// session at once, and what had arrived before it is still read). A read
+// that fills the buffer is followed at once by another, so a backlog is
+// drained without waiting; a stream too heavy for its socket buffer per
+// tick is read as it arrives (see heavyHold), so polling never holds a
+// publisher back; and maxIdlePolls empty ticks fall back to the blocking
+// read, so an idle connection costs nothing.
 
 // poller is the non-blocking side of a session's socket reader.
 type poller struct {
@@ -103,10 +41,13 @@ type poller struct {
 	clock  *tickClock            // nil: polling disabled
 	readFn func(fd uintptr) bool // r.readFD, bound once: no allocation per read
 	peekFn func(fd uintptr) bool // r.peekFD, likewise
-	ctlFn  func(fd uintptr)      // r.setLowat, likewise
+	ctlFn  func(fd uintptr)      // r.tune, likewise
 	lastFn func(fd uintptr)      // r.readLast, likewise
 	last   int                   // bytes read after Drop
-	lowat  int                   // setLowat's value
+	rcvbuf int                   // SO_RCVBUF when polling started
+	since  time.Time             // start of the current rate measurement
+	bytes  int                   // read since then
+	heavy  time.Time             // no polling before then: the stream is too heavy
 	p      []byte                // readFD's buffer, result and error
 	n      int
 	err    error
@@ -128,7 +69,7 @@ func (r *deadlineReader) initPoll(clock *tickClock) {
 		return
 	}
 	r.poll = poller{raw: raw, clock: clock}
-	r.poll.readFn, r.poll.peekFn, r.poll.ctlFn, r.poll.lastFn = r.readFD, r.peekFD, r.setLowat, r.readLast
+	r.poll.readFn, r.poll.peekFn, r.poll.ctlFn, r.poll.lastFn = r.readFD, r.peekFD, r.tune, r.readLast
 }
 
 // maxLast bounds what a dropped session still reads.
@@ -163,29 +104,66 @@ func (r *deadlineReader) readLast(fd uintptr) {
 	}
 }
 
+// Heavy streams. Polling lets up to a receive window of data queue in
+// the kernel per tick; a stream that sends more than that per tick would
+// be held back. A stream whose average over a second exceeds a quarter of
+// the socket's receive buffer per tick (5 Mbit/s with Linux's default
+// 128 KiB buffer and 50 ms ticks; more once the kernel grew the buffer)
+// is read as it arrives instead, as before polling, for heavyHold.
+const (
+	heavyHold = 10 * time.Second
+	heavyMin  = 8 << 10 // bytes per tick below which no stream is heavy
+)
+
 // startPolling turns polling on after a read that brought n bytes into p.
-// The socket's receive low-water mark goes up to a whole read buffer: a
-// socket whose reader polls would otherwise still wake the network
-// poller's thread for every message that arrives (the runtime watches
-// every socket), which costs nearly as much as the reads that polling
-// saves. The mark does not change what a non-blocking read returns.
+// The socket's receive low-water mark goes up to a quarter of its receive
+// buffer (at most a read buffer): a socket whose reader polls would
+// otherwise still wake the network poller's thread for every message that
+// arrives (the runtime watches every socket), which costs nearly as much
+// as the reads that polling saves. The mark changes neither what a
+// non-blocking read returns nor the receive window (a larger one would:
+// Linux clamps the window to a mark it has to grow the buffer for).
 func (r *deadlineReader) startPolling(n int, p []byte) {
 	r.poll.on, r.poll.wait, r.poll.idle = true, n < len(p), 0
-	r.poll.lowat = readBufSize
+	r.poll.since, r.poll.bytes = time.Now(), 0
 	r.poll.raw.Control(r.poll.ctlFn)
 }
 
 // stopPolling goes back to waking on the first byte.
 func (r *deadlineReader) stopPolling() {
 	r.poll.on, r.poll.idle = false, 0
-	r.poll.lowat = 1
 	r.poll.raw.Control(r.poll.ctlFn)
 }
 
-// setLowat is a RawConn callback that sets SO_RCVLOWAT to r.poll.lowat;
-// on failure polling works as well, only with more wakeups.
-func (r *deadlineReader) setLowat(fd uintptr) {
-	_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT, r.poll.lowat)
+// tune is a RawConn callback: while polling it reads SO_RCVBUF and sets
+// SO_RCVLOWAT to a quarter of it, else back to 1. On failure polling works
+// as well, only with more wakeups.
+func (r *deadlineReader) tune(fd uintptr) {
+	lowat := 1
+	if r.poll.on {
+		if b, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF); err == nil {
+			r.poll.rcvbuf = b
+		}
+		lowat = min(readBufSize, max(r.poll.rcvbuf/4, 1))
+	}
+	_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT, lowat)
+}
+
+// tooHeavy checks, once a second, whether the stream sends too much per
+// tick to be polled (see heavyHold).
+func (r *deadlineReader) tooHeavy() bool {
+	now := time.Now()
+	el := now.Sub(r.poll.since)
+	if el < time.Second {
+		return false
+	}
+	perTick := int64(r.poll.bytes) * int64(r.poll.clock.every) / int64(el)
+	r.poll.since, r.poll.bytes = now, 0
+	if perTick < heavyMin || perTick < int64(r.poll.rcvbuf/4) {
+		return false
+	}
+	r.poll.heavy = now.Add(heavyHold)
+	return true
 }
 
 // readFD is a RawConn callback: one non-blocking read, never a wait.
@@ -253,13 +231,18 @@ func (r *deadlineReader) readOnce(rb *readBuf) (int, error) {
 	if r.poll.on {
 		return r.pollRead(rb)
 	}
+	if time.Now().Before(r.poll.heavy) {
+		// A heavy stream keeps its buffer while it waits: one read
+		// syscall fewer per wakeup, and such streams are few.
+		return r.c.Read(rb.space())
+	}
 	rb.drop()
 	if err := r.poll.raw.Read(r.poll.peekFn); err != nil {
 		return 0, err
 	}
 	p := rb.space()
 	n, err := r.rawRead(p)
-	if n > 0 && r.poll.clock != nil && r.s.pub != nil {
+	if n > 0 && r.poll.clock != nil && r.s.pub != nil && !time.Now().Before(r.poll.heavy) {
 		r.startPolling(n, p)
 	}
 	if err == syscall.EAGAIN {
@@ -275,6 +258,10 @@ func (r *deadlineReader) readOnce(rb *readBuf) (int, error) {
 func (r *deadlineReader) pollRead(rb *readBuf) (int, error) {
 	if r.poll.wait {
 		r.poll.wait = false
+		if r.tooHeavy() {
+			r.stopPolling()
+			return 0, errPollAgain
+		}
 		rb.drop()
 		r.poll.clock.wait(r.s)
 		return 0, errPollAgain
@@ -292,6 +279,7 @@ func (r *deadlineReader) pollRead(rb *readBuf) (int, error) {
 	}
 	if n > 0 {
 		r.poll.idle, r.poll.wait = 0, n < len(p)
+		r.poll.bytes += n
 	}
 	return n, err
 }

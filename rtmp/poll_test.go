@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,6 +119,7 @@ func TestPollingDropReadsWhatArrived(t *testing.T) {
 func TestPollingTimeout(t *testing.T) {
 	ts, ev, _ := pollServer(t, 5*time.Millisecond, 300*time.Millisecond)
 	ev.waitLine(t, "keep:close disconnect")
+	waitSessions(t, ts, 0) // the session logs its end after OnClose
 	if n := len(ts.logs.matching(slog.LevelInfo, "connection closed", "nothing received")); n != 1 {
 		t.Errorf("%d timeout records: %q", n, ts.logs.all())
 	}
@@ -150,4 +152,34 @@ func TestTickClock(t *testing.T) {
 		time.Sleep(time.Millisecond) // polling a state with a deadline
 	}
 	c.wait(nil) // starts again
+}
+
+// TestHeavyStreamReadOnArrival: a stream that sends more per tick than
+// polling can hold in the socket buffer is read as it arrives instead.
+func TestHeavyStreamReadOnArrival(t *testing.T) {
+	ev := newEventLog()
+	var heavy atomic.Bool
+	mod := &testModule{name: "keep", log: ev, onAV: func(s *Session, f *Frame) {
+		if !s.in.poll.on && time.Now().Before(s.in.poll.heavy) { // on the session goroutine
+			heavy.Store(true)
+		}
+	}}
+	ts := startServer(t, testConfig("live"), Options{PollInterval: 50 * time.Millisecond, Modules: []Module{mod}})
+	r := dialRaw(t, ts.addr, true)
+	r.SetDeadline(time.Time{})
+	r.command(t, 0, "connect", 1, amf.Object{{Key: "app", Value: "live"}})
+	r.command(t, 0, "createStream", 2, nil)
+	r.command(t, 1, "publish", 0, nil, "cam", "live")
+	ev.waitLine(t, "keep:publish cam args= type=live")
+	go io.Copy(io.Discard, r)
+	r.w.WriteMessage(chunk.SetChunkSizeMessage(4096))
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; !heavy.Load(); i++ { // 100 KB every millisecond or so: far above any socket buffer per tick
+		if time.Now().After(deadline) {
+			t.Fatal("a stream of 100 KB per millisecond is still polled after 10 s")
+		}
+		if _, err := r.Write(videoMessages(5*i+4, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -21,7 +21,7 @@ var readBufs = sync.Pool{New: func() any {
 // buffer at all, and the buffer can be large enough to take a tick's
 // worth of a high-bitrate stream in one read.
 type readBuf struct {
-	in   filler // the session's deadlineReader
+	in   filler  // the session's deadlineReader
 	b    *[]byte // nil when empty
 	r, w int     // unread bytes are (*b)[r:w]
 	err  error   // the error that ended the connection, returned once the bytes before it are read

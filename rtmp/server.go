@@ -32,6 +32,12 @@
 // messages, commands before connect) are dropped and logged once, at Warn.
 // `live on|off` is accepted by the configuration and changes nothing here
 // until live play exists.
+//
+// Cost per stream: while media flows, a publishing session reads its socket
+// once per Options.PollInterval (50 ms) instead of waking for every
+// message (poll.go), holds a read buffer only while it has unread bytes
+// (readbuf.go), and its chunk streams borrow keyframe-sized buffers from a
+// pool only while such a message arrives (package chunk).
 package rtmp
 
 import (
@@ -40,7 +46,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,9 +111,6 @@ func NewServer(opts Options) *Server {
 	}
 	if opts.PollInterval == 0 {
 		opts.PollInterval = DefaultPollInterval
-		if d, err := time.ParseDuration(os.Getenv("XPOLL")); err == nil { // TEMP experiment
-			opts.PollInterval = d
-		}
 	}
 	s := &Server{opts: opts, log: opts.Logger, listeners: map[net.Listener]struct{}{}}
 	if opts.PollInterval > 0 {
