@@ -2,13 +2,11 @@ package chunk
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rtmprecd/rtmprecd/internal/fuzzseed"
 )
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite the committed seed corpus under testdata/fuzz")
@@ -44,7 +42,7 @@ func readerSeeds() [][]byte {
 func FuzzReader(f *testing.F) {
 	seeds := readerSeeds()
 	if *updateCorpus {
-		writeCorpus(f, "FuzzReader", seeds)
+		fuzzseed.Write(f, "FuzzReader", seeds)
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -73,21 +71,4 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("BytesRead %d > %d", r.BytesRead(), len(data))
 		}
 	})
-}
-
-// writeCorpus writes seeds in the go test fuzz v1 format under
-// testdata/fuzz/name, named by content hash.
-func writeCorpus(tb testing.TB, name string, seeds [][]byte) {
-	tb.Helper()
-	dir := filepath.Join("testdata", "fuzz", name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	for _, s := range seeds {
-		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
-		file := filepath.Join(dir, fmt.Sprintf("seed-%x", sha256.Sum256(s))[:len("seed-")+16])
-		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
 }

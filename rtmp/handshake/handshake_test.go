@@ -3,19 +3,17 @@ package handshake
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	gortmp "github.com/yutopp/go-rtmp"
 	gohs "github.com/yutopp/go-rtmp/handshake"
+
+	"github.com/rtmprecd/rtmprecd/internal/fuzzseed"
 )
 
 // serveAsync runs Serve on conn and delivers its result.
@@ -253,7 +251,7 @@ func serverSeeds() [][]byte {
 func FuzzServer(f *testing.F) {
 	seeds := serverSeeds()
 	if *updateCorpus {
-		writeCorpus(f, "FuzzServer", seeds)
+		fuzzseed.Write(f, "FuzzServer", seeds)
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -274,21 +272,4 @@ func FuzzServer(f *testing.F) {
 			t.Fatal("digest without answer")
 		}
 	})
-}
-
-// writeCorpus writes seeds in the go test fuzz v1 format under
-// testdata/fuzz/name, named by content hash.
-func writeCorpus(tb testing.TB, name string, seeds [][]byte) {
-	tb.Helper()
-	dir := filepath.Join("testdata", "fuzz", name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	for _, s := range seeds {
-		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
-		file := filepath.Join(dir, fmt.Sprintf("seed-%x", sha256.Sum256(s))[:len("seed-")+16])
-		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
 }
