@@ -39,16 +39,19 @@ func cutName(name string) string {
 	return name
 }
 
-// escapeName is nginx's URI-component escaping: every byte but
-// A-Z a-z 0-9 - . _ ~ becomes %XX (upper-case hex), so a name never holds
-// a path separator.
-func escapeName(name string) string {
+// EscapeName is the one escaping of a client-given name into a file
+// name component, for recordings and for exec redirection targets: nginx's
+// URI-component escaping (every byte but A-Z a-z 0-9 - . _ ~ becomes %XX,
+// upper-case hex, so the result never holds a path separator), and a
+// leading dot becomes %2E, so the result is never ".", ".." or a hidden
+// file.
+func EscapeName(name string) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' {
+			c == '-' || c == '_' || c == '~' || c == '.' && i > 0 {
 			b.WriteByte(c)
 			continue
 		}
@@ -82,7 +85,7 @@ func newNamer(rec *conf.Recorder, name string, now time.Time) (namer, error) {
 	// The name shares its path component with the stamp, the counter and
 	// the suffix up to its first "/".
 	head, _, _ := strings.Cut(suffix, "/")
-	esc := fitName(escapeName(cutName(name)), name, len(uniq)+counterRoom+len(head))
+	esc := fitName(EscapeName(cutName(name)), name, len(uniq)+counterRoom+len(head))
 	if c := esc + uniq + head; c == "" || c == "." || c == ".." {
 		esc = "_" + strings.ReplaceAll(esc, ".", "%2E")
 	}

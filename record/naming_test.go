@@ -22,13 +22,15 @@ func TestEscapeName(t *testing.T) {
 		{"a/b", "a%2Fb"},
 		{"x:y%z", "x%3Ay%25z"},
 		{"é", "%C3%A9"},
-		{"..", ".."},
+		{"..", "%2E."},
+		{".hidden", "%2Ehidden"},
+		{"a.b.", "a.b."},
 		{"", ""},
 		{"\x00\xff", "%00%FF"},
 	}
 	for _, tt := range tests {
-		if got := escapeName(tt.in); got != tt.want {
-			t.Errorf("escapeName(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := EscapeName(tt.in); got != tt.want {
+			t.Errorf("EscapeName(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -39,11 +41,12 @@ func TestEscapeName(t *testing.T) {
 func TestRecordPath(t *testing.T) {
 	tests := []struct{ name, want string }{
 		{"cam1", "cam1.flv"},
-		{"a/../../etc/passwd", "a.flv"},            // cut at the first "/../"
-		{"../../etc/passwd", "...flv"},             // "/../" after the leading ".."
-		{"../etc/passwd", "..%2Fetc%2Fpasswd.flv"}, // a leading "../" is escaped
+		{"a/../../etc/passwd", "a.flv"},              // cut at the first "/../"
+		{"../../etc/passwd", "%2E..flv"},             // "/../" after the leading ".."
+		{"../etc/passwd", "%2E.%2Fetc%2Fpasswd.flv"}, // a leading "../" is escaped
 		{"/abs/path", "%2Fabs%2Fpath.flv"},
-		{"..", "...flv"},
+		{"..", "%2E..flv"},
+		{".hidden", "%2Ehidden.flv"},
 		{"", ".flv"},
 		{"a\\..\\b", "a%5C..%5Cb.flv"},
 		{"live cam:1", "live%20cam%3A1.flv"},
