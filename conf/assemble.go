@@ -19,11 +19,15 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		Pid:             root.str("pid"),
 		ConfigWatch:     root.flag("config_watch"),
 		ShutdownTimeout: root.dur("shutdown_timeout"),
+		ExecMaxChildren: int(root.int64("exec_max_children")),
 	}
 	if cfg.ErrorLog == "stderr" {
 		cfg.ErrorLog = ""
 	}
 	for _, top := range root.children {
+		if top.ctx == ctxRTMP {
+			cfg.ExecMaxChildren = int(top.int64("exec_max_children"))
+		}
 		for _, s := range top.children {
 			var err error
 			if top.ctx == ctxRTMP {

@@ -71,6 +71,7 @@ func dump(root *scope) []byte {
 
 func dumpRTMP(w *dumper, rt *scope) {
 	w.open("rtmp")
+	w.line("exec_max_children", strconv.FormatInt(rt.int64("exec_max_children"), 10))
 	for _, s := range rt.children {
 		w.open("server")
 		for _, li := range listens(s) {

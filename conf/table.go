@@ -134,6 +134,7 @@ var table = []*row{
 	execRow("exec_publish", ctxRTMPAll, "Command run when a publish starts; additive across levels."),
 	execRow("exec_publish_done", ctxRTMPAll, "Command run when a publisher leaves; additive across levels."),
 	timeRow("exec_timeout", ctxRTMPAll, "0s", "Kill an exec_* command still running after TIME; 0 = no limit (a transcode can take long)."),
+	intRow("exec_max_children", ctxRTMP, "32", 1, 4096, "Most exec_* commands running at once in the whole daemon; up to 1024 more wait their turn in order, later ones are dropped with a log line and counted in `rtmprecd_exec_runs_total{result=\"dropped\"}`. rtmp block only: it bounds the process, whose every running child holds a thread and file descriptors."),
 
 	// http
 	{name: "server", ctx: ctxHTTP, inner: ctxHTTPSrv, repeat: keepBlocks, doc: "One HTTP server."},

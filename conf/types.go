@@ -30,6 +30,9 @@ type Config struct {
 	ErrorLogLevel   string        // error_log FILE LEVEL. Default: "info".
 	ConfigWatch     bool          // config_watch. Default: off.
 	ShutdownTimeout time.Duration // shutdown_timeout. Default: 10s.
+	// ExecMaxChildren bounds the exec_* children running at once in the
+	// whole process (rtmp block only). exec_max_children. Default: 32.
+	ExecMaxChildren int
 
 	Servers []*Server     // rtmp { server { } } blocks in source order
 	HTTP    []*HTTPServer // http { server { } } blocks in source order

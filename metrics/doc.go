@@ -34,7 +34,7 @@
 //
 //	rtmprecd_notify_calls_total{event,result}      counter  result: 2xx..5xx or error (no answer)
 //	rtmprecd_notify_call_duration_seconds{event}   histogram
-//	rtmprecd_exec_runs_total{result}               counter  ok, failed, timeout, not_started
+//	rtmprecd_exec_runs_total{result}               counter  ok, failed, timeout, not_started, dropped
 //
 // Configuration:
 //

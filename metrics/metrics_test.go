@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,6 +256,42 @@ func TestNotifyMetrics(t *testing.T) {
 		if got := f.value(t, c.name, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
+	}
+}
+
+// TestExecDroppedMetric: with exec_max_children running and no room to
+// queue, exec_publish_done commands are dropped and counted as such. The
+// first child holds its slot on a file lock until the test lets it go.
+func TestExecDroppedMetric(t *testing.T) {
+	gate := filepath.Join(t.TempDir(), "gate")
+	lock, err := os.Create(gate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadConf(t, `rtmp { exec_max_children 1; server { listen 127.0.0.1:0; application live {
+		exec_publish_done flock -s `+gate+` true; exec_publish_done true; exec_publish_done true; } } }`)
+	ex := New(Options{})
+	n := &notify.Module{Observer: ex, MaxChildren: func() int { return cfg.ExecMaxChildren }, MaxQueued: -1}
+	_, addr := startRTMP(t, cfg, n, ex.Module())
+	c, id := publish(t, addr, "live", "cam")
+	unpublish(t, c, id, "cam")
+	c.Close()
+	poll(t, ex.Handler(false), "two drops", func(f families) bool {
+		v, _ := f.get("rtmprecd_exec_runs_total", "result", "dropped")
+		return v == 2
+	})
+	lock.Close() // the first child ends
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := scrape(t, ex.Handler(false)).value(t, "rtmprecd_exec_runs_total", "result", "ok"); got != 1 {
+		t.Errorf("ok = %v, want the first command only", got)
 	}
 }
 

@@ -29,7 +29,7 @@ func (n *notifyMetrics) register(reg *prometheus.Registry) {
 	}, []string{"event"})
 	n.exec = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "exec_runs_total",
-		Help: "exec_* commands by result (ok, failed: non-zero exit or signal, timeout: killed after exec_timeout, not_started).",
+		Help: "exec_* commands by result (ok, failed: non-zero exit or signal, timeout: killed after exec_timeout, not_started, dropped: exec_max_children running and the queue full).",
 	}, []string{"result"})
 	reg.MustRegister(n.calls, n.latency, n.exec)
 }

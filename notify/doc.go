@@ -43,6 +43,9 @@
 //   - exec redirections are recognised on the word as written, before
 //     variables are expanded, so a stream name can never become one;
 //     exec_timeout can bound a command.
+//   - At most exec_max_children commands run at once in the process
+//     (Module.MaxChildren); the next ones wait in order (Module.MaxQueued)
+//     without a goroutine each, later ones are dropped, logged and counted.
 //
 // As in nginx-rtmp, exec_publish runs once on_publish allowed the publish,
 // and a publisher that a later module (access, a duplicate name) refuses

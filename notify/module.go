@@ -32,14 +32,25 @@ type Module struct {
 	// Observer, when set, is told about every callback attempt and exec
 	// command (metrics). Default: none.
 	Observer Observer
+	// MaxChildren returns how many exec_* children may run at once in the
+	// whole process: the running configuration's exec_max_children, read
+	// at every start so that a reload applies to the next command.
+	// Default: DefaultMaxChildren.
+	MaxChildren func() int
+	// MaxQueued is how many exec_* commands wait for a free slot, first
+	// come first run; a command beyond it is dropped with a log line and
+	// counted. Default: DefaultMaxQueued; negative means none wait.
+	MaxQueued int
 
 	clientOnce sync.Once
 	client     *http.Client
 
 	mu    sync.Mutex
 	hooks map[uint64]*hook // publishing sessions by id, for RecordDone
-	busy  int              // running queues and exec children
+	busy  int              // running queues and exec commands, queued or running
 	idle  chan struct{}    // closed when busy drops to 0
+
+	pool pool // exec_* children
 }
 
 var _ rtmp.Module = (*Module)(nil)
@@ -77,7 +88,8 @@ func uses(app *conf.Application) bool {
 }
 
 // Wait blocks until every queued call was sent (retries included) and
-// every exec child exited, or until ctx is done. The daemon calls it after
+// every exec command, queued or running, has run and exited, or until ctx
+// is done. The daemon calls it after
 // the rtmp server's Shutdown; tests call it to settle.
 func (m *Module) Wait(ctx context.Context) error {
 	for {

@@ -16,8 +16,9 @@ type Observer interface {
 	// read, d the attempt's duration. A retry is another attempt.
 	NotifyCall(event, result string, d time.Duration)
 	// ExecRun reports how one exec_* command ended: "ok", "failed"
-	// (non-zero exit or a signal), "timeout" (killed after exec_timeout)
-	// or "not_started".
+	// (non-zero exit or a signal), "timeout" (killed after exec_timeout),
+	// "not_started", or "dropped" (exec_max_children were running and the
+	// queue was full).
 	ExecRun(result string)
 }
 
@@ -27,6 +28,7 @@ const (
 	execFailed     = "failed"
 	execTimeout    = "timeout"
 	execNotStarted = "not_started"
+	execDropped    = "dropped"
 )
 
 // sendObserved makes one attempt and reports it to the Observer.

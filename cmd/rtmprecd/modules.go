@@ -32,9 +32,10 @@ type moduleSet struct {
 // newModules builds the module set and wires the events between modules:
 // record-done events feed notify's on_record_done and exec_record_done
 // and the metrics; record and notify report to the metrics as observers.
-// registry and config are read by the metrics at scrape time.
+// registry and config are read by the metrics at scrape time; notify
+// reads exec_max_children from config at every exec start.
 func newModules(log *slog.Logger, registry func() metrics.Registry, config func() *conf.Config) *moduleSet {
-	n := &notify.Module{Logger: log}
+	n := &notify.Module{Logger: log, MaxChildren: func() int { return config().ExecMaxChildren }}
 	rec := &record.Module{Logger: log}
 	meter := &control.Module{}
 	met := metrics.New(metrics.Options{Registry: registry, Config: config, Version: version})
