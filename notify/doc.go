@@ -41,8 +41,10 @@
 //     percent-encoded.
 //   - on_connect uses the application's notify_method.
 //   - exec redirections are recognised on the word as written, before
-//     variables are expanded, so a stream name can never become one;
-//     exec_timeout can bound a command.
+//     variables are expanded, so a stream name can never become one, and
+//     the client's values in their targets are escaped as recording names
+//     are (record.EscapeName), so a stream name cannot leave the target's
+//     directory; exec_timeout can bound a command.
 //   - At most exec_max_children commands run at once in the process
 //     (Module.MaxChildren); the next ones wait in order (Module.MaxQueued)
 //     without a goroutine each, later ones are dropped, logged and counted.

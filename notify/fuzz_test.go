@@ -2,6 +2,7 @@ package notify
 
 import (
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 )
@@ -41,6 +42,24 @@ func FuzzExpand(f *testing.F) {
 		out := expand(s, map[string]string{"name": "\x01"})
 		if !strings.Contains(s, "name") && strings.Count(out, "\x01") > strings.Count(s, "\x01") {
 			t.Fatalf("expand(%q) = %q", s, out)
+		}
+	})
+}
+
+// FuzzRedirectTarget: whatever a client names its stream or puts in its
+// args, a redirection target built from them stays one file directly in
+// the directory the configuration names, never hidden.
+func FuzzRedirectTarget(f *testing.F) {
+	for _, s := range []string{"cam", "../outside/victim", "..", ".", "", "a/../../b", "\x00/\xff", "%2F"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, target := range []string{"/logs/$name", "/logs/${args}.log", "/logs/$tcurl$pageurl"} {
+			got := expandTarget(target, map[string]string{"name": v, "args": v, "tcurl": v, "pageurl": v})
+			dir, file := path.Split(got)
+			if dir != "/logs/" || strings.HasPrefix(file, ".") && file != ".log" {
+				t.Fatalf("expandTarget(%q) with %q = %q", target, v, got)
+			}
 		}
 	})
 }

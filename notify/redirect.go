@@ -17,7 +17,9 @@ type fdTarget struct {
 
 // prepare splits words into arguments and redirections. Redirections are
 // recognised on the word as written, before expansion, so a stream name
-// such as ">x" can never become one; their targets are expanded.
+// such as ">x" can never become one; their targets are expanded with the
+// client's values escaped (expandTarget), so a stream name cannot leave
+// the directory the target names either.
 func prepare(words []string, vars map[string]string) (fds map[int]fdTarget, opened []*os.File, args []string, err error) {
 	fds = map[int]fdTarget{2: {log: true}}
 	for _, w := range words {
@@ -30,7 +32,7 @@ func prepare(words []string, vars map[string]string) (fds map[int]fdTarget, open
 			fds[r.fd] = fds[r.dup]
 			continue
 		}
-		path := expand(r.path, vars)
+		path := expandTarget(r.path, vars)
 		if path == "" {
 			return fds, opened, nil, fmt.Errorf("redirection %q: empty file name", w)
 		}

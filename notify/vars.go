@@ -38,10 +38,35 @@ func recordVars(c *rtmp.Connect, args string, ev *record.Event) map[string]strin
 	return v
 }
 
+// clientVars are the variables whose values the publishing client chose
+// (its connect and publish commands). $app is not among them: a session
+// only gets this far in an application the configuration names exactly.
+// $path, $dirname, $filename, $basename, $recorder and $addr are ours.
+var clientVars = map[string]bool{
+	"name": true, "args": true, "tcurl": true, "pageurl": true, "swfurl": true, "flashver": true,
+}
+
 // expand evaluates nginx-rtmp's variable syntax in one argument: $name
 // (letters only) or ${name}; a backslash takes the next byte literally;
 // unknown variables expand to nothing.
 func expand(s string, vars map[string]string) string {
+	return expandWith(s, func(k string) string { return vars[k] })
+}
+
+// expandTarget expands a redirection target: the client's values are
+// escaped as recording names are (record.EscapeName: no "/", no leading
+// "."), so `>DIR/$name.log` stays in DIR whatever the stream is called,
+// while our values stay as they are (`2>>$dirname/$basename.log`).
+func expandTarget(s string, vars map[string]string) string {
+	return expandWith(s, func(k string) string {
+		if clientVars[k] {
+			return record.EscapeName(vars[k])
+		}
+		return vars[k]
+	})
+}
+
+func expandWith(s string, value func(string) string) string {
 	if !strings.ContainsAny(s, `$\`) {
 		return s
 	}
@@ -55,17 +80,17 @@ func expand(s string, vars map[string]string) string {
 		case c == '$' && i+1 < len(s) && s[i+1] == '{':
 			end := strings.IndexByte(s[i+2:], '}')
 			if end < 0 {
-				b.WriteString(vars[s[i+2:]])
+				b.WriteString(value(s[i+2:]))
 				return b.String()
 			}
-			b.WriteString(vars[s[i+2:i+2+end]])
+			b.WriteString(value(s[i+2 : i+2+end]))
 			i += 2 + end
 		case c == '$':
 			j := i + 1
 			for j < len(s) && isLetter(s[j]) {
 				j++
 			}
-			b.WriteString(vars[s[i+1:j]])
+			b.WriteString(value(s[i+1 : j]))
 			i = j - 1
 		default:
 			b.WriteByte(c)
