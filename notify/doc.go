@@ -48,6 +48,9 @@
 //   - At most exec_max_children commands run at once in the process
 //     (Module.MaxChildren); the next ones wait in order (Module.MaxQueued)
 //     without a goroutine each, later ones are dropped, logged and counted.
+//   - A command logs one line when it ends: its exit status and duration,
+//     and the tail of its stderr only when it failed, was killed or timed
+//     out.
 //
 // As in nginx-rtmp, exec_publish runs once on_publish allowed the publish,
 // and a publisher that a later module (access, a duplicate name) refuses

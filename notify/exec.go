@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"os/exec"
+	"syscall"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -30,8 +32,8 @@ func (m *Module) runAll(cmds []conf.Command, vars map[string]string, timeout tim
 // does: no shell, the first word is the program (looked up in PATH, never
 // expanded), every other word is expanded or, when it is a redirection,
 // applied and dropped. stdin and stdout default to /dev/null; stderr is
-// logged. The child is reaped on its own goroutine, which frees the slot;
-// a timeout > 0 kills it. It reports whether the child started.
+// kept for the log. The child is reaped on its own goroutine, which frees
+// the slot; a timeout > 0 kills it. It reports whether the child started.
 func (m *Module) start(j *execJob) bool {
 	prog := j.cmd.Args[0]
 	stderr := &tailBuffer{}
@@ -48,16 +50,18 @@ func (m *Module) start(j *execJob) bool {
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.WaitDelay = waitDelay
 	applyFDs(cmd, fds, stderr)
+	began := time.Now()
 	if err := cmd.Start(); err != nil {
 		cancel()
 		m.notStarted(j, err)
 		return false
 	}
-	j.log.Info("exec started", "cmd", prog, "args", args, "pid", cmd.Process.Pid)
+	j.log.Debug("exec started", "cmd", prog, "args", args, "pid", cmd.Process.Pid)
 	go func() {
 		defer m.finished()
 		defer cancel()
-		m.reap(cmd, ctx, j.timeout, stderr, j.log)
+		err := cmd.Wait()
+		m.report(j, cmd, err, errors.Is(ctx.Err(), context.DeadlineExceeded), time.Since(began), stderr)
 	}()
 	return true
 }
@@ -67,25 +71,45 @@ func (m *Module) notStarted(j *execJob, err error) {
 	m.observeExec(execNotStarted)
 }
 
-// reap waits for the child and logs how it ended, with its stderr.
-func (m *Module) reap(cmd *exec.Cmd, ctx context.Context, timeout time.Duration, stderr *tailBuffer, log *slog.Logger) {
-	err := cmd.Wait()
-	attrs := []any{"cmd", cmd.Args[0], "pid", cmd.Process.Pid}
-	if s := stderr.String(); s != "" {
-		attrs = append(attrs, "stderr", s)
+// report logs how a child ended in one line: INFO with its exit status and
+// duration when it succeeded (its stderr, such as ffmpeg's banner, is
+// noise then), WARN with the tail of its stderr when it failed, was
+// killed or timed out.
+func (m *Module) report(j *execJob, cmd *exec.Cmd, err error, timedOut bool, took time.Duration, stderr *tailBuffer) {
+	attrs := []any{"cmd", cmd.Args[0], "pid", cmd.Process.Pid, "duration", took.Round(time.Millisecond)}
+	st := cmd.ProcessState
+	if st != nil && st.Success() { // whatever the clock says after it exited
+		m.observeExec(execOK)
+		if err != nil { // exited 0, but a grandchild held stderr open past waitDelay
+			attrs = append(attrs, "err", err)
+		}
+		j.log.Info("exec done", append(attrs, "status", 0)...)
+		return
 	}
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	if tail := stderr.String(); tail != "" {
+		attrs = append(attrs, "stderr", tail)
+	}
+	switch ws, ok := waitStatus(st); {
+	case timedOut:
 		m.observeExec(execTimeout)
-		log.Warn("exec killed after exec_timeout", append(attrs, "timeout", timeout)...)
-	case err != nil:
+		j.log.Warn("exec killed after exec_timeout", append(attrs, "timeout", j.timeout)...)
+	case ok && ws.Signaled():
 		m.observeExec(execFailed)
-		log.Warn("exec failed", append(attrs, "err", err)...)
-	case stderr.String() != "":
-		m.observeExec(execOK)
-		log.Warn("exec wrote to stderr", attrs...)
+		j.log.Warn("exec killed by a signal", append(attrs, "signal", ws.Signal().String())...)
+	case st != nil:
+		m.observeExec(execFailed)
+		j.log.Warn("exec failed", append(attrs, "status", st.ExitCode())...)
 	default:
-		m.observeExec(execOK)
-		log.Info("exec done", attrs...)
+		m.observeExec(execFailed)
+		j.log.Warn("exec failed", append(attrs, "err", err)...)
 	}
+}
+
+// waitStatus is the Unix wait status of a finished child.
+func waitStatus(st *os.ProcessState) (syscall.WaitStatus, bool) {
+	if st == nil {
+		return 0, false
+	}
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	return ws, ok
 }

@@ -84,7 +84,7 @@ func TestExecLogs(t *testing.T) {
 		want    []string
 	}{
 		{name: "stderr and exit status", args: []string{fail, "$name"},
-			want: []string{"exec failed", `stderr="bad input cam"`, "exit status 3", "directive=exec_publish", "at=x.conf:3"}},
+			want: []string{"exec failed", `stderr="bad input cam"`, "status=3", "directive=exec_publish", "at=x.conf:3"}},
 		{name: "missing program", args: []string{filepath.Join(dir, "nope"), "a"},
 			want: []string{"level=ERROR", "exec: not started", "no such file or directory"}},
 		{name: "missing in PATH", args: []string{"rtmprecd-no-such-program"},
@@ -95,7 +95,7 @@ func TestExecLogs(t *testing.T) {
 			want: []string{"level=ERROR", "empty file name"}},
 		{name: "timeout", args: []string{"sleep", "30"}, timeout: 50 * time.Millisecond,
 			want: []string{"exec killed after exec_timeout", "timeout=50ms"}},
-		{name: "success", args: []string{"true"}, want: []string{"exec started", "exec done"}},
+		{name: "success", args: []string{"true"}, want: []string{"exec started", "exec done", "status=0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
