@@ -3,11 +3,11 @@ package record
 import (
 	"cmp"
 	"errors"
-
 	"fmt"
-	"github.com/rtmprecd/rtmprecd/conf"
 	"syscall"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/conf"
 )
 
 // open creates the node's next file. On failure it logs the path and
@@ -15,7 +15,7 @@ import (
 // started manual recorders retry at a break frame after retryDelay.
 func (n *node) open() error {
 	now := n.now()
-	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log}
+	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log, files: &n.h.m.files}
 	o, err := openFile(n.rec, n.h.key.name, now, &n.hint, &sp)
 	n.h.m.observeOpen(n.h.key.app, err)
 	if err != nil {
@@ -27,6 +27,9 @@ func (n *node) open() error {
 	n.file = file{
 		w:        o.w,
 		path:     o.path,
+		rel:      o.rel,
+		id:       o.id,
+		created:  o.created,
 		opened:   now,
 		shift:    o.shift,
 		audioHdr: n.audioHdr[:0],
@@ -49,6 +52,7 @@ func (n *node) close(r Reason, err error) {
 		n.log.Error("record: close failed", "path", n.path, "errno", errnoOf(cerr), "err", cerr)
 		err = errors.Join(err, cerr)
 	}
+	n.h.m.files.release(n.id)
 	if err != nil {
 		n.notify("warning", "NetStream.Record.Failed")
 	}

@@ -39,12 +39,14 @@ func TestEscapeName(t *testing.T) {
 func TestRecordPath(t *testing.T) {
 	tests := []struct{ name, want string }{
 		{"cam1", "cam1.flv"},
-		{"a/../../etc/passwd", "a.flv"},            // cut at the first "/../"
-		{"../../etc/passwd", "...flv"},             // "/../" after the leading ".."
-		{"../etc/passwd", "..%2Fetc%2Fpasswd.flv"}, // a leading "../" is escaped
+		{"a/../../etc/passwd", "a.flv"},              // cut at the first "/../"
+		{"../../etc/passwd", "%2E..flv"},             // "/../" after the leading ".."
+		{"../etc/passwd", "%2E.%2Fetc%2Fpasswd.flv"}, // a leading "../" is escaped
 		{"/abs/path", "%2Fabs%2Fpath.flv"},
-		{"..", "...flv"},
-		{"", ".flv"},
+		{"..", "%2E..flv"}, // never a hidden file
+		{".", "%2E.flv"},
+		{".hidden", "%2Ehidden.flv"},
+		{"", "_.flv"},
 		{"a\\..\\b", "a%5C..%5Cb.flv"},
 		{"live cam:1", "live%20cam%3A1.flv"},
 	}

@@ -54,8 +54,11 @@ type node struct {
 type file struct {
 	w         writer
 	path      string
+	rel       string // path below record_path
+	id        fileID // the file's entry in Module.files
+	created   bool   // this open created the file: removed at close if it got no media
 	opened    time.Time
-	shift     int64 // record_append: timestamp of the last tag already in the file
+	shift     int64 // record_append: largest timestamp already in the file
 	epoch     int64 // session time written as 0 (minus shift)
 	epochSet  bool
 	waitBreak bool // opened by Start: write nothing before a break frame
