@@ -13,13 +13,29 @@ import (
 // errNotFLV refuses record_append onto a file that is not FLV.
 var errNotFLV = errors.New("not an flv file")
 
+// damageError refuses record_append onto an FLV file whose tags break off
+// before its end other than at a torn last tag: cutting there would throw
+// away the valid tags after the damage.
+type damageError struct {
+	at  int64 // offset of the first tag that does not validate
+	why string
+}
+
+func (e *damageError) Error() string {
+	return fmt.Sprintf("flv damaged at offset %d: %s", e.at, e.why)
+}
+
 // maxMetaRead bounds the first script tag read back when appending.
 const maxMetaRead = 1 << 20
+
+// maxTornTag is the most a torn last tag can leave: one whole tag but its
+// last byte.
+const maxTornTag = flvTagHeader + flvMaxData + 4
 
 // appendPoint is where record_append continues an existing file.
 type appendPoint struct {
 	offset int64 // where to write; 0: (re)start the file from its header
-	shift  int64 // timestamp of the last tag in the file
+	shift  int64 // largest audio or video timestamp in the file
 	flags  byte  // track bits in the header
 	torn   int64 // bytes after the last whole tag, cut off
 	// ours is the reserved onMetaData room of a file we wrote, with the
@@ -28,11 +44,15 @@ type appendPoint struct {
 }
 
 // findAppendPoint validates the file of size bytes for appending. A file
-// that ends inside a tag (a crash, a full disk) continues after its last
-// whole tag: the back-pointer at the end is trusted when it points at a
-// consistent tag, else the tags are walked from the start. The keyframe
-// index of our own file is read from its metadata when that describes
-// the whole file (a clean close) and rebuilt by the walk otherwise.
+// whose last back-pointer points at a consistent tag has an intact tail
+// and is trusted as it is (appending after it destroys nothing), unless
+// it is ours and its metadata does not describe it (a crash): then, as
+// for a file whose tail is not intact, its tags are walked from the
+// start. The walk may end before the end of the file only at a torn last
+// tag (a crash, a full disk), which is cut off; anywhere else the file
+// is damaged (a *damageError) and is not appended to. The keyframe index
+// of our own file is read from its metadata after a clean close and
+// rebuilt by the walk otherwise.
 func findAppendPoint(f sink, size int64) (appendPoint, error) {
 	var ap appendPoint
 	if size == 0 {
@@ -53,21 +73,31 @@ func findAppendPoint(f sink, size int64) (appendPoint, error) {
 		return appendPoint{}, nil // header only: start over, with room for metadata
 	}
 	meta, filesize := readOurMeta(f, size)
-	end, shift, ok := lastTag(f, size)
-	if ok && meta != nil && filesize == size {
-		ap.offset, ap.shift, ap.ours = end, shift, meta
-		meta.lastTS = max(meta.lastTS, shift)
-		return ap, nil
-	}
-	if ok && meta == nil {
-		ap.offset, ap.shift = end, shift
+	intact := lastTag(f, size)
+	if intact && (meta == nil || filesize == size) {
+		ap.offset, ap.shift, ap.ours = size, tailTimestamp(f, size, ap.flags), meta
+		if meta != nil {
+			ap.shift = max(ap.shift, meta.lastTS)
+			meta.lastTS = ap.shift
+		}
 		return ap, nil
 	}
 	if meta != nil {
 		meta.index = newKeyIndex(maxIndex, 0) // rebuilt by the walk
 	}
-	end, shift = walkTags(f, size, meta)
-	ap.offset, ap.shift, ap.ours, ap.torn = end, shift, meta, size-end
+	end, top, why := walkTags(f, size, meta)
+	if end < size {
+		if intact {
+			return ap, &damageError{at: end, why: why}
+		}
+		if err := checkTorn(f, end, size); err != nil {
+			return ap, err
+		}
+	}
+	ap.offset, ap.shift, ap.ours, ap.torn = end, top, meta, size-end
+	if meta != nil {
+		meta.lastTS = max(meta.lastTS, top)
+	}
 	if end == flvHeaderLen {
 		return appendPoint{torn: size - flvHeaderLen}, nil
 	}
@@ -101,50 +131,127 @@ func readHead(f io.ReaderAt, at, size int64) (tagHead, bool) {
 	return h, ok
 }
 
-// lastTag checks the tail: the last back-pointer must point at a tag
-// header of that size. It returns the end and the last tag's timestamp.
-func lastTag(f sink, size int64) (end, shift int64, ok bool) {
+// lastTag reports whether the tail is intact: the last back-pointer
+// points at a tag header of that size.
+func lastTag(f sink, size int64) bool {
+	_, _, ok := tagBefore(f, size)
+	return ok
+}
+
+// tagBefore returns the header and offset of the tag that ends at end,
+// found through its back-pointer, when they agree.
+func tagBefore(f io.ReaderAt, end int64) (tagHead, int64, bool) {
 	var b [4]byte
-	if _, err := f.ReadAt(b[:], size-4); err != nil {
-		return 0, 0, false
+	if end < flvHeaderLen+flvTagHeader+4 {
+		return tagHead{}, 0, false
+	}
+	if _, err := f.ReadAt(b[:], end-4); err != nil {
+		return tagHead{}, 0, false
 	}
 	prev := int64(binary.BigEndian.Uint32(b[:]))
-	if prev < flvTagHeader || prev > size-4-flvHeaderLen {
-		return 0, 0, false
+	if prev < flvTagHeader || prev > end-4-flvHeaderLen {
+		return tagHead{}, 0, false
 	}
-	h, ok := readHead(f, size-4-prev, size)
+	at := end - 4 - prev
+	h, ok := readHead(f, at, end)
 	if !ok || h.data+flvTagHeader != prev {
-		return 0, 0, false
+		return tagHead{}, 0, false
 	}
-	return size, h.ts, true
+	return h, at, true
+}
+
+// tailBack bounds the tags tailTimestamp walks back over.
+const tailBack = 1024
+
+// tailTimestamp returns the largest audio or video timestamp among the
+// last tags of a file with an intact tail. Each track's timestamps grow,
+// but the tracks interleave loosely: ffmpeg ends every FLV with a video
+// end-of-sequence tag older than the last audio frame. So it walks back
+// over the back-pointers until it has seen the last tag of each track
+// the header names, the start of the file, or tailBack tags.
+func tailTimestamp(f sink, size int64, flags byte) int64 {
+	want := flags & (flvFlagsAudio | flvFlagsVideo)
+	top, seen := int64(0), byte(0)
+	for end, n := size, 0; n < tailBack && (want == 0 || seen&want != want); n++ {
+		h, at, ok := tagBefore(f, end)
+		if !ok {
+			break
+		}
+		switch h.typ {
+		case 8:
+			top, seen = max(top, h.ts), seen|flvFlagsAudio
+		case 9:
+			top, seen = max(top, h.ts), seen|flvFlagsVideo
+		}
+		end = at
+	}
+	return top
 }
 
 // walkTags walks the tags from the header to the last whole one, adding
 // keyframes to meta's index when meta is not nil. It returns the end of
-// the last whole tag and that tag's timestamp.
-func walkTags(s sink, size int64, meta *metaPlan) (end, shift int64) {
+// the last whole tag, the largest audio or video timestamp before it, and
+// why the walk stopped short of size.
+func walkTags(s sink, size int64, meta *metaPlan) (end, top int64, why string) {
 	f := &window{src: s, size: size, b: make([]byte, 0, 64<<10)}
 	end = flvHeaderLen
-	for at := end; ; {
+	for at := end; at < size; {
 		h, ok := readHead(f, at, size)
 		next := at + flvTagHeader + h.data + 4
-		if !ok || next > size {
-			return end, shift
+		switch {
+		case !ok:
+			return end, top, "not a tag header"
+		case next > size:
+			return end, top, "tag runs past the end of the file"
 		}
 		var b [4]byte
 		if _, err := f.ReadAt(b[:], next-4); err != nil || int64(binary.BigEndian.Uint32(b[:])) != flvTagHeader+h.data {
-			return end, shift
+			return end, top, "tag size and back-pointer disagree"
 		}
-		if meta != nil && h.typ == 9 {
-			if isKeyHead(h) {
-				meta.index.add(h.ts, at)
-			}
-			meta.lastTS = max(meta.lastTS, h.ts)
-		} else if meta != nil && h.typ == 8 {
-			meta.lastTS = max(meta.lastTS, h.ts)
+		if h.typ == 8 || h.typ == 9 {
+			top = max(top, h.ts)
 		}
-		at, end, shift = next, next, h.ts
+		if meta != nil && h.typ == 9 && isKeyHead(h) {
+			meta.index.add(h.ts, at)
+		}
+		at, end = next, next
 	}
+	return end, top, ""
+}
+
+// checkTorn accepts the bytes from end to size as a torn last tag (a
+// crash or a full disk cut the file in the middle of writing it, or left
+// zeros after it): at most one tag long, and holding no whole tag. Anything
+// else is damage inside the file.
+func checkTorn(f sink, end, size int64) error {
+	if size-end > maxTornTag {
+		return &damageError{at: end, why: fmt.Sprintf("%d bytes follow the last whole tag", size-end)}
+	}
+	rest := make([]byte, size-end)
+	if _, err := f.ReadAt(rest, end); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if p := wholeTagIn(rest); p >= 0 {
+		return &damageError{at: end, why: fmt.Sprintf("a whole tag follows at offset %d", end+int64(p))}
+	}
+	return nil
+}
+
+// wholeTagIn returns the offset of the first whole, consistent tag in b
+// after its first byte (a header of a known type with stream id 0, and a
+// back-pointer that matches its size), or -1.
+func wholeTagIn(b []byte) int {
+	for p := 1; p+flvTagHeader+4 <= len(b); p++ {
+		if t := b[p]; t != 8 && t != 9 && t != 18 || b[p+8]|b[p+9]|b[p+10] != 0 {
+			continue
+		}
+		n := int(b[p+1])<<16 | int(b[p+2])<<8 | int(b[p+3])
+		next := p + flvTagHeader + n + 4
+		if next <= len(b) && int(binary.BigEndian.Uint32(b[next-4:])) == flvTagHeader+n {
+			return p
+		}
+	}
+	return -1
 }
 
 // isKeyHead reports whether a video tag starts a picture keyframe.

@@ -196,16 +196,21 @@ type appendOpts struct {
 }
 
 // appendOptions validates an existing file for record_append (Q11): a
-// torn tail is cut back to the last whole tag, a file that is not FLV is
-// refused (errTaken: the next name is used). Our own files keep their
-// reserved metadata and index; other FLV files are appended to without
-// metadata.
+// torn last tag is cut off; a file that is not FLV, or is damaged before
+// its tail, is left as it is and refused (errTaken: the next name is
+// used). Our own files keep their reserved metadata and index; other FLV
+// files are appended to without metadata.
 func appendOptions(s sink, p string, base flvOptions, log *slog.Logger) (appendOpts, error) {
 	size, err := s.Seek(0, io.SeekEnd)
 	if err != nil {
 		return appendOpts{}, err
 	}
 	ap, err := findAppendPoint(s, size)
+	var damaged *damageError
+	if errors.As(err, &damaged) {
+		log.Warn("record: not appending to a damaged file, using the next name", "path", p, "offset", damaged.at, "err", err)
+		return appendOpts{}, errTaken
+	}
 	if err != nil {
 		log.Warn("record: not appending to a file that is not FLV, using the next name", "path", p, "err", err)
 		return appendOpts{}, errTaken
