@@ -57,6 +57,9 @@ func (n *node) close(r Reason, err error) {
 		n.notify("warning", "NetStream.Record.Failed")
 	}
 	n.notify("status", "NetStream.Record.Stop")
+	if n.frames == 0 && n.created && n.removeEmpty(r) {
+		return
+	}
 	end := n.now()
 	ev := Event{
 		Recorder: n.rec.Name, Config: n.rec,
@@ -73,6 +76,22 @@ func (n *node) close(r Reason, err error) {
 	n.log.Info("record: file closed", "path", n.path, "size", size,
 		"video", n.vframes, "audio", n.aframes, "duration", ev.Duration, "reason", string(r))
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
+}
+
+// removeEmpty removes the file just closed, which this open created and
+// which got no media frame (a manual start stopped before a key frame, a
+// publisher that sent only sequence headers, a failure at the first
+// frame): no file is left without media, and no record-done event tells
+// of one. A file appended to is never removed. It reports whether the
+// file is gone.
+func (n *node) removeEmpty(r Reason) bool {
+	if err := removeCreated(n.rec.Path, n.rel, n.id); err != nil {
+		n.log.Warn("record: could not remove a file without media", "path", n.path, "err", err)
+		return false
+	}
+	n.log.Debug("record: removed a file without media", "path", n.path, "reason", string(r))
+	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
+	return true
 }
 
 // fail ends the file after a write error (ENOSPC, EIO, EFBIG, EDQUOT,

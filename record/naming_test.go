@@ -123,6 +123,7 @@ func TestRecordUnique(t *testing.T) {
 	if _, err := r.m.Start("live", "cam", ""); err != nil {
 		t.Fatal(err)
 	}
+	r.feed(vKey(40, 1))
 	r.close(rtmp.CloseUnpublish)
 	stamp := "cam-" + strconv.FormatInt(r.clk.Now().Unix(), 10)
 	want := []string{rc.Path + "/" + stamp + ".flv", rc.Path + "/" + stamp + "-1.flv"}

@@ -66,7 +66,7 @@ type file struct {
 	videoHdr  []byte
 	audioOK   bool // an audio sequence header is in the file
 	videoOK   bool // a video sequence header is in the file
-	keySeen   bool
+	keySeen   bool // video may be written: a key frame is in the file, or it continues a forced split
 	split     bool // a size or frame limit was reached: split at the next break frame
 	frames    int64
 	vframes   int64
@@ -100,6 +100,10 @@ func (n *node) onFrame(f *rtmp.Frame, c *rtmp.CodecState) {
 		if n.open() != nil {
 			return
 		}
+		// A split forced by the timestamp limit may fall mid-GOP: the new
+		// file carries on from f, sequence headers first, inter frames
+		// included, so no frame is lost before the next key frame.
+		n.keySeen = !brk
 	}
 	if n.w == nil && (!n.mayOpen(f, c, brk) || n.open() != nil) {
 		return
