@@ -120,11 +120,15 @@ func (n *node) backOff(now time.Time, lived time.Duration) {
 
 // writerOptions are the settings of the node's next file: buffering, and
 // the onMetaData room sized from what is known now (see expectKeyframes).
+// Index room is reserved only when the recorder records video and the
+// stream has shown video (a sequence header or a frame) or announced it in
+// its onMetaData: an audio-only file gets a small room.
 func (n *node) writerOptions() flvOptions {
 	m := n.h.m
-	fields := fieldsFromCodec(n.h.src.Codec())
-	e := 0 // a recorder without video has no keyframes to index
-	if n.keys {
+	c := n.h.src.Codec()
+	fields := fieldsFromCodec(c)
+	e := 0
+	if n.keys && (c.HasVideo() || fields.announcedVideo) {
 		e = expectKeyframes(n.rec, n.gop)
 	}
 	return flvOptions{limit: m.bufferSize(), period: m.flushPeriod(), now: m.now, fsync: n.rec.Fsync,
