@@ -58,6 +58,7 @@ func (n *node) close(r Reason, err error) {
 	}
 	n.notify("status", "NetStream.Record.Stop")
 	if n.frames == 0 && n.created && n.removeEmpty(r) {
+		n.h.m.observeRemoved(n.h.key.app, err != nil)
 		return
 	}
 	end := n.now()

@@ -125,14 +125,8 @@ func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened
 		return o, err
 	}
 	o.created = created
-	drop := func() {
-		f.Close()
-		if created {
-			removeCreated(d.path, rel, o.id) // leave no empty file behind
-		}
-	}
 	if o.id, err = idOf(f); err != nil {
-		drop()
+		f.Close()
 		return o, err
 	}
 	if !sp.files.claim(o.id) {
@@ -144,7 +138,7 @@ func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened
 	if err != nil {
 		sp.files.release(o.id)
 		if created {
-			removeCreated(d.path, rel, o.id)
+			removeCreated(d.path, rel, o.id) // leave no empty file behind
 		}
 		return o, err
 	}
