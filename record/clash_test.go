@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -132,4 +133,28 @@ func TestRecordAppendSameFileTwoSpellings(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(a.Path, "cam-1.flv")); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestStampedNameFitsLongNames: the stamped fallback name of a stream
+// name as long as a file name may be still fits in one path component.
+func TestStampedNameFitsLongNames(t *testing.T) {
+	rc := newRecorder(t, "", all)
+	rc.Unique = true
+	nm, err := newNamer(rc, strings.Repeat("é", 200), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := nm.stamped(time.Now(), 0xdeadbeef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base := filepath.Base(rel); len(base) > maxNameLen || !strings.HasSuffix(base, "-deadbeef.flv") ||
+		!regexp.MustCompile(`^(%[0-9A-F]{2})+`).MatchString(base) {
+		t.Fatalf("stamped name %q (%d bytes)", base, len(base))
+	}
+	f, err := os.Create(filepath.Join(rc.Path, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 }

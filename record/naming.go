@@ -107,15 +107,19 @@ func fitName(esc, name string, extra int) string {
 	if len(esc)+extra <= maxNameLen {
 		return esc
 	}
-	keep := max(maxNameLen-extra-hashLen, 0)
-	keep = min(keep, len(esc))
-	// Never cut inside a %XX escape.
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return fmt.Sprintf("%s-%08x", cutEscaped(esc, maxNameLen-extra-hashLen), h.Sum32())
+}
+
+// cutEscaped returns at most n bytes of the start of an escaped name,
+// never cutting inside a %XX escape.
+func cutEscaped(esc string, n int) string {
+	keep := min(max(n, 0), len(esc))
 	if i := strings.LastIndexByte(esc[:keep], '%'); i >= 0 && i+3 > keep {
 		keep = i
 	}
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return fmt.Sprintf("%s-%08x", esc[:keep], h.Sum32())
+	return esc[:keep]
 }
 
 // rel returns candidate i relative to record_path: the computed name for
@@ -132,7 +136,9 @@ func (nm namer) rel(i int) (string, error) {
 // open's time in nanoseconds and a random number, so that no number of
 // earlier files can lock a name out.
 func (nm namer) stamped(now time.Time, random uint32) (string, error) {
-	return nm.local(fmt.Sprintf("%s-%d-%08x%s", nm.stem, now.UnixNano(), random, nm.suffix))
+	stamp := fmt.Sprintf("-%d-%08x", now.UnixNano(), random)
+	head, _, _ := strings.Cut(nm.suffix, "/") // shares the path component
+	return nm.local(cutEscaped(nm.stem, maxNameLen-len(stamp)-len(head)) + stamp + nm.suffix)
 }
 
 // local cleans rel and checks that it names a file below record_path.
