@@ -180,6 +180,9 @@ func checkRecorders(app *Application, l *loader) error {
 		if !r.records() {
 			continue
 		}
+		if r.Flags&(RecordAudio|RecordVideo|RecordKeyframes|RecordOff) == 0 {
+			l.warn(r.Pos, describe(r)+` has "record manual" without "all", "audio", "video" or "keyframes" and records nothing`)
+		}
 		if r.Path == "" {
 			return errAt(r.Pos, `"record_path" must be set when "record" is enabled`)
 		}

@@ -3,6 +3,7 @@ package conf
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/rtmprecd/rtmprecd/parser"
@@ -56,10 +57,13 @@ type loader struct {
 	warnings []Warning
 }
 
+// warn adds a warning once: a setting inherited by several applications
+// is one line to fix, reported once.
 func (l *loader) warn(pos parser.Pos, msg string) {
-	if l != nil {
-		l.warnings = append(l.warnings, Warning{Pos: pos, Msg: msg})
+	if l == nil || slices.Contains(l.warnings, Warning{Pos: pos, Msg: msg}) {
+		return
 	}
+	l.warnings = append(l.warnings, Warning{Pos: pos, Msg: msg})
 }
 
 func (l *loader) block(s *scope, dirs []*parser.Directive) error {

@@ -129,6 +129,10 @@ func TestWarnings(t *testing.T) {
 		{"location regex", "http { server { listen 8080; location ~* \\.php$ { fastcgi_pass x; recrod on; } } }",
 			`regular expression location "\\.php$" is ignored by rtmprecd in t.conf:1`},
 		{"empty recorder", app("recorder r {}"), `recorder "r" has no "record" directive and records nothing in t.conf:2`},
+		{"record manual alone", app("recorder r { record manual; record_path /r; }"),
+			`recorder "r" has "record manual" without "all", "audio", "video" or "keyframes" and records nothing in t.conf:2`},
+		{"record manual alone inherited, once", "rtmp {\nrecord manual;\nrecord_path /r;\nserver { listen 1935;\napplication a { }\napplication b { } } }",
+			`the inline recorder has "record manual" without "all", "audio", "video" or "keyframes" and records nothing in t.conf:2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ func TestRecordStartStop(t *testing.T) {
 	for i, m := range []string{http.MethodGet, http.MethodPost} {
 		t.Run(m, func(t *testing.T) {
 			got := r.want(m, "/control/record/start?app=live&name=cam1&rec=man", 200, "")
+			startSize := manSize(r.rec.Recordings())
 			if i > 0 {
 				want = got // the first file is never overwritten: a new name
 			}
@@ -30,6 +31,8 @@ func TestRecordStartStop(t *testing.T) {
 			}
 			r.want(m, "/control/record/start?app=live&name=cam1&rec=man", 204, "")
 			p.gop()
+			// A file that gets no media is removed at stop: let the GOP in.
+			eventually(t, "the GOP recorded", func() bool { return manSize(r.rec.Recordings()) > startSize })
 			if got := r.want(m, "/control/record/stop?app=live&name=cam1&rec=man", 200, ""); got != want {
 				t.Fatalf("stop body %q, want %q", got, want)
 			}
@@ -40,6 +43,16 @@ func TestRecordStartStop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manSize is the size of the manual recorder's open file, or 0.
+func manSize(recs []record.Recording) int64 {
+	for _, rc := range recs {
+		if rc.Recorder == "man" {
+			return rc.Size
+		}
+	}
+	return 0
 }
 
 func TestRecordNothingMatches(t *testing.T) {
@@ -73,13 +86,17 @@ func TestRecordNothingMatches(t *testing.T) {
 
 func TestRecordOpenFails(t *testing.T) {
 	dir := t.TempDir()
-	// The manual recorder's directory is a regular file: the open fails.
-	blocker := filepath.Join(dir, "cam1") // the file cam1/sub/x.flv needs a directory
+	// The manual recorder's record_path is below a regular file: the open fails.
+	blocker := filepath.Join(dir, "file")
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := newRigConfig(t, dir, strings.Replace(
-		strings.ReplaceAll(testConfig, "%[1]s", dir), "record_suffix -man.flv;", "record_suffix /sub/x.flv;", 1))
+	cfg := strings.ReplaceAll(testConfig, "%[1]s", dir)
+	own := "record_path " + dir + ";\n                record_suffix -man.flv;"
+	if !strings.Contains(cfg, own) {
+		t.Fatal("testConfig changed: no manual recorder record_path to replace")
+	}
+	r := newRigConfig(t, dir, strings.Replace(cfg, own, "record_path "+blocker+"/sub;\n                record_suffix -man.flv;", 1))
 	r.publish("live", "cam1")
 	r.want("GET", "/control/record/start?app=live&name=cam1&rec=man", 500, "not a directory")
 }

@@ -116,10 +116,12 @@ func TestOnAVDoesNotAllocate(t *testing.T) {
 // TestRecordCounters feeds closed-file events and observer calls.
 func TestRecordCounters(t *testing.T) {
 	ex := New(Options{})
-	ex.FileOpened("live")
-	ex.FileOpened("live")
-	ex.FileOpened("live")
+	for range 5 {
+		ex.FileOpened("live")
+	}
 	ex.OpenFailed("live", errors.New("permission denied"))
+	ex.FileRemoved("live", false) // no media
+	ex.FileRemoved("live", true)  // no media: the first write failed
 	for _, ev := range []record.Event{
 		{App: "live", Reason: record.ReasonSplit},
 		{App: "live", Reason: record.ReasonError, Err: errors.New("no space left on device")},
@@ -141,7 +143,7 @@ func TestRecordCounters(t *testing.T) {
 		{"rtmprecd_record_files_total", []string{"app", "live", "reason", "error"}, 1},
 		{"rtmprecd_record_files_total", []string{"app", "live", "reason", "unpublish"}, 1},
 		{"rtmprecd_record_failures_total", []string{"reason", "open"}, 1},
-		{"rtmprecd_record_failures_total", []string{"reason", "write"}, 1},
+		{"rtmprecd_record_failures_total", []string{"reason", "write"}, 2},
 		{"rtmprecd_record_failures_total", []string{"reason", "close"}, 1},
 		{"rtmprecd_recordings_open", []string{"app", "live"}, 0},
 		{"rtmprecd_record_written_bytes_total", nil, 150},

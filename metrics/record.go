@@ -79,6 +79,16 @@ func (e *Exporter) RecordEvent(ev record.Event) {
 // it closes. Part of record.Observer.
 func (e *Exporter) FileOpened(app string) { e.rec.open.WithLabelValues(app).Inc() }
 
+// FileRemoved counts a file closed without media and removed, which gets
+// no RecordEvent; failed says a write or close error ended it. Part of
+// record.Observer.
+func (e *Exporter) FileRemoved(app string, failed bool) {
+	if failed {
+		e.rec.failures.WithLabelValues(app, failWrite).Inc()
+	}
+	e.rec.open.WithLabelValues(app).Dec()
+}
+
 // OpenFailed counts a file that could not be opened. Part of
 // record.Observer.
 func (e *Exporter) OpenFailed(app string, _ error) {

@@ -19,7 +19,7 @@ const maxMetaRead = 1 << 20
 // appendPoint is where record_append continues an existing file.
 type appendPoint struct {
 	offset int64 // where to write; 0: (re)start the file from its header
-	shift  int64 // timestamp of the last tag in the file
+	shift  int64 // largest audio or video timestamp in the file
 	flags  byte  // track bits in the header
 	torn   int64 // bytes after the last whole tag, cut off
 	// ours is the reserved onMetaData room of a file we wrote, with the
@@ -28,11 +28,15 @@ type appendPoint struct {
 }
 
 // findAppendPoint validates the file of size bytes for appending. A file
-// that ends inside a tag (a crash, a full disk) continues after its last
-// whole tag: the back-pointer at the end is trusted when it points at a
-// consistent tag, else the tags are walked from the start. The keyframe
-// index of our own file is read from its metadata when that describes
-// the whole file (a clean close) and rebuilt by the walk otherwise.
+// whose last back-pointer points at a consistent tag has an intact tail
+// and is trusted as it is (appending after it destroys nothing), unless
+// it is ours and its metadata does not describe it (a crash): then, as
+// for a file whose tail is not intact, its tags are walked from the
+// start. The walk may end before the end of the file only at a torn last
+// tag (a crash, a full disk), which is cut off; anywhere else the file
+// is damaged (a *damageError) and is not appended to. The keyframe index
+// of our own file is read from its metadata after a clean close and
+// rebuilt by the walk otherwise.
 func findAppendPoint(f sink, size int64) (appendPoint, error) {
 	var ap appendPoint
 	if size == 0 {
@@ -53,21 +57,31 @@ func findAppendPoint(f sink, size int64) (appendPoint, error) {
 		return appendPoint{}, nil // header only: start over, with room for metadata
 	}
 	meta, filesize := readOurMeta(f, size)
-	end, shift, ok := lastTag(f, size)
-	if ok && meta != nil && filesize == size {
-		ap.offset, ap.shift, ap.ours = end, shift, meta
-		meta.lastTS = max(meta.lastTS, shift)
-		return ap, nil
-	}
-	if ok && meta == nil {
-		ap.offset, ap.shift = end, shift
+	intact := lastTag(f, size)
+	if intact && (meta == nil || filesize == size) {
+		ap.offset, ap.shift, ap.ours = size, tailTimestamp(f, size, ap.flags), meta
+		if meta != nil {
+			ap.shift = max(ap.shift, meta.lastTS)
+			meta.lastTS = ap.shift
+		}
 		return ap, nil
 	}
 	if meta != nil {
 		meta.index = newKeyIndex(maxIndex, 0) // rebuilt by the walk
 	}
-	end, shift = walkTags(f, size, meta)
-	ap.offset, ap.shift, ap.ours, ap.torn = end, shift, meta, size-end
+	end, top, why := walkTags(f, size, meta)
+	if end < size {
+		if intact {
+			return ap, &damageError{at: end, why: why}
+		}
+		if err := checkTorn(f, end, size); err != nil {
+			return ap, err
+		}
+	}
+	ap.offset, ap.shift, ap.ours, ap.torn = end, top, meta, size-end
+	if meta != nil {
+		meta.lastTS = max(meta.lastTS, top)
+	}
 	if end == flvHeaderLen {
 		return appendPoint{torn: size - flvHeaderLen}, nil
 	}
@@ -101,50 +115,35 @@ func readHead(f io.ReaderAt, at, size int64) (tagHead, bool) {
 	return h, ok
 }
 
-// lastTag checks the tail: the last back-pointer must point at a tag
-// header of that size. It returns the end and the last tag's timestamp.
-func lastTag(f sink, size int64) (end, shift int64, ok bool) {
-	var b [4]byte
-	if _, err := f.ReadAt(b[:], size-4); err != nil {
-		return 0, 0, false
-	}
-	prev := int64(binary.BigEndian.Uint32(b[:]))
-	if prev < flvTagHeader || prev > size-4-flvHeaderLen {
-		return 0, 0, false
-	}
-	h, ok := readHead(f, size-4-prev, size)
-	if !ok || h.data+flvTagHeader != prev {
-		return 0, 0, false
-	}
-	return size, h.ts, true
-}
-
 // walkTags walks the tags from the header to the last whole one, adding
 // keyframes to meta's index when meta is not nil. It returns the end of
-// the last whole tag and that tag's timestamp.
-func walkTags(s sink, size int64, meta *metaPlan) (end, shift int64) {
+// the last whole tag, the largest audio or video timestamp before it, and
+// why the walk stopped short of size.
+func walkTags(s sink, size int64, meta *metaPlan) (end, top int64, why string) {
 	f := &window{src: s, size: size, b: make([]byte, 0, 64<<10)}
 	end = flvHeaderLen
-	for at := end; ; {
+	for at := end; at < size; {
 		h, ok := readHead(f, at, size)
 		next := at + flvTagHeader + h.data + 4
-		if !ok || next > size {
-			return end, shift
+		switch {
+		case !ok:
+			return end, top, "not a tag header"
+		case next > size:
+			return end, top, "tag runs past the end of the file"
 		}
 		var b [4]byte
 		if _, err := f.ReadAt(b[:], next-4); err != nil || int64(binary.BigEndian.Uint32(b[:])) != flvTagHeader+h.data {
-			return end, shift
+			return end, top, "tag size and back-pointer disagree"
 		}
-		if meta != nil && h.typ == 9 {
-			if isKeyHead(h) {
-				meta.index.add(h.ts, at)
-			}
-			meta.lastTS = max(meta.lastTS, h.ts)
-		} else if meta != nil && h.typ == 8 {
-			meta.lastTS = max(meta.lastTS, h.ts)
+		if h.typ == 8 || h.typ == 9 {
+			top = max(top, h.ts)
 		}
-		at, end, shift = next, next, h.ts
+		if meta != nil && h.typ == 9 && isKeyHead(h) {
+			meta.index.add(h.ts, at)
+		}
+		at, end = next, next
 	}
+	return end, top, ""
 }
 
 // isKeyHead reports whether a video tag starts a picture keyframe.

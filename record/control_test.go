@@ -264,28 +264,6 @@ func TestStartStopConcurrentWithOnAV(t *testing.T) {
 	}
 }
 
-// TestManualStopBeforeMedia: a file started and stopped before any media
-// is a valid FLV holding only its metadata, whose flags say it holds no
-// track, and still produces its event.
-func TestManualStopBeforeMedia(t *testing.T) {
-	r := newRig(t, newRecorder(t, "", conf.RecordManual|all))
-	p, err := r.m.Start("live", "cam", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.m.Stop("live", "cam", ""); err != nil {
-		t.Fatal(err)
-	}
-	f := readFLV(t, p)
-	if len(f.Tags) != 0 || f.Header.Flags != 0 {
-		t.Fatalf("%d tags, flags %#x", len(f.Tags), f.Header.Flags)
-	}
-	checkMeta(t, p)
-	if evs := r.doneEvents(); len(evs) != 1 || evs[0].Size != fileSize(t, p) || evs[0].Reason != ReasonStop {
-		t.Fatalf("events %+v", evs)
-	}
-}
-
 // TestStartOpenFailureIsHonest: Start returns the open error (errno
 // included) instead of a path that was never created.
 func TestStartOpenFailureIsHonest(t *testing.T) {

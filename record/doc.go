@@ -11,13 +11,19 @@
 // record_max_frames or record_interval waits for the next break frame
 // (a video key frame, or any audio frame when the recorder records no
 // video or the stream has none) and the new file starts with that frame:
-// no frame is lost at a split.
+// no frame is lost at a split. A split forced by FLV's 32-bit timestamps
+// may fall mid-GOP: the new file then starts with the sequence headers and
+// goes on with the inter frames. A file this recorder created that got no
+// media frame is removed at close, without an Event.
 //
 // File names are never reused: when the computed name is taken (an earlier
 // piece, an earlier session, a same-second record_unique stamp, another
-// recorder), the next free "-1", "-2", ... is inserted before the suffix.
-// Only record_append opens an existing file, and then only to append after
-// its last valid tag.
+// recorder, a file another stream of this process records), the next free
+// "-1", "-2", ... is inserted before the suffix, and after 10,000 of them
+// a stamped name. Only record_append opens an existing file, and then only
+// to append after its last valid tag, shifting timestamps past the
+// largest one in it; a file damaged before its tail is left alone. Below
+// record_path no link is ever followed.
 //
 // With record_notify on, the publisher gets onStatus NetStream.Record.Start
 // and NetStream.Record.Stop (level "status") with the recorder name as
@@ -41,6 +47,7 @@
 // placeholder without duration, so a file left by a crash is valid and
 // recognisably unfinished.
 //
-// Every closed file produces one Event for the record-done subscribers
-// (Module.Events), after the file is closed and its header fixed.
+// Every closed file that holds media, or was appended to, produces one
+// Event for the record-done subscribers (Module.Events), after the file
+// is closed and its header fixed.
 package record

@@ -41,8 +41,13 @@ func startServer(t *testing.T, body string) *server {
 // setup may adjust first.
 func startServerWith(t *testing.T, apps string, setup func(*Module)) *server {
 	t.Helper()
+	return startServerConf(t, fmt.Sprintf("rtmp {\n server {\n  listen 127.0.0.1:1935;\n  %s\n }\n}\n", apps), setup)
+}
+
+// startServerConf serves the whole configuration src.
+func startServerConf(t *testing.T, src string, setup func(*Module)) *server {
+	t.Helper()
 	s := &server{events: make(chan Event, 64), logs: &testserver.LogBuffer{}}
-	src := fmt.Sprintf("rtmp {\n server {\n  listen 127.0.0.1:1935;\n  %s\n }\n}\n", apps)
 	log := s.logs.Logger(slog.LevelInfo)
 	s.m = &Module{Logger: log}
 	// No flush ticks: writes and close flush; a ticker firing during the

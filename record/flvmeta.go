@@ -23,6 +23,9 @@ type metaFields struct {
 	sampleRate             float64
 	stereo, hasStereo      bool
 	pub                    amf.Object // the publisher's other scalar fields
+	// announcedVideo: the publisher's onMetaData names a video codec or a
+	// picture size, so video is coming even before its first frame.
+	announcedVideo bool
 }
 
 // ours are the fields we write or that would be wrong for the file if
@@ -79,6 +82,7 @@ func (m *metaFields) publisher(b []byte) {
 	m.width, _ = obj.Number("width")
 	m.height, _ = obj.Number("height")
 	m.framerate, _ = obj.Number("framerate")
+	m.announcedVideo = m.width > 0 && m.height > 0 || announces(obj, "videocodecid")
 	for _, p := range obj {
 		// An empty key reads as the array's end marker (rtmp/amf refuses
 		// one today), and AMF0 strings are UTF-8: decoders that check
@@ -96,6 +100,25 @@ func (m *metaFields) publisher(b []byte) {
 			}
 		}
 	}
+}
+
+// announces reports whether obj has key with a value other than 0, "" or
+// false.
+func announces(obj amf.Object, key string) bool {
+	for _, p := range obj {
+		if p.Key != key {
+			continue
+		}
+		switch v := p.Value.(type) {
+		case float64:
+			return v != 0
+		case string:
+			return v != ""
+		case bool:
+			return v
+		}
+	}
+	return false
 }
 
 // video learns from a video payload; seq says it is a sequence header.
@@ -167,7 +190,7 @@ func (d *metaDoc) encode(dst []byte, pad int) []byte {
 		dst, _ = amf.Append(append(dst, k...), v)
 		n++
 	}
-	if d.final {
+	if d.indexed() {
 		dst = binary.BigEndian.AppendUint16(dst, 9)
 		dst = d.index(append(dst, "keyframes"...))
 		n++
@@ -220,6 +243,18 @@ func (d *metaDoc) fields(prop func(string, any)) {
 	}
 }
 
+// minIndex is the fewest entries a keyframes object is written with:
+// ffmpeg rejects a shorter one ("Invalid keyframes object") on every open,
+// and a file with one keyframe or none (audio only) has nothing to seek
+// to. Its room in the reserve becomes padding.
+const minIndex = 2
+
+// indexed reports whether the body carries the keyframes object.
+func (d *metaDoc) indexed() bool {
+	every := max(d.every, 1)
+	return d.final && (len(d.times)+every-1)/every >= minIndex
+}
+
 // index appends the keyframes object: times (s) and filepositions.
 func (d *metaDoc) index(dst []byte) []byte {
 	every := max(d.every, 1)
@@ -246,6 +281,10 @@ func numbers(dst []byte, v []int64, every int, div float64) []byte {
 // entryBytes is what one keyframe costs in the index: two AMF0 numbers.
 const entryBytes = 18
 
+// indexBytes is what the keyframes object costs without entries: its key,
+// the object with its two keys and array headers, and its end marker.
+const indexBytes = 2 + len("keyframes") + 1 + 2 + len("times") + 5 + 2 + len("filepositions") + 5 + 3
+
 // reserveFor returns the body size to reserve for a file whose index is
 // expected to hold entries entries: the final metadata with every field
 // that may become known, the publisher's fields, that many entries, and
@@ -256,7 +295,11 @@ func reserveFor(f *metaFields, entries int) int {
 	full.hasVideo, full.hasAudio, full.hasStereo = true, true, true
 	full.width, full.height, full.sampleRate = 1, 1, 1
 	d := metaDoc{f: &full, final: true, rate: 1}
-	return len(d.encode(nil, 0)) + entries*entryBytes + 64 + padMin
+	n := len(d.encode(nil, 0)) + 64 + padMin
+	if entries > 0 {
+		n += indexBytes + entries*entryBytes
+	}
+	return n
 }
 
 // fit encodes d into exactly size bytes: the index is thinned (every 2nd,

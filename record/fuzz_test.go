@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -83,9 +84,11 @@ func FuzzRecordFrames(f *testing.F) {
 	})
 }
 
-// FuzzAppendPoint: any existing file is either refused as not FLV or
-// yields an append point at the end of its last whole tag: cut there, the
-// file is whole, and an index read or rebuilt from it points inside.
+// FuzzAppendPoint: any existing file is either refused (not FLV, or
+// damaged before its tail) or yields an append point at the end of its
+// last whole tag: cut there, the file is whole, and an index read or
+// rebuilt from it points inside. Only a torn tail is ever cut: what is
+// cut off holds no whole tag, and a file with an intact tail loses nothing.
 func FuzzAppendPoint(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00"))
@@ -93,6 +96,9 @@ func FuzzAppendPoint(f *testing.F) {
 	ours := seedFile(f)
 	f.Add(ours)
 	f.Add(ours[:len(ours)-5])
+	damaged := bytes.Clone(ours[:len(ours)-5])
+	damaged[len(damaged)/2] ^= 0xFF
+	f.Add(damaged)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(t.TempDir(), "x.flv")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
@@ -109,6 +115,9 @@ func FuzzAppendPoint(f *testing.F) {
 		}
 		if ap.offset > int64(len(b)) || ap.offset+ap.torn > int64(len(b)) || ap.shift < 0 || ap.shift > maxTS {
 			t.Fatalf("append point %+v for %d bytes", ap, len(b))
+		}
+		if cut := b[len(b)-int(ap.torn):]; ap.torn > 0 && (lastTag(newOSSink(fd), int64(len(b))) || wholeTagIn(append([]byte{0}, cut...)) >= 0) {
+			t.Fatalf("cut %d bytes holding a whole tag, or from an intact tail", ap.torn)
 		}
 		if ap.offset > 0 { // idempotent: the prefix is whole
 			if err := fd.Truncate(ap.offset); err != nil {

@@ -125,7 +125,7 @@ func newRigWith(t testing.TB, setup func(*Module), recs ...*conf.Recorder) *rig 
 	t.Helper()
 	r := &rig{t: t, src: &fakeSource{codec: &rtmp.CodecState{AudioCodecID: 0xFF}},
 		clk: &clock{t: time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)}, logs: &testserver.LogBuffer{}}
-	r.m = &Module{Now: r.clk.Now, Logger: slog.New(slog.NewTextHandler(r.logs, nil))}
+	r.m = &Module{Now: r.clk.Now, Logger: slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	r.m.Events(func(ev Event) {
 		r.mu.Lock()
 		r.events = append(r.events, ev)

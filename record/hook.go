@@ -182,5 +182,9 @@ func (h *hook) control(rec string) (*node, error) {
 	if n.rec.Flags.Has(conf.RecordOff) {
 		return nil, fmt.Errorf("record %s/%s: recorder %q is off: %w", h.key.app, h.key.name, rec, ErrNoRecorder)
 	}
+	if !n.audio && !n.keys { // "record manual;" alone: a file would get no media
+		return nil, fmt.Errorf("record %s/%s: recorder %q records no media (record manual without all, audio, video or keyframes): %w",
+			h.key.app, h.key.name, rec, ErrNoRecorder)
+	}
 	return n, nil
 }

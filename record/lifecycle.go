@@ -3,11 +3,11 @@ package record
 import (
 	"cmp"
 	"errors"
-
 	"fmt"
-	"github.com/rtmprecd/rtmprecd/conf"
 	"syscall"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/conf"
 )
 
 // open creates the node's next file. On failure it logs the path and
@@ -15,7 +15,7 @@ import (
 // started manual recorders retry at a break frame after retryDelay.
 func (n *node) open() error {
 	now := n.now()
-	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log}
+	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log, files: &n.h.m.files}
 	o, err := openFile(n.rec, n.h.key.name, now, &n.hint, &sp)
 	n.h.m.observeOpen(n.h.key.app, err)
 	if err != nil {
@@ -27,6 +27,9 @@ func (n *node) open() error {
 	n.file = file{
 		w:        o.w,
 		path:     o.path,
+		rel:      o.rel,
+		id:       o.id,
+		created:  o.created,
 		opened:   now,
 		shift:    o.shift,
 		audioHdr: n.audioHdr[:0],
@@ -49,10 +52,15 @@ func (n *node) close(r Reason, err error) {
 		n.log.Error("record: close failed", "path", n.path, "errno", errnoOf(cerr), "err", cerr)
 		err = errors.Join(err, cerr)
 	}
+	n.h.m.files.release(n.id)
 	if err != nil {
 		n.notify("warning", "NetStream.Record.Failed")
 	}
 	n.notify("status", "NetStream.Record.Stop")
+	if n.frames == 0 && n.created && n.removeEmpty(r) {
+		n.h.m.observeRemoved(n.h.key.app, err != nil)
+		return
+	}
 	end := n.now()
 	ev := Event{
 		Recorder: n.rec.Name, Config: n.rec,
@@ -69,6 +77,22 @@ func (n *node) close(r Reason, err error) {
 	n.log.Info("record: file closed", "path", n.path, "size", size,
 		"video", n.vframes, "audio", n.aframes, "duration", ev.Duration, "reason", string(r))
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
+}
+
+// removeEmpty removes the file just closed, which this open created and
+// which got no media frame (a manual start stopped before a key frame, a
+// publisher that sent only sequence headers, a failure at the first
+// frame): no file is left without media, and no record-done event tells
+// of one. A file appended to is never removed. It reports whether the
+// file is gone.
+func (n *node) removeEmpty(r Reason) bool {
+	if err := removeCreated(n.rec.Path, n.rel, n.id); err != nil {
+		n.log.Warn("record: could not remove a file without media", "path", n.path, "err", err)
+		return false
+	}
+	n.log.Debug("record: removed a file without media", "path", n.path, "reason", string(r))
+	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
+	return true
 }
 
 // fail ends the file after a write error (ENOSPC, EIO, EFBIG, EDQUOT,
@@ -97,11 +121,15 @@ func (n *node) backOff(now time.Time, lived time.Duration) {
 
 // writerOptions are the settings of the node's next file: buffering, and
 // the onMetaData room sized from what is known now (see expectKeyframes).
+// Index room is reserved only when the recorder records video and the
+// stream has shown video (a sequence header or a frame) or announced it in
+// its onMetaData: an audio-only file gets a small room.
 func (n *node) writerOptions() flvOptions {
 	m := n.h.m
-	fields := fieldsFromCodec(n.h.src.Codec())
-	e := 0 // a recorder without video has no keyframes to index
-	if n.keys {
+	c := n.h.src.Codec()
+	fields := fieldsFromCodec(c)
+	e := 0
+	if n.keys && (c.HasVideo() || fields.announcedVideo) {
 		e = expectKeyframes(n.rec, n.gop)
 	}
 	return flvOptions{limit: m.bufferSize(), period: m.flushPeriod(), now: m.now, fsync: n.rec.Fsync,

@@ -53,7 +53,13 @@ func checkMeta(t *testing.T, path string) map[string]any {
 
 func checkIndex(t *testing.T, path string, m map[string]any, keys []flv.Tag) {
 	t.Helper()
-	kf, _ := m["keyframes"].(map[string]any)
+	kf, has := m["keyframes"].(map[string]any)
+	if has != (len(keys) >= minIndex) {
+		t.Fatalf("%s: keyframes object %v for %d keyframes (written from %d on)", path, kf, len(keys), minIndex)
+	}
+	if !has {
+		return
+	}
 	times, _ := kf["times"].([]any)
 	pos, _ := kf["filepositions"].([]any)
 	if len(times) != len(pos) {

@@ -287,3 +287,34 @@ func TestMetaFFmpegPublish(t *testing.T) {
 		t.Fatalf("ffprobe duration %v, metadata %v", got, d)
 	}
 }
+
+// TestAudioOnlyFFmpegPushHasNoKeyframesObject: ffmpeg pushes an AAC-only
+// stream. Its file reserves no index room (the stream shows no video and
+// announces none) and ends with no keyframes object, so neither ffprobe
+// nor ffmpeg warns "Invalid keyframes object" when opening it, and the
+// metadata costs a few hundred bytes, not 74 KB.
+func TestAudioOnlyFFmpegPushHasNoKeyframesObject(t *testing.T) {
+	clip := testmedia.ClipVariant(t, testmedia.AudioOnly)
+	s := startServer(t, "record all; record_path DIR;")
+	if err := testmedia.Publish(t.Context(), t, clip, "rtmp://"+s.addr+"/live/cam", false); err != nil {
+		t.Fatal(err)
+	}
+	ev := s.wait(t, 1)[0]
+	m := checkMeta(t, ev.Path)
+	if _, ok := m["keyframes"]; ok {
+		t.Fatalf("audio-only file has a keyframes object: %v", m["keyframes"])
+	}
+	if w := testmedia.OpenWarnings(t, ev.Path); strings.Contains(w, "keyframes") {
+		t.Fatalf("ffmpeg warns about the keyframes object:\n%s", w)
+	}
+	f := readFLVRaw(t, ev.Path)
+	media := int64(0)
+	for _, tg := range f.Tags[1:] {
+		media += flvTagHeader + int64(len(tg.Data)) + 4
+	}
+	overhead := fileSize(t, ev.Path) - media
+	t.Logf("audio-only file: %d bytes, %d of them header and metadata", fileSize(t, ev.Path), overhead)
+	if overhead > 2<<10 {
+		t.Fatalf("%d bytes of header and metadata in an audio-only file", overhead)
+	}
+}

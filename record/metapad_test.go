@@ -73,9 +73,13 @@ func TestMetaFitEverySize(t *testing.T) {
 			t.Fatalf("size %d: %d properties, count %d", size, len(arr), binary.BigEndian.Uint32(body[14:]))
 		}
 		theirs := goFLVMeta(t, body)
+		entries := (len(times) + d.every - 1) / d.every
+		if entries < minIndex { // thinned below what ffmpeg takes: no index
+			entries = 0
+		}
 		for _, m := range []map[string]any{ours, theirs} {
 			kf, _ := m["keyframes"].(map[string]any)
-			if ts, _ := kf["times"].([]any); len(ts) != (len(times)+d.every-1)/d.every ||
+			if ts, _ := kf["times"].([]any); len(ts) != entries ||
 				m["duration"] != 80.0 || m["metadatacreator"] != creator {
 				t.Fatalf("size %d: fields %v", size, m)
 			}

@@ -42,6 +42,8 @@ type Module struct {
 	wrap func(sink) sink
 	tick func(time.Duration) (<-chan time.Time, func())
 
+	files openFiles // the files being recorded, so two streams never write one
+
 	mu    sync.Mutex
 	flush chan struct{} // closes to stop the flush ticker; nil when stopped
 	subs  []func(Event)

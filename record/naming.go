@@ -85,11 +85,18 @@ func newNamer(rec *conf.Recorder, name string, now time.Time) (namer, error) {
 	// The name shares its path component with the stamp, the counter and
 	// the suffix up to its first "/".
 	head, _, _ := strings.Cut(suffix, "/")
-	esc := fitName(EscapeName(cutName(name)), name, len(uniq)+counterRoom+len(head))
-	if c := esc + uniq + head; c == "" || c == "." || c == ".." {
-		esc = "_" + strings.ReplaceAll(esc, ".", "%2E")
-	}
+	esc := fitName(notHidden(EscapeName(cutName(name))), name, len(uniq)+counterRoom+len(head))
 	return namer{dir: rec.Path, stem: esc + uniq, suffix: suffix}, nil
+}
+
+// notHidden keeps an empty name from making a hidden file: it becomes "_",
+// so the file name never starts with the suffix's ".". (EscapeName already
+// escapes a leading ".", so the names ".", ".." and ".x" are covered.)
+func notHidden(esc string) string {
+	if esc == "" {
+		return "_"
+	}
+	return esc
 }
 
 // fitName shortens an escaped name so that it and extra bytes fit in one
@@ -99,29 +106,48 @@ func fitName(esc, name string, extra int) string {
 	if len(esc)+extra <= maxNameLen {
 		return esc
 	}
-	keep := max(maxNameLen-extra-hashLen, 0)
-	keep = min(keep, len(esc))
-	// Never cut inside a %XX escape.
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return fmt.Sprintf("%s-%08x", cutEscaped(esc, maxNameLen-extra-hashLen), h.Sum32())
+}
+
+// cutEscaped returns at most n bytes of the start of an escaped name,
+// never cutting inside a %XX escape.
+func cutEscaped(esc string, n int) string {
+	keep := min(max(n, 0), len(esc))
 	if i := strings.LastIndexByte(esc[:keep], '%'); i >= 0 && i+3 > keep {
 		keep = i
 	}
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return fmt.Sprintf("%s-%08x", esc[:keep], h.Sum32())
+	return esc[:keep]
 }
 
-// path returns candidate i: the computed name for 0, then "-1", "-2", ...
-// before the suffix.
-func (nm namer) path(i int) (string, error) {
-	rel := nm.stem
+// rel returns candidate i relative to record_path: the computed name for
+// 0, then "-1", "-2", ... before the suffix.
+func (nm namer) rel(i int) (string, error) {
+	s := nm.stem
 	if i > 0 {
-		rel += "-" + strconv.Itoa(i)
+		s += "-" + strconv.Itoa(i)
 	}
-	rel += nm.suffix
-	p := filepath.Join(nm.dir, rel)
-	r, err := filepath.Rel(filepath.Clean(nm.dir), p)
-	if err != nil || r == "." || r == ".." || strings.HasPrefix(r, "../") {
-		return p, fmt.Errorf("%q: %w", p, errOutside)
-	}
-	return p, nil
+	return nm.local(s + nm.suffix)
 }
+
+// stamped is a fallback candidate once the "-N" ones are all taken: the
+// open's time in nanoseconds and a random number, so that no number of
+// earlier files can lock a name out.
+func (nm namer) stamped(now time.Time, random uint32) (string, error) {
+	stamp := fmt.Sprintf("-%d-%08x", now.UnixNano(), random)
+	head, _, _ := strings.Cut(nm.suffix, "/") // shares the path component
+	return nm.local(cutEscaped(nm.stem, maxNameLen-len(stamp)-len(head)) + stamp + nm.suffix)
+}
+
+// local cleans rel and checks that it names a file below record_path.
+func (nm namer) local(rel string) (string, error) {
+	r := filepath.Clean(rel)
+	if !filepath.IsLocal(r) || r == "." {
+		return r, fmt.Errorf("%q: %w", filepath.Join(nm.dir, rel), errOutside)
+	}
+	return r, nil
+}
+
+// abs is rel's path as reported: record_path joined with rel.
+func (nm namer) abs(rel string) string { return filepath.Join(nm.dir, rel) }

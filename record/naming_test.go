@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lestrrat-go/strftime"
 
+	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -45,9 +47,10 @@ func TestRecordPath(t *testing.T) {
 		{"../../etc/passwd", "%2E..flv"},             // "/../" after the leading ".."
 		{"../etc/passwd", "%2E.%2Fetc%2Fpasswd.flv"}, // a leading "../" is escaped
 		{"/abs/path", "%2Fabs%2Fpath.flv"},
-		{"..", "%2E..flv"},
+		{"..", "%2E..flv"}, // never a hidden file
+		{".", "%2E.flv"},
 		{".hidden", "%2Ehidden.flv"},
-		{"", ".flv"},
+		{"", "_.flv"},
 		{"a\\..\\b", "a%5C..%5Cb.flv"},
 		{"live cam:1", "live%20cam%3A1.flv"},
 	}
@@ -124,6 +127,7 @@ func TestRecordUnique(t *testing.T) {
 	if _, err := r.m.Start("live", "cam", ""); err != nil {
 		t.Fatal(err)
 	}
+	r.feed(vKey(40, 1))
 	r.close(rtmp.CloseUnpublish)
 	stamp := "cam-" + strconv.FormatInt(r.clk.Now().Unix(), 10)
 	want := []string{rc.Path + "/" + stamp + ".flv", rc.Path + "/" + stamp + "-1.flv"}
@@ -224,4 +228,54 @@ func umask() os.FileMode {
 	os.Mkdir(p, 0o777)
 	st, _ := os.Stat(p)
 	return 0o777 &^ st.Mode().Perm()
+}
+
+// TestRecordManualAloneMakesNoFile: "record manual;" without a media mode
+// records nothing, so start and stop refuse (as for record off) instead
+// of making files with no media; the config load warns about it
+// (conf.TestWarnings).
+func TestRecordManualAloneMakesNoFile(t *testing.T) {
+	rc := newRecorder(t, "", conf.RecordManual)
+	r := newRig(t, rc)
+	r.feed(vSeq(0), aSeq(0), vKey(0, 0), aRaw(5, 0))
+	if p, err := r.m.Start("live", "cam", ""); !errors.Is(err, ErrNoRecorder) || p != "" {
+		t.Fatalf("Start = %q, %v; want ErrNoRecorder", p, err)
+	}
+	r.feed(vKey(40, 1), aRaw(45, 1))
+	if _, err := r.m.Stop("live", "cam", ""); !errors.Is(err, ErrNoRecorder) {
+		t.Fatalf("Stop: %v; want ErrNoRecorder", err)
+	}
+	r.close(rtmp.CloseUnpublish)
+	if got := files(t, rc.Path); len(got) != 0 {
+		t.Fatalf("files %v", got)
+	}
+	if evs := r.doneEvents(); len(evs) != 0 {
+		t.Fatalf("events %+v", evs)
+	}
+}
+
+// TestStreamNamesNeverMakeHiddenFiles: publishers naming their stream
+// ".", ".." or ".x" get visible files with the leading dot escaped, not
+// "..flv", "...flv" or ".x.flv".
+func TestStreamNamesNeverMakeHiddenFiles(t *testing.T) {
+	s := startServer(t, "record all; record_path DIR;")
+	names := map[string]string{".": "%2E.flv", "..": "%2E..flv", ".x": "%2Ex.flv"}
+	for name := range names {
+		p, err := publish(t, s.addr, name)
+		if err != nil {
+			t.Fatalf("publish %q: %v", name, err)
+		}
+		p.send(t, vSeq(0), vKey(0, 0), vInter(40, 1))
+		p.c.DeleteStream(p.sid)
+	}
+	for _, ev := range s.wait(t, len(names)) {
+		if want := filepath.Join(s.dir, names[ev.Name]); ev.Path != want {
+			t.Errorf("stream %q recorded to %s, want %s", ev.Name, ev.Path, want)
+		}
+	}
+	for _, f := range files(t, s.dir) {
+		if strings.HasPrefix(filepath.Base(f), ".") {
+			t.Errorf("hidden file %s", f)
+		}
+	}
 }

@@ -54,8 +54,11 @@ type node struct {
 type file struct {
 	w         writer
 	path      string
+	rel       string // path below record_path
+	id        fileID // the file's entry in Module.files
+	created   bool   // this open created the file: removed at close if it got no media
 	opened    time.Time
-	shift     int64 // record_append: timestamp of the last tag already in the file
+	shift     int64 // record_append: largest timestamp already in the file
 	epoch     int64 // session time written as 0 (minus shift)
 	epochSet  bool
 	waitBreak bool // opened by Start: write nothing before a break frame
@@ -63,7 +66,7 @@ type file struct {
 	videoHdr  []byte
 	audioOK   bool // an audio sequence header is in the file
 	videoOK   bool // a video sequence header is in the file
-	keySeen   bool
+	keySeen   bool // video may be written: a key frame is in the file, or it continues a forced split
 	split     bool // a size or frame limit was reached: split at the next break frame
 	frames    int64
 	vframes   int64
@@ -97,6 +100,10 @@ func (n *node) onFrame(f *rtmp.Frame, c *rtmp.CodecState) {
 		if n.open() != nil {
 			return
 		}
+		// A split forced by the timestamp limit may fall mid-GOP: the new
+		// file carries on from f, sequence headers first, inter frames
+		// included, so no frame is lost before the next key frame.
+		n.keySeen = !brk
 	}
 	if n.w == nil && (!n.mayOpen(f, c, brk) || n.open() != nil) {
 		return

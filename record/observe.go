@@ -9,8 +9,12 @@ import "time"
 // without blocking or allocating.
 type Observer interface {
 	// FileOpened reports a file opened for application app; the file's
-	// Event (Module.Events) follows when it closes.
+	// Event (Module.Events), or FileRemoved, follows when it closes.
 	FileOpened(app string)
+	// FileRemoved reports a file of app closed without any media frame
+	// and removed: no Event follows. failed says a write or close error
+	// ended it.
+	FileRemoved(app string, failed bool)
 	// OpenFailed reports a file that could not be created or opened.
 	OpenFailed(app string, err error)
 	// Wrote reports one write(v) of n bytes to a recorded file that took d.
@@ -61,6 +65,13 @@ func (m *Module) sinkWrap() func(sink) sink {
 			s = m.wrap(s)
 		}
 		return observedSink{s, m.Observer}
+	}
+}
+
+// observeRemoved reports a file removed for want of media.
+func (m *Module) observeRemoved(app string, failed bool) {
+	if m.Observer != nil {
+		m.Observer.FileRemoved(app, failed)
 	}
 }
 

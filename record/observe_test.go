@@ -12,10 +12,11 @@ import (
 
 // countingObserver counts what the Observer is told, as metrics would.
 type countingObserver struct {
-	opened, failed, writes, bytes, flushes, syncs atomic.Int64
+	opened, failed, removed, writes, bytes, flushes, syncs atomic.Int64
 }
 
 func (o *countingObserver) FileOpened(string)        { o.opened.Add(1) }
+func (o *countingObserver) FileRemoved(string, bool) { o.removed.Add(1) }
 func (o *countingObserver) OpenFailed(string, error) { o.failed.Add(1) }
 func (o *countingObserver) Flushed(time.Duration)    { o.flushes.Add(1) }
 func (o *countingObserver) Synced(time.Duration)     { o.syncs.Add(1) }
@@ -70,5 +71,17 @@ func TestObserverOpenFailed(t *testing.T) {
 	r.feed(vSeq(0), aSeq(0), vKey(0, 0))
 	if o.failed.Load() != 1 || o.opened.Load() != 0 {
 		t.Errorf("failed %d, opened %d; want 1, 0", o.failed.Load(), o.opened.Load())
+	}
+}
+
+// TestObserverFileRemoved: a file removed for want of media gets no Event,
+// so the Observer hears of it instead (the open-files gauge comes back).
+func TestObserverFileRemoved(t *testing.T) {
+	o := &countingObserver{}
+	r := newRigWith(t, func(m *Module) { m.Observer = o }, newRecorder(t, "", all))
+	r.feed(vSeq(0), aSeq(0))
+	r.close(rtmp.CloseUnpublish)
+	if o.opened.Load() != 1 || o.removed.Load() != 1 || len(r.doneEvents()) != 0 {
+		t.Errorf("opened %d, removed %d, events %d; want 1, 1, 0", o.opened.Load(), o.removed.Load(), len(r.doneEvents()))
 	}
 }

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,26 +16,36 @@ import (
 	"github.com/rtmprecd/rtmprecd/conf"
 )
 
-// maxCandidates bounds the search for a free name (Q8).
-const maxCandidates = 10000
+// maxCandidates bounds the search for a free "-N" name (Q8); after them,
+// stamped names are tried (stampTries of them), so a name is never locked
+// out by earlier files.
+const (
+	maxCandidates = 10000
+	stampTries    = 16
+)
 
 // errTaken marks a candidate that cannot be used: it exists (and is not
-// appendable), or another process holds its lock.
+// appendable), another recording of this process has it open, or another
+// process holds its lock.
 var errTaken = errors.New("name taken")
 
 // opened is a file ready for writing.
 type opened struct {
 	w        writer
 	path     string // the path opened, or the one that failed
-	shift    int64  // record_append: timestamp of the last tag in the file
+	rel      string // path below record_path
+	id       fileID // registered in openFiles until the file closes
+	created  bool   // the open created the file (it was not there)
+	shift    int64  // record_append: largest timestamp already in the file
 	appended bool
 }
 
 // openSpec is what openFile needs besides the recorder and names.
 type openSpec struct {
-	opts flvOptions      // buffering, fsync, clock and the metadata plan of a new file
-	wrap func(sink) sink // tests: inject errors or count calls; nil in production
-	log  *slog.Logger
+	opts  flvOptions      // buffering, fsync, clock and the metadata plan of a new file
+	wrap  func(sink) sink // tests: inject errors or count calls; nil in production
+	log   *slog.Logger
+	files *openFiles // the module's registry; nil: no registry (tests of naming)
 }
 
 // nameHint remembers where the last search for a free name ended, so a
@@ -46,32 +58,30 @@ type nameHint struct {
 
 // openFile opens the first free candidate name for rec and name at now.
 // It never truncates: without record_append an existing name is skipped
-// (O_EXCL); with it, a file whose tail does not validate is skipped.
+// (O_EXCL); with it, a file that does not validate is skipped. Names
+// below record_path never follow links (recordDir).
 func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, sp *openSpec) (opened, error) {
 	nm, err := newNamer(rec, name, now)
 	if err != nil {
 		return opened{path: rec.Path}, err
 	}
+	d, err := openRecordDir(rec.Path)
+	if err != nil {
+		return opened{path: nm.abs(nm.stem + nm.suffix)}, err
+	}
+	defer d.Close()
 	first := 0
 	if key := nm.stem + "\x00" + nm.suffix; hint.key == key {
 		first = hint.next
 	} else {
 		hint.key, hint.next = key, 0
 	}
-	madeDir := ""
 	for i := first; i < first+maxCandidates; i++ {
-		p, err := nm.path(i)
+		rel, err := nm.rel(i)
 		if err != nil {
-			return opened{path: p}, err
+			return opened{path: nm.abs(rel)}, err
 		}
-		if dir := filepath.Dir(p); dir != madeDir {
-			// Q4: suffixes may hold "/"; directories are created 0755.
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return opened{path: p}, fmt.Errorf("create directory: %w", err)
-			}
-			madeDir = dir
-		}
-		o, err := tryOpen(rec, p, sp)
+		o, err := tryOpen(rec, d, rel, sp)
 		if errors.Is(err, errTaken) {
 			continue
 		}
@@ -80,26 +90,79 @@ func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, sp
 		}
 		return o, err
 	}
-	return opened{path: nm.dir}, fmt.Errorf("no free file name after %d candidates", maxCandidates)
+	hint.next = first + maxCandidates
+	sp.log.Warn("record: every \"-N\" name is taken, using a stamped name", "path", nm.abs(nm.stem+nm.suffix), "candidates", maxCandidates)
+	return openStamped(rec, d, nm, now, sp)
+}
+
+// openStamped tries stamped names after the "-N" candidates ran out.
+func openStamped(rec *conf.Recorder, d *recordDir, nm namer, now time.Time, sp *openSpec) (opened, error) {
+	var b [4]byte
+	for range stampTries {
+		if _, err := rand.Read(b[:]); err != nil {
+			return opened{path: nm.dir}, err
+		}
+		rel, err := nm.stamped(now, binary.BigEndian.Uint32(b[:]))
+		if err != nil {
+			return opened{path: nm.abs(rel)}, err
+		}
+		if o, err := tryOpen(rec, d, rel, sp); !errors.Is(err, errTaken) {
+			return o, err
+		}
+	}
+	return opened{path: nm.dir}, fmt.Errorf("no free file name after %d candidates and %d stamped names", maxCandidates, stampTries)
 }
 
 // tryOpen opens one candidate; errTaken means try the next one.
-func tryOpen(rec *conf.Recorder, p string, sp *openSpec) (opened, error) {
-	o := opened{path: p}
-	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if rec.Append {
-		flag = os.O_RDWR | os.O_CREATE
-	}
-	f, err := os.OpenFile(p, flag, 0o644)
-	if errors.Is(err, os.ErrExist) {
+func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened, error) {
+	o := opened{path: filepath.Join(d.path, rel), rel: rel}
+	f, created, err := openCandidate(d, rel, rec.Append)
+	if errors.Is(err, errRefused) {
+		sp.log.Warn("record: not using this file name, using the next one", "path", o.path, "why", err)
 		return o, errTaken
 	}
 	if err != nil {
 		return o, err
 	}
+	o.created = created
+	if o.id, err = idOf(f); err != nil {
+		f.Close()
+		return o, err
+	}
+	if !sp.files.claim(o.id) {
+		f.Close() // never created: a file just made is no other recording's
+		sp.log.Warn("record: file already being recorded by another stream, using the next name", "path", o.path)
+		return o, errTaken
+	}
+	w, shift, appended, err := startWriter(rec, f, o.path, sp)
+	if err != nil {
+		sp.files.release(o.id)
+		if created {
+			removeCreated(d.path, rel, o.id) // leave no empty file behind
+		}
+		return o, err
+	}
+	o.w, o.shift, o.appended = w, shift, appended
+	return o, nil
+}
+
+// openCandidate creates rel, or with record_append opens it when it
+// exists. created says which.
+func openCandidate(d *recordDir, rel string, appendMode bool) (f *os.File, created bool, err error) {
+	f, err = d.create(rel)
+	if err == nil || !appendMode || !errors.Is(err, errTaken) {
+		return f, err == nil, err
+	}
+	f, err = d.openExisting(rel)
+	return f, false, err
+}
+
+// startWriter locks (record_lock), validates an existing file
+// (record_append) and starts the FLV writer on f. On error f is closed.
+func startWriter(rec *conf.Recorder, f *os.File, p string, sp *openSpec) (w writer, shift int64, appended bool, err error) {
 	if rec.Lock && !lockOrSkip(f, p, sp.log) {
 		f.Close()
-		return o, errTaken
+		return nil, 0, false, errTaken
 	}
 	var s sink = newOSSink(f)
 	if sp.wrap != nil {
@@ -109,20 +172,15 @@ func tryOpen(rec *conf.Recorder, p string, sp *openSpec) (opened, error) {
 	if rec.Append {
 		if opts, err = appendOptions(s, p, sp.opts, sp.log); err != nil {
 			s.Close()
-			return o, err
+			return nil, 0, false, err
 		}
-		o.shift, o.appended = opts.shift, opts.offset > 0
 	}
-	w, err := newFLVWriter(s, opts.flvOptions)
+	fw, err := newFLVWriter(s, opts.flvOptions)
 	if err != nil {
 		s.Close()
-		if !rec.Append {
-			os.Remove(p) // we created it: leave no empty file behind
-		}
-		return o, err
+		return nil, 0, false, err
 	}
-	o.w = w
-	return o, nil
+	return fw, opts.shift, opts.offset > 0, nil
 }
 
 // appendOpts are the writer options for an appended file.
@@ -132,16 +190,21 @@ type appendOpts struct {
 }
 
 // appendOptions validates an existing file for record_append (Q11): a
-// torn tail is cut back to the last whole tag, a file that is not FLV is
-// refused (errTaken: the next name is used). Our own files keep their
-// reserved metadata and index; other FLV files are appended to without
-// metadata.
+// torn last tag is cut off; a file that is not FLV, or is damaged before
+// its tail, is left as it is and refused (errTaken: the next name is
+// used). Our own files keep their reserved metadata and index; other FLV
+// files are appended to without metadata.
 func appendOptions(s sink, p string, base flvOptions, log *slog.Logger) (appendOpts, error) {
 	size, err := s.Seek(0, io.SeekEnd)
 	if err != nil {
 		return appendOpts{}, err
 	}
 	ap, err := findAppendPoint(s, size)
+	var damaged *damageError
+	if errors.As(err, &damaged) {
+		log.Warn("record: not appending to a damaged file, using the next name", "path", p, "offset", damaged.at, "err", err)
+		return appendOpts{}, errTaken
+	}
 	if err != nil {
 		log.Warn("record: not appending to a file that is not FLV, using the next name", "path", p, "err", err)
 		return appendOpts{}, errTaken

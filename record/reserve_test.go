@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
 
 // TestExpectKeyframes: the documented sizing rule of the metadata
@@ -36,5 +38,45 @@ func TestExpectKeyframes(t *testing.T) {
 	var f metaFields
 	if r := reserveFor(&f, maxIndex); r > 76<<10 {
 		t.Errorf("reserve for a file without limits: %d bytes", r)
+	}
+}
+
+// TestIndexRoomOnlyWhenVideoIsKnown: a file reserves keyframe index room
+// only when, at its open, the stream has shown video (a sequence header or
+// a frame) or announced it in its onMetaData; an audio-only stream's file
+// gets a room of a few hundred bytes.
+func TestIndexRoomOnlyWhenVideoIsKnown(t *testing.T) {
+	meta := func(props ...amf.Property) []byte {
+		b, _ := amf.Append(nil, "onMetaData", amf.ECMAArray(props))
+		return b
+	}
+	audioMeta := meta(amf.Property{Key: "audiocodecid", Value: 10.0}, amf.Property{Key: "encoder", Value: "Lavf"})
+	tests := []struct {
+		name  string
+		flags conf.RecordFlags
+		codec rtmp.CodecState
+		index bool
+	}{
+		{"audio only", all, rtmp.CodecState{AudioHeader: aacSeqPayload, AudioCodecID: 10, Metadata: audioMeta}, false},
+		{"nothing known yet", all, rtmp.CodecState{AudioCodecID: 0xFF}, false},
+		{"video sequence header", all, rtmp.CodecState{VideoHeader: avcSeqPayload(0), VideoCodecID: 7}, true},
+		{"video codec seen", all, rtmp.CodecState{VideoCodecID: 2}, true},
+		{"metadata announces a video codec", all, rtmp.CodecState{AudioHeader: aacSeqPayload,
+			Metadata: meta(amf.Property{Key: "videocodecid", Value: 7.0})}, true},
+		{"metadata announces a picture size", all, rtmp.CodecState{
+			Metadata: meta(amf.Property{Key: "width", Value: 640.0}, amf.Property{Key: "height", Value: 360.0})}, true},
+		{"video known, audio recorder", conf.RecordAudio, rtmp.CodecState{VideoHeader: avcSeqPayload(0)}, false},
+	}
+	for _, tt := range tests {
+		r := newRig(t, newRecorder(t, "", tt.flags))
+		r.src.codec = &tt.codec
+		o := r.h.nodes[0].writerOptions()
+		bare := reserveFor(&o.meta.fields, 0)
+		if got := o.meta.reserve > bare; got != tt.index {
+			t.Errorf("%s: reserve %d bytes (%d without index): index room %v, want %v", tt.name, o.meta.reserve, bare, got, tt.index)
+		}
+		if !tt.index && o.meta.reserve > 1<<10 {
+			t.Errorf("%s: %d bytes reserved without video", tt.name, o.meta.reserve)
+		}
 	}
 }

@@ -30,6 +30,7 @@ func TestRun(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing.conf")
 	missingInc := writeConf(t, "include nope.conf;\n")
 	badLog := writeConf(t, "error_log "+filepath.Join(missing, "x.log")+";\n")
+	manualAlone := writeConf(t, "rtmp { server { listen 127.0.0.1:0; application live { record manual; record_path rec; } } }\n")
 	tests := []struct {
 		name       string
 		args       []string
@@ -49,6 +50,9 @@ func TestRun(t *testing.T) {
 		{name: "test ok", args: []string{"-t", "-c", good}, code: 0,
 			stderr: "rtmprecd: [warn] \"worker_processes\" directive is ignored by rtmprecd in " + good + ":1\n" +
 				"rtmprecd: configuration file " + good + " test is successful\n"},
+		{name: "test warns of record manual alone", args: []string{"-t", "-c", manualAlone}, code: 0,
+			stderr: "rtmprecd: [warn] the inline recorder has \"record manual\" without \"all\", \"audio\", \"video\" or \"keyframes\" and records nothing in " + manualAlone + ":1\n" +
+				"rtmprecd: configuration file " + manualAlone + " test is successful\n"},
 		{name: "test failed", args: []string{"-c", bad, "-t"}, code: 1,
 			stderr: "rtmprecd: [emerg] unknown directive \"recrod\" in " + bad + ":2\n" +
 				"rtmprecd: configuration file " + bad + " test failed\n"},

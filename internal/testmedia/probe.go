@@ -69,3 +69,25 @@ func ffprobe(t testing.TB, args ...string) []byte {
 	}
 	return stdout.Bytes()
 }
+
+// OpenWarnings returns what ffprobe and ffmpeg print at level warning
+// when they open and read the file at path: ffprobe showing its format,
+// then ffmpeg decoding it to nowhere. Failures to run fail the test.
+func OpenWarnings(t testing.TB, path string) string {
+	t.Helper()
+	RequireFFmpeg(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	for _, c := range [][]string{
+		{"ffprobe", "-v", "warning", "-show_format", path},
+		{"ffmpeg", "-nostdin", "-v", "warning", "-i", path, "-f", "null", "-"},
+	} {
+		cmd := exec.CommandContext(ctx, c[0], c[1:]...)
+		cmd.Stderr = &out
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("testmedia: %s: %v: %s", strings.Join(c, " "), err, out.Bytes())
+		}
+	}
+	return out.String()
+}
