@@ -108,7 +108,7 @@ func (r *Reader) ReadMessage() (*Message, error) {
 		}
 		r.done = st
 		m := &r.msg
-		*m = Message{CSID: st.csid, Type: st.typ, StreamID: st.sid, Timestamp: st.ts, Payload: st.buf[:st.length]}
+		*m = Message{CSID: st.csid, Type: st.typ, StreamID: st.sid, Timestamp: st.timestamp(), Payload: st.buf[:st.length]}
 		switch m.Type {
 		case TypeSetChunkSize:
 			n, err := ParseSetChunkSize(m.Payload)
