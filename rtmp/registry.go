@@ -14,6 +14,7 @@ type Registry struct {
 	all    map[*Session]struct{}
 	pub    map[streamKey]*Session
 	gone   uint64 // bytes received by the sessions already removed
+	stats  counters
 }
 
 type streamKey struct{ app, name string }

@@ -79,6 +79,9 @@ type Options struct {
 	// poll.go); a negative value disables polling.
 	// Default: DefaultPollInterval (50ms).
 	PollInterval time.Duration
+	// Now is the wall clock that the timestamp-jump rule compares media
+	// time with (timeline.go); tests advance it by days. Default: time.Now.
+	Now func() time.Time
 }
 
 // Server accepts RTMP connections on any number of listeners and runs one
@@ -112,6 +115,9 @@ func NewServer(opts Options) *Server {
 	if opts.PollInterval == 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Server{opts: opts, log: opts.Logger, listeners: map[net.Listener]struct{}{}}
 	if opts.PollInterval > 0 {
 		s.poll = newTickClock(opts.PollInterval)
@@ -120,6 +126,8 @@ func NewServer(opts Options) *Server {
 	s.reg.init()
 	return s
 }
+
+func (s *Server) now() time.Time { return s.opts.Now() }
 
 // Registry returns the server's session registry.
 func (s *Server) Registry() *Registry { return &s.reg }
