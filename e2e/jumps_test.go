@@ -42,7 +42,7 @@ func startRecording(t *testing.T, now func() time.Time) *recording {
 		r.mu.Unlock()
 	})
 	s := testserver.Start(t, testserver.Options{
-		Config: fmt.Sprintf("rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %s; } } }", r.dir),
+		Config:  fmt.Sprintf("rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %s; } } }", r.dir),
 		Modules: []rtmp.Module{m}, Logs: r.logs, Logger: log, Drain: 10 * time.Second, Now: now,
 	})
 	r.addr, r.stop = s.Addr(), s.Stop
