@@ -56,6 +56,9 @@ func (r *deadlineReader) fill(rb *readBuf) (int, error) {
 	if r.last.IsZero() {
 		r.last = time.Now()
 	}
+	if r.s.rd != nil {
+		r.s.reportPartial()
+	}
 	for {
 		now := time.Now()
 		dl := r.deadline()
@@ -84,6 +87,9 @@ func (r *deadlineReader) fill(rb *readBuf) (int, error) {
 			r.s.bytesIn.Add(uint64(n))
 			r.last = time.Now()
 			r.pinged = time.Time{}
+			if r.s.rd != nil {
+				r.s.rd.SetClock(int64(r.last.Sub(r.s.start)))
+			}
 			return n, err
 		}
 		if err == errPollAgain {
@@ -110,10 +116,14 @@ func (r *deadlineReader) timeout() time.Duration {
 	return noTimeout
 }
 
-// deadline is when the current silence stops being acceptable.
+// deadline is when the current silence, or the oldest unfinished
+// message, stops being acceptable.
 func (r *deadlineReader) deadline() time.Time {
 	sc := r.s.server
 	dl := r.last.Add(r.timeout())
+	if md, ok := r.messageDeadline(); ok && md.Before(dl) {
+		dl = md
+	}
 	if sc.Ping > 0 {
 		next := r.last.Add(sc.Ping)
 		if !r.pinged.IsZero() {
@@ -126,8 +136,12 @@ func (r *deadlineReader) deadline() time.Time {
 	return dl
 }
 
-// expired handles a deadline that passed: ping once, else time out.
+// expired handles a deadline that passed: a message too slow drops the
+// client; else ping once, else time out.
 func (r *deadlineReader) expired(now time.Time) error {
+	if md, ok := r.messageDeadline(); ok && !now.Before(md) {
+		return r.slowMessage()
+	}
 	sc := r.s.server
 	if sc.Ping <= 0 || !r.pinged.IsZero() || !now.Before(r.last.Add(r.timeout())) {
 		if !r.pinged.IsZero() {

@@ -13,13 +13,15 @@ type Registry struct {
 	closed bool
 	all    map[*Session]struct{}
 	pub    map[streamKey]*Session
-	gone   uint64 // bytes received by the sessions already removed
-	stats  counters
+	gone    uint64 // bytes received by the sessions already removed
+	stats   counters
+	partial partialBudget
 }
 
 type streamKey struct{ app, name string }
 
-func (r *Registry) init() {
+func (r *Registry) init(maxPartial int64) {
+	r.partial.max = maxPartial
 	r.all = map[*Session]struct{}{}
 	r.pub = map[streamKey]*Session{}
 }

@@ -79,6 +79,10 @@ type Options struct {
 	// poll.go); a negative value disables polling.
 	// Default: DefaultPollInterval (50ms).
 	PollInterval time.Duration
+	// MaxPartialBytes caps the bytes that unfinished messages of all
+	// connections hold together; past it, the connection holding the most
+	// is dropped (partial.go). Default: DefaultMaxPartialBytes (256 MiB).
+	MaxPartialBytes int64
 	// Now is the wall clock that the timestamp-jump rule compares media
 	// time with (timeline.go); tests advance it by days. Default: time.Now.
 	Now func() time.Time
@@ -118,12 +122,15 @@ func NewServer(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxPartialBytes <= 0 {
+		opts.MaxPartialBytes = DefaultMaxPartialBytes
+	}
 	s := &Server{opts: opts, log: opts.Logger, listeners: map[net.Listener]struct{}{}}
 	if opts.PollInterval > 0 {
 		s.poll = newTickClock(opts.PollInterval)
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
-	s.reg.init()
+	s.reg.init(opts.MaxPartialBytes)
 	return s
 }
 

@@ -36,6 +36,7 @@ type Session struct {
 	lastAV    atomic.Int64
 	pubStream atomic.Uint32 // message stream of the publish, for SendStatus
 	bytesIn   atomic.Uint64 // every byte read from the socket, handshake included
+	held      atomic.Int64  // bytes of unfinished messages counted in the server's budget (partial.go)
 	actions   actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
@@ -178,6 +179,7 @@ func (s *Session) dropReason() CloseReason {
 func (s *Session) serve() {
 	defer s.srv.sessions.Done()
 	defer s.srv.reg.remove(s)
+	defer s.releasePartial()
 	defer s.conn.Close()
 	defer s.cancel()
 	defer s.actions.close() // after recoverPanic: fails the Redirect calls still queued
@@ -206,7 +208,10 @@ func (s *Session) run() (CloseReason, error) {
 	if err := s.handshake(br); err != nil {
 		return s.classify(err)
 	}
-	s.rd = chunk.NewReader(br, int(s.server.MaxMessage))
+	// Until connect completes, only what connect needs (partial.go).
+	s.rd = chunk.NewReader(br, preConnectMaxMessage)
+	s.rd.SetLimits(preConnectMaxMessage, preConnectStreams)
+	s.rd.SetClock(int64(time.Since(s.start)))
 	for {
 		m, err := s.rd.ReadMessage()
 		if err != nil {

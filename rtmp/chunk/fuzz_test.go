@@ -71,5 +71,8 @@ func FuzzReader(f *testing.F) {
 		if r.BytesRead() > uint64(len(data)) {
 			t.Fatalf("BytesRead %d > %d", r.BytesRead(), len(data))
 		}
+		if _, ok := r.OldestPartial(); r.PartialBytes() < 0 || r.PartialBytes() > len(data) || r.PartialBytes() > 0 && !ok {
+			t.Fatalf("PartialBytes %d, a partial message %v, from %d bytes", r.PartialBytes(), ok, len(data))
+		}
 	})
 }

@@ -20,7 +20,9 @@ type stream struct {
 	ext     bool    // the last fmt 0/1/2 header used the extended timestamp
 	started bool    // a message has started on this stream (the timeline has a base)
 	tl      int64   // timestamp of the current (or last) message on the 64-bit timeline; below 0 after a step back past the start
+	open    bool    // a message has started (its first chunk header was read) and is not complete
 	have    uint32  // payload bytes of the current message received so far
+	since   int64   // the Reader's clock when the current message started
 	buf     []byte  // the buffer in use: own or *big
 	own     []byte  // kept between messages
 	big     *[]byte // borrowed from the pool; nil when none
@@ -69,13 +71,11 @@ var headerLen = [4]int{11, 7, 3, 0}
 // readHeader reads the message header of a chunk and, on the first chunk of
 // a message, moves the stream's timeline.
 func (r *Reader) readHeader(st *stream, f byte) error {
-	if f < 3 && st.have > 0 {
+	if f < 3 && st.open {
 		// A full header in the middle of a message: the peer gave up on the
 		// partial one without an Abort. Treat it as an implicit Abort rather
 		// than splicing two messages together.
-		st.have = 0
-		r.partials--
-		st.release()
+		r.dropPartial(st)
 	}
 	h := r.hdr[:headerLen[f]]
 	if err := r.readFull(h, "message header"); err != nil {
@@ -102,7 +102,7 @@ func (r *Reader) readHeader(st *stream, f byte) error {
 			return err
 		}
 	}
-	if st.have == 0 {
+	if !st.open {
 		r.advance(st, f)
 		if st.length > r.maxMessage {
 			return fmt.Errorf("chunk: csid %d: message of %d bytes over limit %d: %w",
@@ -183,34 +183,42 @@ func (st *stream) timestamp() uint64 { return uint64(max(st.tl, 0)) }
 // readPayload reads this chunk's share of the message into the stream's
 // buffer. The buffer grows only as bytes actually arrive (in doubling
 // steps), so a header announcing a large message, even with a huge chunk
-// size, costs memory only for what the peer really sends.
+// size, costs memory only for what the peer really sends. A message is
+// open from its first chunk header until its last byte, and its bytes are
+// counted in PartialBytes read by read, so a message trickled in one huge
+// chunk is seen too.
 func (r *Reader) readPayload(st *stream) (*stream, error) {
 	end := st.have + min(st.length-st.have, r.chunkSize)
-	if st.have == 0 && st.length > uint32(cap(st.buf)) {
-		st.borrow()
+	if !st.open {
+		if st.length > uint32(cap(st.buf)) {
+			st.borrow()
+		}
+		st.open, st.since = true, r.clock
+		r.partials++
 	}
-	for pos := st.have; pos < end; {
-		if uint32(cap(st.buf)) <= pos {
-			st.grow(pos)
+	for st.have < end {
+		if uint32(cap(st.buf)) <= st.have {
+			st.grow(st.have)
 		}
 		seg := min(end, uint32(cap(st.buf)))
 		st.buf = st.buf[:seg]
-		if err := r.readFull(st.buf[pos:seg], "chunk payload"); err != nil {
-			return nil, err
+		n, err := r.br.Read(st.buf[st.have:seg])
+		r.n += uint64(n)
+		r.held += n
+		st.have += uint32(n)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("chunk: read chunk payload: %w", err)
 		}
-		pos = seg
 	}
 	if end < st.length {
-		if st.have == 0 {
-			r.partials++
-		}
-		st.have = end
 		return nil, nil
 	}
-	if st.have > 0 {
-		r.partials--
-	}
-	st.have = 0
+	r.held -= int(st.have)
+	r.partials--
+	st.open, st.have = false, 0
 	return st, nil
 }
 
