@@ -220,4 +220,3 @@ func TestPartialBytesCapped(t *testing.T) {
 		t.Errorf("%d bytes still counted after the attackers left", got)
 	}
 }
-

@@ -9,10 +9,10 @@ import (
 // Registry holds a server's sessions and the stream names their publishes
 // claimed: one publisher per application and name. Safe for concurrent use.
 type Registry struct {
-	mu     sync.Mutex
-	closed bool
-	all    map[*Session]struct{}
-	pub    map[streamKey]*Session
+	mu      sync.Mutex
+	closed  bool
+	all     map[*Session]struct{}
+	pub     map[streamKey]*Session
 	gone    uint64 // bytes received by the sessions already removed
 	stats   counters
 	partial partialBudget
