@@ -24,6 +24,9 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		cfg.ErrorLog = ""
 	}
 	for _, top := range root.children {
+		if top.ctx == ctxRTMP && cfg.MaxConnections == 0 {
+			cfg.MaxConnections = int(top.int64("max_connections"))
+		}
 		for _, s := range top.children {
 			var err error
 			if top.ctx == ctxRTMP {

@@ -30,6 +30,10 @@ type Config struct {
 	ErrorLogLevel   string        // error_log FILE LEVEL. Default: "info".
 	ConfigWatch     bool          // config_watch. Default: off.
 	ShutdownTimeout time.Duration // shutdown_timeout. Default: 10s.
+	// MaxConnections is max_connections in the rtmp block: the most RTMP
+	// connections at once; 0 means auto (derived from RLIMIT_NOFILE by the
+	// RTMP server). Default: auto.
+	MaxConnections int
 
 	Servers []*Server     // rtmp { server { } } blocks in source order
 	HTTP    []*HTTPServer // http { server { } } blocks in source order

@@ -197,8 +197,13 @@ func isDisconnect(err error) bool {
 }
 
 // logEnd writes the one record that says why the connection ended:
-// Warn for a client dropped for misbehaviour, Info otherwise.
+// Warn for a client dropped for misbehaviour, Info otherwise, Debug for a
+// connection that ended before completing the handshake (logHandshakeEnd).
 func (s *Session) logEnd(why CloseReason, err error) {
+	if !s.shaken {
+		s.logHandshakeEnd(err)
+		return
+	}
 	log := s.Logger()
 	switch {
 	case err == nil:
@@ -213,5 +218,28 @@ func (s *Session) logEnd(why CloseReason, err error) {
 		log.Info("connection closed", "reason", why, "err", err.Error())
 	default:
 		log.Warn("dropping client", "reason", why, "err", err.Error(), "addr", s.addr)
+	}
+}
+
+// logHandshakeEnd logs and counts a connection that ended before
+// completing the handshake. Load balancers' TCP health checks and port
+// scanners connect and close all day: that is logged at Debug and counted
+// in the metrics. Bytes that are not an RTMP handshake are misbehaviour,
+// logged at Warn (and counted); a connection the server closed itself
+// (max_connections, shutdown) was logged where that was decided.
+func (s *Session) logHandshakeEnd(err error) {
+	log, c := s.Logger(), &s.srv.reg.stats
+	switch {
+	case s.dropReason() != "":
+		log.Debug("connection closed during the handshake", "reason", s.dropReason())
+	case errors.Is(err, errTimeout):
+		c.hsTimeout.Add(1)
+		log.Debug("connection closed before completing the handshake", "err", err.Error(), "addr", s.addr)
+	case isDisconnect(err):
+		c.hsClosed.Add(1)
+		log.Debug("connection closed by the client before completing the handshake", "err", err.Error(), "addr", s.addr)
+	default:
+		c.hsInvalid.Add(1)
+		log.Warn("dropping client", "reason", CloseDrop, "err", err.Error(), "addr", s.addr)
 	}
 }

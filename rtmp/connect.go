@@ -72,6 +72,7 @@ func (s *Session) onConnect(c *command) error {
 	}
 	s.Logger().Info("connect", "addr", s.addr, "args", cn.Args, "flashver", cn.FlashVer, "tcurl", cn.TcURL)
 	s.rd.SetLimits(int(s.server.MaxMessage), chunk.MaxStreams)
+	s.srv.reg.advance(s, stageApp)
 	if err := s.sendConnectSetup(); err != nil {
 		return err
 	}

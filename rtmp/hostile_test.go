@@ -234,7 +234,10 @@ func TestStalledHandshakes(t *testing.T) {
 	wg.Wait()
 	waitSessions(t, ts, 1)
 	h.check()
-	if got := len(ts.logs.matching(slog.LevelInfo, "handshake: not completed within")); got != n {
-		t.Errorf("%d handshake timeout records, want %d", got, n)
+	if got := len(ts.logs.matching(slog.LevelDebug, "handshake: not completed within")); got != n {
+		t.Errorf("%d handshake timeout records at debug level, want %d", got, n)
+	}
+	if got := ts.Registry().Stats().HandshakesIncomplete.Timeout; got != n {
+		t.Errorf("%d handshake timeouts counted, want %d", got, n)
 	}
 }

@@ -29,7 +29,14 @@
 // _result; acknowledgements of the peer's window; at most max_streams
 // message streams; one publisher per application and name;
 // drop_idle_publisher. Clients that misbehave (malformed or oversized
-// messages, commands before connect) are dropped and logged once, at Warn.
+// messages, commands before connect) are dropped and logged once, at Warn;
+// connections that end before completing the handshake (health checks)
+// are logged at Debug and counted (Registry.Stats). Before connect a
+// connection may only send what connect needs, a message must complete
+// within the timeout, and unfinished messages of all connections share
+// one cap (partial.go); max_connections bounds the connections, closing
+// idle ones first (limit.go); a publish whose timestamps jump is rebased
+// or dropped (timeline.go).
 // `live on|off` is accepted by the configuration and changes nothing here
 // until live play exists.
 //
@@ -130,7 +137,9 @@ func NewServer(opts Options) *Server {
 		s.poll = newTickClock(opts.PollInterval)
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
-	s.reg.init(opts.MaxPartialBytes)
+	nofile := nofileLimit()
+	s.reg.init(opts.MaxPartialBytes, AutoMaxConnections(nofile))
+	s.log.Info("rtmp: connection limit for max_connections auto", "max_connections", AutoMaxConnections(nofile), "rlimit_nofile", nofile)
 	return s
 }
 
@@ -181,11 +190,32 @@ func (s *Server) accept(c net.Conn, serverIndex int) {
 		return
 	}
 	sess := newSession(s, c, cfg, cfg.Servers[serverIndex], s.nextID.Add(1))
-	if !s.reg.add(sess, &s.sessions) {
+	a := s.reg.add(sess, &s.sessions, cfg.MaxConnections)
+	if a.victim != nil {
+		a.victim.Logger().Debug("closing an idle connection to make room under max_connections", "addr", a.victim.addr, "stage", a.victim.stageName())
+		a.victim.Drop(CloseDrop)
+	}
+	if a.warn {
+		s.logLimit(a.ok)
+	}
+	if !a.ok {
 		c.Close()
 		return
 	}
 	go sess.serve()
+}
+
+// logLimit says, at most once a minute each, that the connection limit
+// made the server close idle connections or refuse new ones.
+func (s *Server) logLimit(roomMade bool) {
+	limit := s.reg.MaxConnections()
+	if roomMade {
+		s.log.Warn("max_connections reached: closing idle connections (not connected to an application) to make room; logged once a minute",
+			"max_connections", limit)
+		return
+	}
+	s.log.Warn("max_connections reached and every connection is connected to an application: refusing new connections; logged once a minute",
+		"max_connections", limit)
 }
 
 func (s *Server) trackListener(ln net.Listener) bool {

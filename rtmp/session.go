@@ -1,6 +1,7 @@
 package rtmp
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"log/slog"
@@ -37,7 +38,12 @@ type Session struct {
 	pubStream atomic.Uint32 // message stream of the publish, for SendStatus
 	bytesIn   atomic.Uint64 // every byte read from the socket, handshake included
 	held      atomic.Int64  // bytes of unfinished messages counted in the server's budget (partial.go)
-	actions   actionQueue   // Redirect calls for the session goroutine
+
+	// Guarded by the registry's mutex (limit.go).
+	stage    stage
+	idleElem *list.Element // in the registry's idle list of stage; nil when not idle
+	evicted  bool          // closed to make room under max_connections
+	actions  actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
 	// and OnPublish calls give up with the connection.
@@ -45,6 +51,7 @@ type Session struct {
 	cancel context.CancelFunc
 
 	// Owned by the session goroutine.
+	shaken     bool // the handshake completed
 	in         deadlineReader
 	rbuf       readBuf // buffered reader on in
 	rd         *chunk.Reader
@@ -208,6 +215,8 @@ func (s *Session) run() (CloseReason, error) {
 	if err := s.handshake(br); err != nil {
 		return s.classify(err)
 	}
+	s.shaken = true
+	s.srv.reg.advance(s, stageConnect)
 	// Until connect completes, only what connect needs (partial.go).
 	s.rd = chunk.NewReader(br, preConnectMaxMessage)
 	s.rd.SetLimits(preConnectMaxMessage, preConnectStreams)
