@@ -198,13 +198,19 @@ func isDisconnect(err error) bool {
 
 // logEnd writes the one record that says why the connection ended:
 // Warn for a client dropped for misbehaviour, Info otherwise, Debug for a
-// connection that ended before completing the handshake (logHandshakeEnd).
+// connection that ended before completing the handshake (logHandshakeEnd)
+// or was closed to make room under max_connections (one Warn a minute
+// says so, limit.go).
 func (s *Session) logEnd(why CloseReason, err error) {
 	if !s.shaken {
 		s.logHandshakeEnd(err)
 		return
 	}
 	log := s.Logger()
+	if s.evicted.Load() {
+		log.Debug("connection closed to make room under max_connections")
+		return
+	}
 	switch {
 	case err == nil:
 		log.Info("connection closed", "reason", why)

@@ -99,7 +99,7 @@ func (r *Registry) admit(s *Session, limit int) admission {
 			return a
 		}
 		r.unlist(a.victim)
-		a.victim.evicted = true
+		a.victim.evicted.Store(true)
 		r.limit.evicting++
 		r.stats.idleAtLimit.Add(1)
 		a.warn = r.warnLimit(0, time.Now())
@@ -134,7 +134,7 @@ func (r *Registry) unlist(s *Session) {
 func (r *Registry) advance(s *Session, st stage) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.evicted || s.stage >= st {
+	if s.evicted.Load() || s.stage >= st {
 		return
 	}
 	r.unlist(s)

@@ -57,9 +57,7 @@ func sessionOf(t *testing.T, ts *testServer, c net.Conn) *Session {
 
 // evicted reports whether s was closed to make room.
 func evicted(ts *testServer, s *Session) bool {
-	ts.reg.mu.Lock()
-	defer ts.reg.mu.Unlock()
-	return s.evicted
+	return s.evicted.Load()
 }
 
 // closedByServer reports whether the server closes c within 10 s.
@@ -206,5 +204,37 @@ func waitStage(t *testing.T, ts *testServer, s *Session, st stage) {
 			t.Fatalf("session %d at stage %d, want %d", s.id, got, st)
 		}
 		time.Sleep(2 * time.Millisecond) // polling with a deadline
+	}
+}
+
+// TestMaxConnectionsBeforeConnectTier: with no connection left in the
+// handshake, the oldest that has not sent connect makes room, and its end
+// is logged at Debug only (the Warn a minute says why).
+func TestMaxConnectionsBeforeConnectTier(t *testing.T) {
+	ts := startServer(t, limitConfig(2), Options{})
+	var sess []*Session
+	var conns []*rawConn
+	for range 2 {
+		r := dialRaw(t, ts.addr, true)
+		s := sessionOf(t, ts, r)
+		waitStage(t, ts, s, stageConnect)
+		sess, conns = append(sess, s), append(conns, r)
+	}
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sessionOf(t, ts, c)
+	if !evicted(ts, sess[0]) || evicted(ts, sess[1]) {
+		t.Fatal("the oldest connection before connect was not the one closed")
+	}
+	conns[0].waitClosed(t)
+	waitSessions(t, ts, 2)
+	if got := ts.logs.matching(slog.LevelDebug, "connection closed to make room under max_connections"); len(got) != 1 {
+		t.Errorf("%d Debug records for the closed connection, want 1: %q", len(got), got)
+	}
+	if got := ts.logs.matching(slog.LevelInfo, "connection closed"); len(got) != 0 {
+		t.Errorf("Info records: %q", got)
 	}
 }

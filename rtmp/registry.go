@@ -74,7 +74,7 @@ func (r *Registry) remove(s *Session) {
 		delete(r.all, s)
 		r.gone += s.BytesIn()
 		r.unlist(s)
-		if s.evicted {
+		if s.evicted.Load() {
 			r.limit.evicting--
 		}
 	}

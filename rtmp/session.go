@@ -42,7 +42,7 @@ type Session struct {
 	// Guarded by the registry's mutex (limit.go).
 	stage    stage
 	idleElem *list.Element // in the registry's idle list of stage; nil when not idle
-	evicted  bool          // closed to make room under max_connections
+	evicted  atomic.Bool   // closed to make room under max_connections; set under the registry's mutex
 	actions  actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
