@@ -59,7 +59,7 @@ func TestPinnedMemoryBeforeConnect(t *testing.T) {
 		wg.Go(func() {
 			r.bigChunks()
 			for csid := uint32(4); csid < 4+31; csid++ {
-				if r.announce(csid, 1_000_000, 983_040%65536+65536) != nil {
+				if r.announce(csid, 1_000_000, 65536) != nil { // the first 64 KiB chunk
 					break // dropped
 				}
 			}
