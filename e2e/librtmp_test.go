@@ -101,6 +101,7 @@ func TestLibRTMPStepBackRecordsOneFile(t *testing.T) {
 	if back < 100 {
 		t.Fatalf("only %d step backs in the pushed stream; the test needs many", back)
 	}
+	t.Logf("%d of %d frames are older than the frame sent before them", back, len(frames))
 	video, audio := testmedia.ProbePackets(t, clip)
 	if video != 500 {
 		t.Fatalf("clip has %d video packets, want 500", video)
