@@ -28,6 +28,9 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		if top.ctx == ctxRTMP {
 			cfg.ExecMaxChildren = int(top.int64("exec_max_children"))
 		}
+		if top.ctx == ctxRTMP && cfg.MaxConnections == 0 {
+			cfg.MaxConnections = int(top.int64("max_connections"))
+		}
 		for _, s := range top.children {
 			var err error
 			if top.ctx == ctxRTMP {

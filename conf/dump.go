@@ -72,6 +72,11 @@ func dump(root *scope) []byte {
 func dumpRTMP(w *dumper, rt *scope) {
 	w.open("rtmp")
 	w.line("exec_max_children", strconv.FormatInt(rt.int64("exec_max_children"), 10))
+	if n := rt.int64("max_connections"); n > 0 {
+		w.line("max_connections", strconv.FormatInt(n, 10))
+	} else {
+		w.line("max_connections", "auto")
+	}
 	for _, s := range rt.children {
 		w.open("server")
 		for _, li := range listens(s) {

@@ -31,7 +31,7 @@ var ignoredDirectives = []ignoredSet{
 		"so_keepalive", "publish_time_fix", "play_time_fix", "sync", "interleave",
 		"notify_relay_redirect", "notify_send_redirect", "netcall_buffer", "play",
 		"play_temp_path", "play_local_path", "record_interval_size", "access_log",
-		"log_format", "max_connections", "resolver", "resolver_timeout",
+		"log_format", "resolver", "resolver_timeout",
 		"server_name", "proxy_protocol", "rtmp_stat_stylesheet",
 	}},
 	// nginx http directives: rtmprecd's http block only serves its own endpoints.

@@ -209,3 +209,23 @@ func TestHashMeaning(t *testing.T) {
 		t.Errorf("hash %q", a.Hash)
 	}
 }
+
+// TestMaxConnections: max_connections is read in the rtmp block, auto is
+// 0 (the RTMP server derives the bound), and a change reaches the hash, so
+// that a reload does not skip it as unchanged.
+func TestMaxConnections(t *testing.T) {
+	const srv = " server { listen 1935; application a { } } }"
+	unset := mustLoad(t, "rtmp {"+srv)
+	auto := mustLoad(t, "rtmp { max_connections auto;"+srv)
+	n500 := mustLoad(t, "rtmp { max_connections 500;"+srv)
+	n501 := mustLoad(t, "rtmp { max_connections 501;"+srv)
+	if unset.MaxConnections != 0 || auto.MaxConnections != 0 || n500.MaxConnections != 500 {
+		t.Errorf("MaxConnections: unset %d, auto %d, 500 %d", unset.MaxConnections, auto.MaxConnections, n500.MaxConnections)
+	}
+	if unset.Hash != auto.Hash {
+		t.Error("auto and unset hash differently")
+	}
+	if n500.Hash == auto.Hash || n500.Hash == n501.Hash {
+		t.Errorf("a changed max_connections keeps the hash:\n%s", n500.Dump())
+	}
+}

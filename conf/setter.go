@@ -67,6 +67,18 @@ func setIdle(_ *loader, d *parser.Directive) (any, error) {
 	return parseTime(d.Args[0])
 }
 
+// setMaxConnections reads `max_connections NUMBER|auto`; auto is stored
+// as 0 (the RTMP server derives the bound from RLIMIT_NOFILE).
+func setMaxConnections(l *loader, d *parser.Directive) (any, error) {
+	if strings.EqualFold(d.Args[0], "auto") {
+		return int64(0), nil
+	}
+	return setInt(1, maxConnections)(l, d)
+}
+
+// maxConnections is the largest max_connections accepted.
+const maxConnections = 1 << 24
+
 func setMethod(_ *loader, d *parser.Directive) (any, error) {
 	m := strings.ToLower(d.Args[0])
 	if m != "get" && m != "post" {

@@ -83,6 +83,8 @@ var table = []*row{
 
 	// rtmp and its servers
 	{name: "server", ctx: ctxRTMP, inner: ctxSrv, repeat: keepBlocks, doc: "One RTMP server."},
+	{name: "max_connections", ctx: ctxRTMP, min: 1, max: 1, set: setMaxConnections, def: "auto", syntax: "NUMBER|auto",
+		doc: "Most RTMP connections at once, all servers together; past it the oldest connection not yet connected to an application is closed to make room, else the new one. `auto`: (RLIMIT_NOFILE − 128) ÷ 2."},
 	{name: "listen", ctx: ctxSrv | ctxHTTPSrv, min: 1, max: -1, repeat: appendList, set: setListen, syntax: "[ADDR:]PORT [params]",
 		doc: "Address to accept connections on; a bare port means all interfaces. nginx parameters (`bind`, `so_keepalive=`, ...) are ignored with a warning."},
 	{name: "application", ctx: ctxSrv, min: 1, max: 1, inner: ctxApp, repeat: keepBlocks, syntax: "NAME", doc: "Application matched exactly by name on connect."},

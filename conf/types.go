@@ -33,6 +33,10 @@ type Config struct {
 	// ExecMaxChildren bounds the exec_* children running at once in the
 	// whole process (rtmp block only). exec_max_children. Default: 32.
 	ExecMaxChildren int
+	// MaxConnections is max_connections in the rtmp block: the most RTMP
+	// connections at once; 0 means auto (derived from RLIMIT_NOFILE by the
+	// RTMP server). Default: auto.
+	MaxConnections int
 
 	Servers []*Server     // rtmp { server { } } blocks in source order
 	HTTP    []*HTTPServer // http { server { } } blocks in source order

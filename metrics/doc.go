@@ -19,6 +19,14 @@
 //	rtmprecd_publishes_total{app}             counter  publishes every module allowed
 //	rtmprecd_received_bytes_total{app}        counter  audio, video and data payload bytes
 //
+// Protection of the server, from the registry at scrape time:
+//
+//	rtmprecd_rtmp_handshakes_incomplete_total{how}  counter  closed (health checks), timeout, invalid
+//	rtmprecd_rtmp_connections_shed_total{reason}    counter  idle_at_limit, refused_at_limit, partial_messages, timestamp_jumps
+//	rtmprecd_rtmp_timestamp_rebases_total           counter  timestamp jumps that rebased a timeline
+//	rtmprecd_rtmp_partial_message_bytes             gauge    bytes held by unfinished messages
+//	rtmprecd_rtmp_max_connections                   gauge    the connection limit in force
+//
 // Recording (closed files from record's Events, the rest from its Observer):
 //
 //	rtmprecd_recordings_open{app}             gauge    files being written

@@ -34,7 +34,9 @@ type Options struct {
 // Registry lists the open RTMP connections; *rtmp.Registry implements
 // it. A Registry that also has BytesIn() uint64 (bytes received by every
 // connection since start, never decreasing) adds
-// rtmprecd_rtmp_received_bytes_total.
+// rtmprecd_rtmp_received_bytes_total; one with Stats, PartialBytes and
+// MaxConnections (as *rtmp.Registry) adds the rtmprecd_rtmp_* series of
+// handshakes, shed connections, rebases and limits.
 type Registry interface {
 	Sessions() []*rtmp.Session
 }
@@ -78,6 +80,7 @@ func New(opts Options) *Exporter {
 			ConstLabels: prometheus.Labels{"version": opts.Version},
 		}, func() float64 { return 1 }),
 		appCollector{e},
+		serverCollector{e},
 		diskCollector{e},
 	)
 	e.rec.register(e.reg)

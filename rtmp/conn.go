@@ -56,6 +56,9 @@ func (r *deadlineReader) fill(rb *readBuf) (int, error) {
 	if r.last.IsZero() {
 		r.last = time.Now()
 	}
+	if r.s.rd != nil {
+		r.s.reportPartial()
+	}
 	for {
 		now := time.Now()
 		dl := r.deadline()
@@ -84,6 +87,9 @@ func (r *deadlineReader) fill(rb *readBuf) (int, error) {
 			r.s.bytesIn.Add(uint64(n))
 			r.last = time.Now()
 			r.pinged = time.Time{}
+			if r.s.rd != nil {
+				r.s.rd.SetClock(int64(r.last.Sub(r.s.start)))
+			}
 			return n, err
 		}
 		if err == errPollAgain {
@@ -110,10 +116,14 @@ func (r *deadlineReader) timeout() time.Duration {
 	return noTimeout
 }
 
-// deadline is when the current silence stops being acceptable.
+// deadline is when the current silence, or the oldest unfinished
+// message, stops being acceptable.
 func (r *deadlineReader) deadline() time.Time {
 	sc := r.s.server
 	dl := r.last.Add(r.timeout())
+	if md, ok := r.messageDeadline(); ok && md.Before(dl) {
+		dl = md
+	}
 	if sc.Ping > 0 {
 		next := r.last.Add(sc.Ping)
 		if !r.pinged.IsZero() {
@@ -126,8 +136,12 @@ func (r *deadlineReader) deadline() time.Time {
 	return dl
 }
 
-// expired handles a deadline that passed: ping once, else time out.
+// expired handles a deadline that passed: a message too slow drops the
+// client; else ping once, else time out.
 func (r *deadlineReader) expired(now time.Time) error {
+	if md, ok := r.messageDeadline(); ok && !now.Before(md) {
+		return r.slowMessage()
+	}
 	sc := r.s.server
 	if sc.Ping <= 0 || !r.pinged.IsZero() || !now.Before(r.last.Add(r.timeout())) {
 		if !r.pinged.IsZero() {
@@ -183,9 +197,20 @@ func isDisconnect(err error) bool {
 }
 
 // logEnd writes the one record that says why the connection ended:
-// Warn for a client dropped for misbehaviour, Info otherwise.
+// Warn for a client dropped for misbehaviour, Info otherwise, Debug for a
+// connection that ended before completing the handshake (logHandshakeEnd)
+// or was closed to make room under max_connections (one Warn a minute
+// says so, limit.go).
 func (s *Session) logEnd(why CloseReason, err error) {
+	if !s.shaken {
+		s.logHandshakeEnd(err)
+		return
+	}
 	log := s.Logger()
+	if s.evicted.Load() {
+		log.Debug("connection closed to make room under max_connections")
+		return
+	}
 	switch {
 	case err == nil:
 		log.Info("connection closed", "reason", why)
@@ -199,5 +224,28 @@ func (s *Session) logEnd(why CloseReason, err error) {
 		log.Info("connection closed", "reason", why, "err", err.Error())
 	default:
 		log.Warn("dropping client", "reason", why, "err", err.Error(), "addr", s.addr)
+	}
+}
+
+// logHandshakeEnd logs and counts a connection that ended before
+// completing the handshake. Load balancers' TCP health checks and port
+// scanners connect and close all day: that is logged at Debug and counted
+// in the metrics. Bytes that are not an RTMP handshake are misbehaviour,
+// logged at Warn (and counted); a connection the server closed itself
+// (max_connections, shutdown) was logged where that was decided.
+func (s *Session) logHandshakeEnd(err error) {
+	log, c := s.Logger(), &s.srv.reg.stats
+	switch {
+	case s.dropReason() != "":
+		log.Debug("connection closed during the handshake", "reason", s.dropReason())
+	case errors.Is(err, errTimeout):
+		c.hsTimeout.Add(1)
+		log.Debug("connection closed before completing the handshake", "err", err.Error(), "addr", s.addr)
+	case isDisconnect(err):
+		c.hsClosed.Add(1)
+		log.Debug("connection closed by the client before completing the handshake", "err", err.Error(), "addr", s.addr)
+	default:
+		c.hsInvalid.Add(1)
+		log.Warn("dropping client", "reason", CloseDrop, "err", err.Error(), "addr", s.addr)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
+	"github.com/rtmprecd/rtmprecd/rtmp/chunk"
 )
 
 // Values of the connect _result that ffmpeg, OBS and GStreamer expect, as
@@ -70,6 +71,8 @@ func (s *Session) onConnect(c *command) error {
 		}
 	}
 	s.Logger().Info("connect", "addr", s.addr, "args", cn.Args, "flashver", cn.FlashVer, "tcurl", cn.TcURL)
+	s.rd.SetLimits(int(s.server.MaxMessage), chunk.MaxStreams)
+	s.srv.reg.advance(s, stageApp)
 	if err := s.sendConnectSetup(); err != nil {
 		return err
 	}

@@ -125,7 +125,8 @@ func goPublish(t *testing.T, addr, app, name string) (*gortmp.ClientConn, *gortm
 
 func TestGoRTMPPublishDeliversEveryFrame(t *testing.T) {
 	ev := newEventLog()
-	ts := startServer(t, testConfig("live"), Options{Modules: []Module{&testModule{name: "rec", log: ev, keepAV: true}}})
+	ts := startServer(t, testConfig("live"), Options{Modules: []Module{&testModule{name: "rec", log: ev, keepAV: true}},
+		Now: fiveHoursPerRead()})
 	cc, st := goPublish(t, ts.addr, "live?key=1", "cam1?token=abc")
 	ev.waitLine(t, "rec:publish cam1 args=token=abc type=live")
 

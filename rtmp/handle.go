@@ -27,7 +27,7 @@ func (s *Session) handle(m *chunk.Message) error {
 func (s *Session) dispatch(m *chunk.Message) error {
 	switch m.Type {
 	case chunk.TypeAudio, chunk.TypeVideo:
-		s.onMedia(m)
+		return s.onMedia(m)
 	case chunk.TypeDataAMF0:
 		return s.onData(m, m.Payload)
 	case chunk.TypeCommandAMF0:

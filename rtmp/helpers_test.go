@@ -28,6 +28,20 @@ func testConfig(apps ...string) *conf.Config {
 	return &conf.Config{ShutdownTimeout: 5 * time.Second, Servers: []*conf.Server{sc}}
 }
 
+// fiveHoursPerRead is a wall clock for Options.Now that moves 5 hours on
+// at every read: the timestamp-jump rule then takes frames stamped up to
+// 4 h 39 min apart (past the 24-bit field) as streamed in real time.
+func fiveHoursPerRead() func() time.Time {
+	var mu sync.Mutex
+	now := time.Unix(1_700_000_000, 0)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(5 * time.Hour)
+		return now
+	}
+}
+
 // testServer runs a Server on 127.0.0.1:0 until the test ends.
 type testServer struct {
 	*Server

@@ -94,7 +94,9 @@ const (
 type Frame struct {
 	Type uint8 // TypeAudio, TypeVideo or TypeData
 	// Time is the message timestamp in milliseconds on the publish's 64-bit
-	// timeline: 32-bit RTMP timestamps never wrap here.
+	// timeline: 32-bit RTMP timestamps never wrap here, and timestamp
+	// jumps are already rebased (timeline.go), so every hook sees the same
+	// sane timeline.
 	Time int64
 	// Payload is the message body byte for byte (FLV AUDIODATA/VIDEODATA).
 	Payload []byte

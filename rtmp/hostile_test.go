@@ -114,15 +114,20 @@ func TestHostileInput(t *testing.T) {
 			b = append(b, 0x03, 0x00, 0x03, 'a', 'p', 'p', 0x0A, 0x7F, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x09)
 			r.w.WriteMessage(&chunk.Message{CSID: 3, Type: chunk.TypeCommandAMF0, Payload: b})
 		}, "limit"},
-		{"1 MB connect of 250k nested objects", true, func(r *rawConn) {
+		{"16 KB connect of 4,000 nested objects", true, func(r *rawConn) {
 			r.w.WriteMessage(chunk.SetChunkSizeMessage(65536))
 			r.w.SetChunkSize(65536)
-			b := nested(250_000)
-			if len(b) > 1<<20 {
-				t.Fatalf("payload %d bytes exceeds max_message", len(b))
+			b := nested(4_000)
+			if len(b) > preConnectMaxMessage {
+				t.Fatalf("payload %d bytes exceeds the limit before connect", len(b))
 			}
 			r.w.WriteMessage(&chunk.Message{CSID: 3, Type: chunk.TypeCommandAMF0, Payload: b})
 		}, "limit"},
+		{"1 MB connect of 250k nested objects", true, func(r *rawConn) {
+			r.w.WriteMessage(chunk.SetChunkSizeMessage(65536))
+			r.w.SetChunkSize(65536)
+			r.w.WriteMessage(&chunk.Message{CSID: 3, Type: chunk.TypeCommandAMF0, Payload: nested(250_000)})
+		}, "too large"},
 		{"SetChunkSize 2^31-1 then a 16 MB message", true, func(r *rawConn) {
 			r.w.WriteMessage(chunk.SetChunkSizeMessage(0x7FFFFFFF))
 			// fmt 0, csid 4, timestamp 0, length 0xFFFFFF, video, stream 1, then a few bytes
@@ -132,13 +137,21 @@ func TestHostileInput(t *testing.T) {
 			connect(r)
 			r.w.WriteMessage(&chunk.Message{CSID: 6, Type: chunk.TypeVideo, StreamID: 1, Payload: make([]byte, 1<<20+1)})
 		}, "too large"},
-		{"thousands of chunk streams", true, func(r *rawConn) {
+		{"thousands of chunk streams before connect", true, func(r *rawConn) {
 			for csid := uint32(3); csid < 3003; csid++ {
 				if r.w.WriteMessage(&chunk.Message{CSID: csid, Type: chunk.TypeAudio, Payload: []byte{0xAF}}) != nil {
 					return
 				}
 			}
-		}, "too many chunk streams"},
+		}, "beyond 2 streams"},
+		{"thousands of chunk streams", true, func(r *rawConn) {
+			connect(r)
+			for csid := uint32(3); csid < 3003; csid++ {
+				if r.w.WriteMessage(&chunk.Message{CSID: csid, Type: chunk.TypeAudio, Payload: []byte{0xAF}}) != nil {
+					return
+				}
+			}
+		}, "beyond 64 streams"},
 		{"garbage after handshake", true, func(r *rawConn) {
 			r.Write(bytes.Repeat([]byte{0xFF}, 4096))
 		}, "chunk"},
@@ -221,7 +234,10 @@ func TestStalledHandshakes(t *testing.T) {
 	wg.Wait()
 	waitSessions(t, ts, 1)
 	h.check()
-	if got := len(ts.logs.matching(slog.LevelInfo, "handshake: not completed within")); got != n {
-		t.Errorf("%d handshake timeout records, want %d", got, n)
+	if got := len(ts.logs.matching(slog.LevelDebug, "handshake: not completed within")); got != n {
+		t.Errorf("%d handshake timeout records at debug level, want %d", got, n)
+	}
+	if got := ts.Registry().Stats().HandshakesIncomplete.Timeout; got != n {
+		t.Errorf("%d handshake timeouts counted, want %d", got, n)
 	}
 }

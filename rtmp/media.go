@@ -24,20 +24,29 @@ const (
 	soundAAC  = 10
 )
 
-// onMedia classifies an audio or video message, updates the codec state
-// when a header changes and hands the frame to every AV hook. It does not
-// allocate in steady state: the Frame is reused and the codec state is
-// only replaced when something in it changes.
-func (s *Session) onMedia(m *chunk.Message) {
+// onMedia places an audio or video message on the publish's timeline,
+// classifies it, updates the codec state when a header changes and hands
+// the frame to every AV hook. It does not allocate in steady state: the
+// Frame is reused and the codec state is only replaced when something in
+// it changes. A publish whose timestamps keep jumping is dropped.
+func (s *Session) onMedia(m *chunk.Message) error {
 	ps := s.pub
 	if ps == nil || len(m.Payload) == 0 {
-		return // nginx-rtmp ignores media outside a publish and empty bodies
+		return nil // nginx-rtmp ignores media outside a publish and empty bodies
 	}
 	if s.idle != nil {
 		s.lastAV.Store(int64(time.Since(s.start)))
 	}
+	t, j, err := ps.clock.place(m.Type, int64(m.Timestamp), s.srv.now())
+	if j != nil {
+		s.logJump(j, ps.clock.njumps)
+	}
+	if err != nil {
+		s.srv.reg.stats.jumpDrops.Add(1)
+		return err
+	}
 	f := &s.frame
-	f.Type, f.Time, f.Payload = m.Type, int64(m.Timestamp), m.Payload
+	f.Type, f.Time, f.Payload = m.Type, t, m.Payload
 	if m.Type == TypeVideo {
 		f.Keyframe, f.SeqHeader = s.video(m.Payload)
 	} else {
@@ -47,6 +56,19 @@ func (s *Session) onMedia(m *chunk.Message) {
 		h.OnAV(f)
 	}
 	f.Payload = nil
+	return nil
+}
+
+// logJump logs a rebase of the timeline: the first of a publish at Warn,
+// later ones at Debug (a publish that keeps jumping is dropped, and that
+// is logged too).
+func (s *Session) logJump(j *jump, n int) {
+	s.srv.reg.stats.rebases.Add(1)
+	log, msg := s.Logger().Debug, "timestamp jump; timeline rebased"
+	if n == 1 {
+		log, msg = s.Logger().Warn, "timestamp jump; timeline rebased (later jumps of this publish are logged at debug level)"
+	}
+	log(msg, "track", j.track, "from", j.from, "to", j.to, "now", j.at)
 }
 
 // video reads the first bytes of a video message: legacy
@@ -131,7 +153,7 @@ func (s *Session) onData(m *chunk.Message, body []byte) error {
 		s.codec.Store(&n)
 	}
 	f := &s.frame
-	f.Type, f.Time, f.Payload, f.Keyframe, f.SeqHeader = TypeData, int64(m.Timestamp), body, false, false
+	f.Type, f.Time, f.Payload, f.Keyframe, f.SeqHeader = TypeData, ps.clock.data(int64(m.Timestamp)), body, false, false
 	for _, h := range ps.av {
 		h.OnAV(f)
 	}

@@ -19,8 +19,9 @@ type pubState struct {
 	app      string
 	// due[i] is set when hooks[i] must get OnClose: its OnPublish
 	// succeeded, or it has no OnPublish and the publish succeeded.
-	due []bool
-	av  []AVHook // hooks that receive media, in module order
+	due   []bool
+	av    []AVHook // hooks that receive media, in module order
+	clock timeline // the publish's media timeline (timeline.go)
 }
 
 // onPublish handles the publish command: duplicate check, the OnPublish

@@ -9,16 +9,21 @@ import (
 // Registry holds a server's sessions and the stream names their publishes
 // claimed: one publisher per application and name. Safe for concurrent use.
 type Registry struct {
-	mu     sync.Mutex
-	closed bool
-	all    map[*Session]struct{}
-	pub    map[streamKey]*Session
-	gone   uint64 // bytes received by the sessions already removed
+	mu      sync.Mutex
+	closed  bool
+	all     map[*Session]struct{}
+	pub     map[streamKey]*Session
+	gone    uint64 // bytes received by the sessions already removed
+	stats   counters
+	partial partialBudget
+	limit   connLimit
 }
 
 type streamKey struct{ app, name string }
 
-func (r *Registry) init() {
+func (r *Registry) init(maxPartial int64, autoConns int) {
+	r.partial.max = maxPartial
+	r.limit.init(autoConns)
 	r.all = map[*Session]struct{}{}
 	r.pub = map[streamKey]*Session{}
 }
@@ -43,17 +48,21 @@ func (r *Registry) Sessions() []*Session {
 	return out
 }
 
-// add registers a new session and counts it in wg; false once closed, so
-// that Shutdown's wait cannot miss a session accepted concurrently.
-func (r *Registry) add(s *Session, wg *sync.WaitGroup) bool {
+// add registers a new session under the connection limit (configured, 0
+// meaning auto) and counts it in wg. It returns the admission, not ok
+// once closed, so that Shutdown's wait cannot miss a session accepted
+// concurrently.
+func (r *Registry) add(s *Session, wg *sync.WaitGroup, configured int) admission {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return false
+		return admission{}
 	}
-	r.all[s] = struct{}{}
-	wg.Add(1)
-	return true
+	a := r.admit(s, r.limit.effective(configured))
+	if a.ok {
+		wg.Add(1)
+	}
+	return a
 }
 
 // remove forgets s, keeping its byte count in the total; the connection
@@ -64,6 +73,10 @@ func (r *Registry) remove(s *Session) {
 	if _, ok := r.all[s]; ok {
 		delete(r.all, s)
 		r.gone += s.BytesIn()
+		r.unlist(s)
+		if s.evicted.Load() {
+			r.limit.evicting--
+		}
 	}
 }
 

@@ -29,7 +29,14 @@
 // _result; acknowledgements of the peer's window; at most max_streams
 // message streams; one publisher per application and name;
 // drop_idle_publisher. Clients that misbehave (malformed or oversized
-// messages, commands before connect) are dropped and logged once, at Warn.
+// messages, commands before connect) are dropped and logged once, at Warn;
+// connections that end before completing the handshake (health checks)
+// are logged at Debug and counted (Registry.Stats). Before connect a
+// connection may only send what connect needs, a message must complete
+// within the timeout, and unfinished messages of all connections share
+// one cap (partial.go); max_connections bounds the connections, closing
+// idle ones first (limit.go); a publish whose timestamps jump is rebased
+// or dropped (timeline.go).
 // `live on|off` is accepted by the configuration and changes nothing here
 // until live play exists.
 //
@@ -79,6 +86,13 @@ type Options struct {
 	// poll.go); a negative value disables polling.
 	// Default: DefaultPollInterval (50ms).
 	PollInterval time.Duration
+	// MaxPartialBytes caps the bytes that unfinished messages of all
+	// connections hold together; past it, the connection holding the most
+	// is dropped (partial.go). Default: DefaultMaxPartialBytes (256 MiB).
+	MaxPartialBytes int64
+	// Now is the wall clock that the timestamp-jump rule compares media
+	// time with (timeline.go); tests advance it by days. Default: time.Now.
+	Now func() time.Time
 }
 
 // Server accepts RTMP connections on any number of listeners and runs one
@@ -112,14 +126,24 @@ func NewServer(opts Options) *Server {
 	if opts.PollInterval == 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxPartialBytes <= 0 {
+		opts.MaxPartialBytes = DefaultMaxPartialBytes
+	}
 	s := &Server{opts: opts, log: opts.Logger, listeners: map[net.Listener]struct{}{}}
 	if opts.PollInterval > 0 {
 		s.poll = newTickClock(opts.PollInterval)
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
-	s.reg.init()
+	nofile := nofileLimit()
+	s.reg.init(opts.MaxPartialBytes, AutoMaxConnections(nofile))
+	s.log.Info("rtmp: connection limit for max_connections auto", "max_connections", AutoMaxConnections(nofile), "rlimit_nofile", nofile)
 	return s
 }
+
+func (s *Server) now() time.Time { return s.opts.Now() }
 
 // Registry returns the server's session registry.
 func (s *Server) Registry() *Registry { return &s.reg }
@@ -166,11 +190,32 @@ func (s *Server) accept(c net.Conn, serverIndex int) {
 		return
 	}
 	sess := newSession(s, c, cfg, cfg.Servers[serverIndex], s.nextID.Add(1))
-	if !s.reg.add(sess, &s.sessions) {
+	a := s.reg.add(sess, &s.sessions, cfg.MaxConnections)
+	if a.victim != nil {
+		a.victim.Logger().Debug("closing an idle connection to make room under max_connections", "addr", a.victim.addr, "stage", a.victim.stageName())
+		a.victim.Drop(CloseDrop)
+	}
+	if a.warn {
+		s.logLimit(a.ok)
+	}
+	if !a.ok {
 		c.Close()
 		return
 	}
 	go sess.serve()
+}
+
+// logLimit says, at most once a minute each, that the connection limit
+// made the server close idle connections or refuse new ones.
+func (s *Server) logLimit(roomMade bool) {
+	limit := s.reg.MaxConnections()
+	if roomMade {
+		s.log.Warn("max_connections reached: closing idle connections (not connected to an application) to make room; logged once a minute",
+			"max_connections", limit)
+		return
+	}
+	s.log.Warn("max_connections reached and every connection is connected to an application: refusing new connections; logged once a minute",
+		"max_connections", limit)
 }
 
 func (s *Server) trackListener(ln net.Listener) bool {

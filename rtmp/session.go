@@ -1,6 +1,7 @@
 package rtmp
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"log/slog"
@@ -36,7 +37,13 @@ type Session struct {
 	lastAV    atomic.Int64
 	pubStream atomic.Uint32 // message stream of the publish, for SendStatus
 	bytesIn   atomic.Uint64 // every byte read from the socket, handshake included
-	actions   actionQueue   // Redirect calls for the session goroutine
+	held      atomic.Int64  // bytes of unfinished messages counted in the server's budget (partial.go)
+
+	// Guarded by the registry's mutex (limit.go).
+	stage    stage
+	idleElem *list.Element // in the registry's idle list of stage; nil when not idle
+	evicted  atomic.Bool   // closed to make room under max_connections; set under the registry's mutex
+	actions  actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
 	// and OnPublish calls give up with the connection.
@@ -44,6 +51,7 @@ type Session struct {
 	cancel context.CancelFunc
 
 	// Owned by the session goroutine.
+	shaken     bool // the handshake completed
 	in         deadlineReader
 	rbuf       readBuf // buffered reader on in
 	rd         *chunk.Reader
@@ -178,6 +186,7 @@ func (s *Session) dropReason() CloseReason {
 func (s *Session) serve() {
 	defer s.srv.sessions.Done()
 	defer s.srv.reg.remove(s)
+	defer s.releasePartial()
 	defer s.conn.Close()
 	defer s.cancel()
 	defer s.actions.close() // after recoverPanic: fails the Redirect calls still queued
@@ -206,7 +215,12 @@ func (s *Session) run() (CloseReason, error) {
 	if err := s.handshake(br); err != nil {
 		return s.classify(err)
 	}
-	s.rd = chunk.NewReader(br, int(s.server.MaxMessage))
+	s.shaken = true
+	s.srv.reg.advance(s, stageConnect)
+	// Until connect completes, only what connect needs (partial.go).
+	s.rd = chunk.NewReader(br, preConnectMaxMessage)
+	s.rd.SetLimits(preConnectMaxMessage, preConnectStreams)
+	s.rd.SetClock(int64(time.Since(s.start)))
 	for {
 		m, err := s.rd.ReadMessage()
 		if err != nil {

@@ -85,6 +85,32 @@ func ClipVariant(t testing.TB, kind string) string {
 	return c.path
 }
 
+// ClipLength makes a clip of the given kind and length in whole seconds
+// (25 video frames a second, one keyframe a second) in t.TempDir(), for
+// tests that need more frames than the shared 4-second clips hold.
+func ClipLength(t testing.TB, kind string, seconds int) string {
+	t.Helper()
+	RequireFFmpeg(t)
+	c, ok := clips[kind]
+	if !ok {
+		t.Fatalf("testmedia: unknown clip kind %q", kind)
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), kind+".flv")
+	args := []string{filepath.Join(root, "testdata", "mkclip.sh")}
+	if c.flag != "" {
+		args = append(args, c.flag)
+	}
+	args = append(args, out, fmt.Sprint(seconds))
+	if b, err := exec.Command("sh", args...).CombinedOutput(); err != nil {
+		t.Fatalf("testmedia: make %d s %s clip: %v: %s", seconds, kind, err, b)
+	}
+	return out
+}
+
 func makeClip(kind, flag string) (string, error) {
 	dir.once.Do(func() { dir.path, dir.err = os.MkdirTemp("", "rtmprecd-testmedia-") })
 	if dir.err != nil {

@@ -47,6 +47,9 @@ type Options struct {
 	Drain time.Duration
 	// ShutdownTimeout bounds Shutdown; zero means 10 seconds.
 	ShutdownTimeout time.Duration
+	// Now is passed to the server as its wall clock for the
+	// timestamp-jump rule (nil: time.Now).
+	Now func() time.Time
 }
 
 // Server is a running in-process server.
@@ -81,7 +84,7 @@ func Start(t testing.TB, opts Options) *Server {
 		log = s.logs.Logger(slog.LevelDebug)
 	}
 	s.srv = rtmp.NewServer(rtmp.Options{Modules: opts.Modules, Logger: log,
-		Config: source, HandshakeTimeout: opts.HandshakeTimeout})
+		Config: source, HandshakeTimeout: opts.HandshakeTimeout, Now: opts.Now})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite the committed seed corpus under testdata/fuzz")
 
 // readerSeeds are the committed seeds of FuzzReader: one of each header
-// type, extended timestamps both ways, aggregates, control messages and
+// type, extended timestamps both ways, 32-bit step backs, aggregates, control messages and
 // hostile shapes.
 func readerSeeds() [][]byte {
 	a := strings.Repeat("a", 128)
@@ -35,6 +35,7 @@ func readerSeeds() [][]byte {
 		cat([]byte{0x04, 0, 0, 1, 0, 0, 200, TypeVideo, 1, 0, 0, 0}, a, []byte{0x02, 0, 0, 0, 0, 0, 4, TypeAbort, 0, 0, 0, 0, 0, 0, 0, 4}),
 		cat([]byte{0x00, 0xFF, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0}, []byte{0x01, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0}),
 		cat(fmt0(0xFFFFFF00), fmt0(0x100), fmt2(0x10)),
+		cat(fmt0(1000), fmt2ext(0xFFFFFFF6), fmt1ext(0xFFFFFFF6), []byte{0xC4, 0xFF, 0xFF, 0xFF, 0xF6, 'x'}),
 		w.Bytes(),
 	}
 }
@@ -69,6 +70,9 @@ func FuzzReader(f *testing.F) {
 		}
 		if r.BytesRead() > uint64(len(data)) {
 			t.Fatalf("BytesRead %d > %d", r.BytesRead(), len(data))
+		}
+		if _, ok := r.OldestPartial(); r.PartialBytes() < 0 || r.PartialBytes() > len(data) || r.PartialBytes() > 0 && !ok {
+			t.Fatalf("PartialBytes %d, a partial message %v, from %d bytes", r.PartialBytes(), ok, len(data))
 		}
 	})
 }

@@ -17,9 +17,11 @@ const fastStreams = 64
 // Memory: a chunk stream's reassembly buffer grows with the bytes actually
 // received (never from a length the peer merely announces) up to
 // maxMessage (rounded up to a power of two past 8 KiB), and at most
-// MaxStreams chunk streams are tracked, so one connection holds at most
-// MaxStreams × 2 × maxMessage bytes of payload, and only if the peer sends
-// them. Buffers over 8 KiB are borrowed from a process-wide pool for one
+// MaxStreams chunk streams are tracked (fewer after SetLimits), so one
+// connection holds at most MaxStreams × 2 × maxMessage bytes of payload,
+// and only if the peer sends them. PartialBytes and OldestPartial let the
+// caller bound what unfinished messages hold across connections, and for
+// how long. Buffers over 8 KiB are borrowed from a process-wide pool for one
 // message and given back when the next ReadMessage starts, so an idle or
 // steady publisher holds at most 8 KiB per chunk stream between messages.
 // The chunk size only limits how much is read per chunk, so SetChunkSize
@@ -27,9 +29,12 @@ const fastStreams = 64
 type Reader struct {
 	br         Source
 	maxMessage uint32
+	maxStreams int
 	chunkSize  uint32
 	n          uint64 // bytes consumed, for acknowledgements
 	partials   int    // chunk streams holding part of a message
+	held       int    // payload bytes of those partial messages
+	clock      int64  // SetClock's time, stamped on messages as they start
 	count      int    // chunk streams tracked
 	fast       [fastStreams]*stream
 	slow       map[uint32]*stream
@@ -57,13 +62,51 @@ func NewReader(r io.Reader, maxMessage int) *Reader {
 	if !ok {
 		br = bufio.NewReaderSize(r, 16<<10)
 	}
+	rd := &Reader{br: br, chunkSize: DefaultChunkSize}
+	rd.SetLimits(maxMessage, MaxStreams)
+	return rd
+}
+
+// SetLimits changes the largest message accepted from the next message
+// on (DefaultMaxMessage when maxMessage <= 0) and how many chunk streams
+// may be tracked (at most MaxStreams; streams already tracked stay). A
+// server starts a connection with small limits, enough for connect, and
+// raises them once the client is known.
+func (r *Reader) SetLimits(maxMessage, maxStreams int) {
 	if maxMessage <= 0 {
 		maxMessage = DefaultMaxMessage
 	}
-	if maxMessage > maxLength {
-		maxMessage = maxLength
+	r.maxMessage = uint32(min(maxMessage, maxLength))
+	r.maxStreams = min(max(maxStreams, 1), MaxStreams)
+}
+
+// SetClock sets the time (in any unit the caller likes) that messages
+// starting from now on are stamped with, for OldestPartial.
+func (r *Reader) SetClock(now int64) { r.clock = now }
+
+// PartialBytes reports the payload bytes held by messages that have
+// started but not completed.
+func (r *Reader) PartialBytes() int { return r.held }
+
+// OldestPartial returns the SetClock time at which the oldest message that
+// has started but not completed got its first chunk; ok is false when no
+// message is partial.
+func (r *Reader) OldestPartial() (started int64, ok bool) {
+	if r.partials == 0 {
+		return 0, false
 	}
-	return &Reader{br: br, maxMessage: uint32(maxMessage), chunkSize: DefaultChunkSize}
+	visit := func(st *stream) {
+		if st != nil && st.open && (!ok || st.since < started) {
+			started, ok = st.since, true
+		}
+	}
+	for _, st := range r.fast {
+		visit(st)
+	}
+	for _, st := range r.slow {
+		visit(st)
+	}
+	return started, ok
 }
 
 // BytesRead reports how many bytes of chunk stream the Reader has consumed,
@@ -108,7 +151,7 @@ func (r *Reader) ReadMessage() (*Message, error) {
 		}
 		r.done = st
 		m := &r.msg
-		*m = Message{CSID: st.csid, Type: st.typ, StreamID: st.sid, Timestamp: st.ts, Payload: st.buf[:st.length]}
+		*m = Message{CSID: st.csid, Type: st.typ, StreamID: st.sid, Timestamp: st.timestamp(), Payload: st.buf[:st.length]}
 		switch m.Type {
 		case TypeSetChunkSize:
 			n, err := ParseSetChunkSize(m.Payload)
@@ -133,11 +176,17 @@ func (r *Reader) ReadMessage() (*Message, error) {
 // abort drops the partial message of chunk stream id, if any.
 func (r *Reader) abort(id uint32) {
 	st := r.lookup(id)
-	if st != nil && st.have > 0 {
-		st.have = 0
-		r.partials--
-		st.release()
+	if st != nil && st.open {
+		r.dropPartial(st)
 	}
+}
+
+// dropPartial forgets the partial message of st.
+func (r *Reader) dropPartial(st *stream) {
+	r.held -= int(st.have)
+	st.open, st.have = false, 0
+	r.partials--
+	st.release()
 }
 
 func (r *Reader) lookup(csid uint32) *stream {
@@ -158,8 +207,8 @@ func (r *Reader) streamFor(csid uint32, f byte) (*stream, error) {
 	if f >= 2 {
 		return nil, fmt.Errorf("chunk: fmt %d chunk on new chunk stream %d: %w", f, csid, ErrBadChunk)
 	}
-	if r.count >= MaxStreams {
-		return nil, fmt.Errorf("chunk: chunk stream %d beyond %d streams: %w", csid, MaxStreams, ErrTooManyStreams)
+	if r.count >= r.maxStreams {
+		return nil, fmt.Errorf("chunk: chunk stream %d beyond %d streams: %w", csid, r.maxStreams, ErrTooManyStreams)
 	}
 	st := &stream{csid: csid}
 	r.count++

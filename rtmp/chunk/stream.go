@@ -19,8 +19,10 @@ type stream struct {
 	field   uint32  // last timestamp field: absolute (fmt 0) or delta (fmt 1/2), after extension
 	ext     bool    // the last fmt 0/1/2 header used the extended timestamp
 	started bool    // a message has started on this stream (the timeline has a base)
-	ts      uint64  // timestamp of the current (or last) message on the 64-bit timeline
+	tl      int64   // timestamp of the current (or last) message on the 64-bit timeline; below 0 after a step back past the start
+	open    bool    // a message has started (its first chunk header was read) and is not complete
 	have    uint32  // payload bytes of the current message received so far
+	since   int64   // the Reader's clock when the current message started
 	buf     []byte  // the buffer in use: own or *big
 	own     []byte  // kept between messages
 	big     *[]byte // borrowed from the pool; nil when none
@@ -69,13 +71,11 @@ var headerLen = [4]int{11, 7, 3, 0}
 // readHeader reads the message header of a chunk and, on the first chunk of
 // a message, moves the stream's timeline.
 func (r *Reader) readHeader(st *stream, f byte) error {
-	if f < 3 && st.have > 0 {
+	if f < 3 && st.open {
 		// A full header in the middle of a message: the peer gave up on the
 		// partial one without an Abort. Treat it as an implicit Abort rather
 		// than splicing two messages together.
-		st.have = 0
-		r.partials--
-		st.release()
+		r.dropPartial(st)
 	}
 	h := r.hdr[:headerLen[f]]
 	if err := r.readFull(h, "message header"); err != nil {
@@ -102,7 +102,7 @@ func (r *Reader) readHeader(st *stream, f byte) error {
 			return err
 		}
 	}
-	if st.have == 0 {
+	if !st.open {
 		r.advance(st, f)
 		if st.length > r.maxMessage {
 			return fmt.Errorf("chunk: csid %d: message of %d bytes over limit %d: %w",
@@ -138,72 +138,87 @@ func (r *Reader) skipRepeatedExt(st *stream) error {
 
 // advance moves the 64-bit timeline for a new message.
 //
-// fmt 0 carries an absolute 32-bit timestamp: it is unwrapped against the
-// previous one, a backward jump of more than 2^31 meaning the 32-bit clock
-// wrapped (and a forward jump of more than 2^31 an unwrap undone). fmt 1 and
-// 2 carry a delta. fmt 3 on a new message repeats the last field as a delta;
-// after fmt 0 that is the absolute value itself, as the spec says ("a Type 3
-// chunk may follow a Type 0 when the delta equals the first timestamp") and
-// as ffmpeg's and SRS's writers and readers assume. nginx and go-rtmp's reader
-// use a zero delta there instead; go-rtmp's writer agrees with the spec for
-// its first message on a stream, the only common case.
+// The wire carries 32-bit values and, as the specification and nginx-rtmp
+// read them, all timestamp arithmetic is modulo 2^32: fmt 0 carries an
+// absolute timestamp, fmt 1 and 2 a delta added to the previous timestamp
+// modulo 2^32, and fmt 3 on a new message repeats the last field as such a
+// delta. After fmt 0 that is the absolute value itself, as the spec says
+// ("a Type 3 chunk may follow a Type 0 when the delta equals the first
+// timestamp") and as ffmpeg's and SRS's writers and readers assume; nginx
+// and go-rtmp's reader use a zero delta there instead, go-rtmp's writer
+// agrees with the spec for its first message on a stream, the only common
+// case. So a delta of 0xFFFFFFF6 from a librtmp-based publisher (audio a
+// few ms older than the video before it, on one chunk stream) is a 10 ms
+// step back, not a 49.7-day jump.
+//
+// The new 32-bit timestamp is then placed on the 64-bit timeline at the
+// nearest point to the previous one (see step), so a stream that runs for
+// longer than 2^32 ms keeps growing instead of wrapping.
 func (r *Reader) advance(st *stream, f byte) {
-	switch {
-	case f == 0 || !st.started:
-		if !st.started {
-			st.ts = uint64(st.field)
-			st.started = true
-			return
-		}
-		st.ts = unwrap(st.ts, st.field)
-	default:
-		st.ts += uint64(st.field)
+	if !st.started {
+		st.tl, st.started = int64(st.field), true
+		return
 	}
+	t := st.field
+	if f != 0 {
+		t += uint32(st.tl) // modulo 2^32
+	}
+	st.tl += step(uint32(st.tl), t)
 }
 
-// unwrap places the 32-bit timestamp t on the 64-bit timeline next to prev.
-func unwrap(prev uint64, t uint32) uint64 {
-	hi, lo := prev>>32, uint32(prev)
-	switch {
-	case t < lo && lo-t > 1<<31:
-		hi++
-	case t > lo && t-lo > 1<<31 && hi > 0:
-		hi--
+// step is the signed distance from the 32-bit timestamp prev to t: the
+// difference modulo 2^32, read as a step back when it is more than 2^31.
+func step(prev, t uint32) int64 {
+	d := int64(t - prev)
+	if d > 1<<31 {
+		d -= 1 << 32
 	}
-	return hi<<32 | uint64(t)
+	return d
 }
+
+// timestamp is the message timestamp the Reader reports: the timeline,
+// where a step back before the stream's first timestamp stops at 0.
+func (st *stream) timestamp() uint64 { return uint64(max(st.tl, 0)) }
 
 // readPayload reads this chunk's share of the message into the stream's
 // buffer. The buffer grows only as bytes actually arrive (in doubling
 // steps), so a header announcing a large message, even with a huge chunk
-// size, costs memory only for what the peer really sends.
+// size, costs memory only for what the peer really sends. A message is
+// open from its first chunk header until its last byte, and its bytes are
+// counted in PartialBytes read by read, so a message trickled in one huge
+// chunk is seen too.
 func (r *Reader) readPayload(st *stream) (*stream, error) {
 	end := st.have + min(st.length-st.have, r.chunkSize)
-	if st.have == 0 && st.length > uint32(cap(st.buf)) {
-		st.borrow()
+	if !st.open {
+		if st.length > uint32(cap(st.buf)) {
+			st.borrow()
+		}
+		st.open, st.since = true, r.clock
+		r.partials++
 	}
-	for pos := st.have; pos < end; {
-		if uint32(cap(st.buf)) <= pos {
-			st.grow(pos)
+	for st.have < end {
+		if uint32(cap(st.buf)) <= st.have {
+			st.grow(st.have)
 		}
 		seg := min(end, uint32(cap(st.buf)))
 		st.buf = st.buf[:seg]
-		if err := r.readFull(st.buf[pos:seg], "chunk payload"); err != nil {
-			return nil, err
+		n, err := r.br.Read(st.buf[st.have:seg])
+		r.n += uint64(n)
+		r.held += n
+		st.have += uint32(n)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("chunk: read chunk payload: %w", err)
 		}
-		pos = seg
 	}
 	if end < st.length {
-		if st.have == 0 {
-			r.partials++
-		}
-		st.have = end
 		return nil, nil
 	}
-	if st.have > 0 {
-		r.partials--
-	}
-	st.have = 0
+	r.held -= int(st.have)
+	r.partials--
+	st.open, st.have = false, 0
 	return st, nil
 }
 

@@ -100,3 +100,55 @@ func TestTimeline64(t *testing.T) {
 		})
 	}
 }
+
+// fmt2ext returns a fmt 2 header on csid 4 whose delta is in the extended
+// field, with a payload byte: how librtmp sends a delta of 0xFFFFFF or more.
+func fmt2ext(delta uint32) []byte {
+	return []byte{0x84, 0xFF, 0xFF, 0xFF, byte(delta >> 24), byte(delta >> 16), byte(delta >> 8), byte(delta), 'x'}
+}
+
+// fmt1ext is fmt2ext as a fmt 1 header (length 1, audio).
+func fmt1ext(delta uint32) []byte {
+	return []byte{0x44, 0xFF, 0xFF, 0xFF, 0, 0, 1, 8, byte(delta >> 24), byte(delta >> 16), byte(delta >> 8), byte(delta), 'x'}
+}
+
+// TestDeltasAreModulo32: fmt 1/2 deltas and fmt 3 repeats are added modulo
+// 2^32, as the specification and nginx-rtmp do, so librtmp's 32-bit delta
+// for a frame a few ms older than the one before is a step back on the
+// 64-bit timeline, not a 2^32 ms jump; real wraps still grow the timeline.
+func TestDeltasAreModulo32(t *testing.T) {
+	back10 := uint32(0xFFFFFFF6) // -10 modulo 2^32
+	cases := []struct {
+		name string
+		in   []byte
+		want []uint64
+	}{
+		{"fmt2 delta 0xFFFFFFF6 is 10 ms back", cat(fmt0(1000), fmt2ext(back10), fmt2(30)), []uint64{1000, 990, 1020}},
+		{"fmt1 delta 0xFFFFFFF6 is 10 ms back", cat(fmt0(1000), fmt1ext(back10), fmt2(30)), []uint64{1000, 990, 1020}},
+		// fmt 3 on a new message after the fmt 2 step back, with the
+		// extended field repeated as ffmpeg and librtmp write it.
+		{"fmt3 repeats the step back", cat(fmt0(1000), fmt2ext(back10), []byte{0xC4, 0xFF, 0xFF, 0xFF, 0xF6, 'x'}), []uint64{1000, 990, 980}},
+		{"step back past 2^32 stays above it", cat(fmt0(0xFFFFFFF0), fmt2(0x20), fmt2ext(back10)), []uint64{0xFFFFFFF0, 1<<32 + 0x10, 1<<32 + 6}},
+		{"step back before the first timestamp stops at 0", cat(fmt0(5), fmt2ext(back10), fmt2(40)), []uint64{5, 0, 35}},
+		{"largest forward delta 2^31", cat(fmt0(10), fmt2ext(1<<31), fmt2ext(1<<31)), []uint64{10, 1<<31 + 10, 1<<32 + 10}},
+		{"delta just over 2^31 is a step back", cat(fmt0(1<<31+10), fmt2ext(1<<31+1)), []uint64{1<<31 + 10, 11}},
+		{"continuous growth past 2^32 with deltas", cat(fmt0(0xFFFFFF00), fmt2(0x80), fmt2(0x80), fmt2(0x80)),
+			[]uint64{0xFFFFFF00, 0xFFFFFF80, 1 << 32, 1<<32 + 0x80}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readAll(t, tc.in, 0)
+			if err != io.EOF {
+				t.Fatalf("err = %v", err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d messages, want %d", len(got), len(tc.want))
+			}
+			for i, m := range got {
+				if m.Timestamp != tc.want[i] {
+					t.Errorf("message %d: ts %#x, want %#x", i, m.Timestamp, tc.want[i])
+				}
+			}
+		})
+	}
+}

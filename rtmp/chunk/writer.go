@@ -16,8 +16,8 @@ import (
 //
 // Header choice: fmt 0 for the first message on a chunk stream, when the
 // message stream ID changes, when the timestamp goes backward or jumps by
-// 0xFFFFFF or more; otherwise fmt 1 (type or length changed) or fmt 2 (only
-// the delta). fmt 3 is used only for continuation chunks: a fmt 3 header
+// 0xFFFFFF or more (unless WrapDeltas); otherwise fmt 1 (type or length
+// changed) or fmt 2 (only the delta). fmt 3 is used only for continuation chunks: a fmt 3 header
 // starting a new message is read differently by nginx and by ffmpeg (see
 // Reader), so the Writer never relies on it.
 type Writer struct {
@@ -26,6 +26,11 @@ type Writer struct {
 	// ffmpeg, FMLE and nginx do. go-rtmp's reader expects it absent.
 	// NewWriter sets it to true.
 	ExtendedType3 bool
+	// WrapDeltas writes every message after the first on a chunk stream
+	// (same message stream) with a fmt 1/2 delta in 32-bit arithmetic, as
+	// librtmp does: a step back becomes a delta such as 0xFFFFFFF6, in the
+	// extended field. Tests use it to publish like librtmp-based clients.
+	WrapDeltas bool
 
 	w         io.Writer
 	chunkSize uint32
@@ -104,7 +109,7 @@ func (w *Writer) WriteMessage(m *Message) error {
 		return fmt.Errorf("chunk: write: %d-byte message: %w", n, ErrMessageTooLarge)
 	}
 	ws := w.state(m.CSID)
-	f, field := ws.choose(m)
+	f, field := ws.choose(m, w.WrapDeltas)
 	ext := field >= 0xFFFFFF
 	cs := int(w.chunkSize)
 	conts := 0
@@ -135,11 +140,14 @@ func (w *Writer) WriteMessage(m *Message) error {
 
 // choose picks the header fmt for m and the timestamp field to send
 // (absolute for fmt 0, delta otherwise), before extension.
-func (ws *wstream) choose(m *Message) (byte, uint32) {
-	if !ws.used || m.StreamID != ws.sid || m.Timestamp < ws.ts || m.Timestamp-ws.ts >= 0xFFFFFF {
+func (ws *wstream) choose(m *Message, wrap bool) (byte, uint32) {
+	if !ws.used || m.StreamID != ws.sid {
 		return 0, uint32(m.Timestamp)
 	}
-	delta := uint32(m.Timestamp - ws.ts)
+	if !wrap && (m.Timestamp < ws.ts || m.Timestamp-ws.ts >= 0xFFFFFF) {
+		return 0, uint32(m.Timestamp)
+	}
+	delta := uint32(m.Timestamp - ws.ts) // modulo 2^32
 	if m.Type != ws.typ || uint32(len(m.Payload)) != ws.length {
 		return 1, delta
 	}

@@ -150,3 +150,27 @@ func TestReaderZeroAllocs(t *testing.T) {
 		t.Errorf("%v allocs per ReadMessage", allocs)
 	}
 }
+
+// TestWriterWrapDeltas: with WrapDeltas a step back goes out as librtmp
+// writes it (a fmt 1/2 delta modulo 2^32 in the extended field), and the
+// Reader reads it back as the same step back.
+func TestWriterWrapDeltas(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, 0)
+	w.WrapDeltas = true
+	in := []Message{msg(4, 9, 1, 1000, "v"), msg(4, 8, 1, 990, "a"), msg(4, 9, 1, 1040, "v"), msg(4, 9, 1, 1040+0x01000000, "v")}
+	for i := range in {
+		if err := w.WriteMessage(&in[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := []byte{0x44, 0xFF, 0xFF, 0xFF, 0, 0, 1, 8, 0xFF, 0xFF, 0xFF, 0xF6, 'a'}
+	if !bytes.Contains(buf.Bytes(), step) {
+		t.Fatalf("no fmt 1 delta 0xFFFFFFF6 in %x", buf.Bytes())
+	}
+	got, err := readAll(t, buf.Bytes(), 0)
+	if err != io.EOF {
+		t.Fatalf("err = %v", err)
+	}
+	sameMessages(t, got, in)
+}

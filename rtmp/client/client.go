@@ -50,6 +50,12 @@ type Options struct {
 	// NoExtendedType3 omits the extended timestamp on type-3 continuation
 	// chunks, as go-rtmp does; by default it is repeated, as ffmpeg does.
 	NoExtendedType3 bool
+	// LibRTMP publishes as librtmp's RTMP_Write does (GStreamer's rtmpsink,
+	// python-librtmp, many cameras): every audio, video and data message
+	// on chunk stream CSIDAudio, each after the first with a fmt 1/2 delta
+	// in 32-bit arithmetic, so a frame older than the one before it is
+	// sent as a delta such as 0xFFFFFFF6.
+	LibRTMP bool
 	// Digest selects the FP9 digest handshake instead of the plain one.
 	Digest bool
 	// FlashVer is sent in connect; DefaultFlashVer when empty.
@@ -152,6 +158,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, error) {
 		closing:  make(chan struct{}),
 	}
 	c.w.ExtendedType3 = !opts.NoExtendedType3
+	c.w.WrapDeltas = opts.LibRTMP
 	if opts.ChunkSize > 0 {
 		if err := c.SetChunkSize(opts.ChunkSize); err != nil {
 			nc.Close()

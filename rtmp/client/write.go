@@ -51,10 +51,11 @@ func (c *Conn) SetChunkSize(n int) error {
 }
 
 // WriteMedia writes an audio, video or data message on the chunk stream
-// ffmpeg uses for its type (video 6, others 4).
+// ffmpeg uses for its type (video 6, others 4), or on 4 for every type
+// with Options.LibRTMP.
 func (c *Conn) WriteMedia(typ uint8, streamID uint32, ts uint64, payload []byte) error {
 	csid := uint32(CSIDAudio)
-	if typ == chunk.TypeVideo {
+	if typ == chunk.TypeVideo && !c.opts.LibRTMP {
 		csid = CSIDVideo
 	}
 	return c.WriteMessage(&chunk.Message{CSID: csid, Type: typ, StreamID: streamID, Timestamp: ts, Payload: payload})
