@@ -23,6 +23,8 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 	if cfg.ErrorLog == "stderr" {
 		cfg.ErrorLog = ""
 	}
+	l.warnNginxFile("pid", cfg.Pid, root.lookup("pid"))
+	l.warnNginxFile("error_log", cfg.ErrorLog, root.lookup("error_log"))
 	for _, top := range root.children {
 		for _, s := range top.children {
 			var err error

@@ -129,6 +129,17 @@ func TestWarnings(t *testing.T) {
 		{"location regex", "http { server { listen 8080; location ~* \\.php$ { fastcgi_pass x; recrod on; } } }",
 			`regular expression location "\\.php$" is ignored by rtmprecd in t.conf:1`},
 		{"empty recorder", app("recorder r {}"), `recorder "r" has no "record" directive and records nothing in t.conf:2`},
+		{"nginx pid", "pid /run/nginx.pid;",
+			`"pid" points at nginx's pid file "/run/nginx.pid": nginx writes and removes it too, so rtmprecd refuses to start while nginx runs; give rtmprecd its own, such as /run/rtmprecd/rtmprecd.pid in t.conf:1`},
+		{"nginx pid var run", "\npid /var/run/nginx.pid;",
+			`"pid" points at nginx's pid file "/var/run/nginx.pid": nginx writes and removes it too, so rtmprecd refuses to start while nginx runs; give rtmprecd its own, such as /run/rtmprecd/rtmprecd.pid in t.conf:2`},
+		{"nginx pid relative", "pid logs/nginx.pid;",
+			`"pid" points at nginx's pid file "logs/nginx.pid": nginx writes and removes it too, so rtmprecd refuses to start while nginx runs; give rtmprecd its own, such as /run/rtmprecd/rtmprecd.pid in t.conf:1`},
+		{"nginx error_log", "error_log /var/log/nginx/error.log warn;",
+			`"error_log" points at nginx's log file "/var/log/nginx/error.log": nginx writes it too, and nginx's logrotate signals only nginx; give rtmprecd its own, such as /var/log/rtmprecd/rtmprecd.log in t.conf:1`},
+		{"nginx error_log prefix", "error_log /usr/local/nginx/logs/error.log;",
+			`"error_log" points at nginx's log file "/usr/local/nginx/logs/error.log": nginx writes it too, and nginx's logrotate signals only nginx; give rtmprecd its own, such as /var/log/rtmprecd/rtmprecd.log in t.conf:1`},
+		{"own files", "pid /run/rtmprecd/rtmprecd.pid; error_log /var/log/rtmprecd/nginx-like.log;", ``},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

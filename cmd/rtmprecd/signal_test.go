@@ -18,9 +18,10 @@ import (
 // and combined output.
 func runBinary(t *testing.T, args ...string) (int, string) {
 	t.Helper()
+	bin := daemonBinary(t) // the first call builds it: not within the run's timeout
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, daemonBinary(t), args...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if exit, ok := err.(*exec.ExitError); ok {
 		return exit.ExitCode(), string(out)
 	}
