@@ -54,6 +54,21 @@ func build(file string, dirs []*parser.Directive) (*Config, error) {
 // loader carries what the walk collects besides values.
 type loader struct {
 	warnings []Warning
+	ignored  map[string]bool // ignored directive names already warned about
+}
+
+// warnIgnored warns about an ignored directive once per name: a copied
+// nginx.conf repeats `hls_*` or `root` in every block, and the first
+// warning already says what is lost.
+func (l *loader) warnIgnored(g *ignoredGroup, d *parser.Directive) {
+	if l.ignored[d.Name] {
+		return
+	}
+	if l.ignored == nil {
+		l.ignored = map[string]bool{}
+	}
+	l.ignored[d.Name] = true
+	l.warn(d.Pos, g.message(d.Name))
 }
 
 func (l *loader) warn(pos parser.Pos, msg string) {
@@ -76,8 +91,8 @@ func (l *loader) block(s *scope, dirs []*parser.Directive) error {
 func (l *loader) directive(s *scope, d *parser.Directive) error {
 	r, known := lookupRow(d.Name, s.ctx)
 	if r == nil {
-		if ignored(d.Name, s.ctx) {
-			l.warn(d.Pos, strconv.Quote(d.Name)+" directive is ignored by rtmprecd")
+		if g := lookupIgnored(d.Name, s.ctx); g != nil {
+			l.warnIgnored(g, d)
 			return nil
 		}
 		if known {

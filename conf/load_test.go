@@ -113,15 +113,15 @@ func TestLoadMissingFile(t *testing.T) {
 
 func TestWarnings(t *testing.T) {
 	tests := []struct{ name, src, want string }{
-		{"ignored top", "worker_processes 4;", `"worker_processes" directive is ignored by rtmprecd in t.conf:1`},
-		{"ignored block once", "events {\nuse epoll;\nworker_connections 5; }", `"events" directive is ignored by rtmprecd in t.conf:1`},
-		{"ignored rtmp", app("hls_fragment 3s;"), `"hls_fragment" directive is ignored by rtmprecd in t.conf:2`},
+		{"ignored top", "worker_processes 4;", `"worker_processes" directive is ignored by rtmprecd: ` + procTune + ` in t.conf:1`},
+		{"ignored block once", "events {\nuse epoll;\nworker_connections 5; }", `"events" directive is ignored by rtmprecd: ` + procTune + ` in t.conf:1`},
+		{"ignored rtmp", app("hls_fragment 3s;"), `"hls_fragment" directive is ignored by rtmprecd: no live HLS output; keep nginx-rtmp for HLS and push to rtmprecd for recording, or make HLS from each file with exec_record_done in t.conf:2`},
 		{"ignored recorder", app("recorder r { record all; record_path /r; on_record_started http://h/; }"),
-			`"on_record_started" directive is ignored by rtmprecd in t.conf:2`},
-		{"ignored http", "http { server { listen 8080; location / { root /srv; } } }", `"root" directive is ignored by rtmprecd in t.conf:1`},
-		{"ignored http error_log", "http { error_log x; server { listen 8080; } }", `"error_log" directive is ignored by rtmprecd in t.conf:1`},
+			`"on_record_started" directive is ignored by rtmprecd: not run; use exec_publish or on_publish, or exec_record_done or on_record_done once a file is complete in t.conf:2`},
+		{"ignored http", "http { server { listen 8080; location / { gzip on; } } }", `"gzip" directive is ignored by rtmprecd: responses are not compressed in t.conf:1`},
+		{"ignored http error_log", "http { error_log x; server { listen 8080; } }", `"error_log" directive is ignored by rtmprecd: no HTTP access log; HTTP errors go to the top-level error_log in t.conf:1`},
 		{"listen param", "rtmp { server { listen 1935 so_keepalive=on; } }", `"so_keepalive=on" parameter of "listen" is ignored by rtmprecd in t.conf:1`},
-		{"allow play", app("allow play all;"), `"allow play" directive is ignored by rtmprecd in t.conf:2`},
+		{"allow play", app("allow play all;"), `"allow play" directive is ignored by rtmprecd: rtmprecd serves no players in t.conf:2`},
 		{"no listen", "rtmp {\nserver { } }", `rtmp server has no "listen" and accepts no connections in t.conf:2`},
 		{"http no listen", "http {\nserver { } }", `http server has no "listen" and accepts no connections in t.conf:2`},
 		{"location exact", "http { server { listen 8080; location = /stat { rtmp_stat all; } } }",

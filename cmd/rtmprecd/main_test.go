@@ -48,7 +48,7 @@ func TestRun(t *testing.T) {
 		{name: "missing file daemon", args: []string{"-c", missing}, code: 2,
 			stderr: "rtmprecd: open() \"" + missing + "\" failed (no such file or directory)\n"},
 		{name: "test ok", args: []string{"-t", "-c", good}, code: 0,
-			stderr: "rtmprecd: [warn] \"worker_processes\" directive is ignored by rtmprecd in " + good + ":1\n" +
+			stderr: "rtmprecd: [warn] \"worker_processes\" directive is ignored by rtmprecd: nginx process tuning with no counterpart: rtmprecd is one process that uses every core in " + good + ":1\n" +
 				"rtmprecd: configuration file " + good + " test is successful\n"},
 		{name: "test failed", args: []string{"-c", bad, "-t"}, code: 1,
 			stderr: "rtmprecd: [emerg] unknown directive \"recrod\" in " + bad + ":2\n" +
