@@ -90,15 +90,19 @@ func (l *loader) block(s *scope, dirs []*parser.Directive) error {
 // and arity, convert the value, store it (or open its block).
 func (l *loader) directive(s *scope, d *parser.Directive) error {
 	r, known := lookupRow(d.Name, s.ctx)
-	if r == nil {
-		if g := lookupIgnored(d.Name, s.ctx); g != nil {
-			l.warnIgnored(g, d)
-			return nil
-		}
+	g := lookupIgnored(d.Name, s.ctx)
+	if r == nil && g == nil {
 		if known {
 			return errAt(d.Pos, strconv.Quote(d.Name)+" directive is not allowed here")
 		}
 		return errAt(d.Pos, "unknown directive "+strconv.Quote(d.Name))
+	}
+	if err := checkTerminated(d); err != nil {
+		return err
+	}
+	if r == nil {
+		l.warnIgnored(g, d)
+		return nil
 	}
 	if err := checkShape(r, d); err != nil {
 		return err
@@ -123,6 +127,33 @@ func (l *loader) directive(s *scope, d *parser.Directive) error {
 		prev.val = r.repeat(prev.val, v)
 	}
 	return nil
+}
+
+// checkTerminated finds a missing `;`: the parser, knowing no names, reads
+// `record all` NEWLINE `record_path /x;` as one directive with three
+// arguments. An unquoted argument that starts a new line and is itself a
+// directive name is taken for the next directive, and reported as nginx
+// words it, at the line where the `;` is missing. Continuation lines of
+// commands (`exec_record_done ffmpeg ...` NEWLINE `-c copy ...`) start with
+// anything but a directive name, so they stay arguments.
+func checkTerminated(d *parser.Directive) error {
+	prev := d.Pos
+	for i, a := range d.ArgInfo {
+		if a.Pos.Line > prev.Line && !a.Quoted && isDirectiveName(d.Args[i]) {
+			return errAt(prev, "directive "+strconv.Quote(d.Name)+" is not terminated by \";\"")
+		}
+		prev = a.Pos
+	}
+	return nil
+}
+
+// isDirectiveName reports whether name is a directive anywhere: in the
+// table or among the ignored nginx directives.
+func isDirectiveName(name string) bool {
+	if _, known := lookupRow(name, ^ctx(0)); known {
+		return true
+	}
+	return ignored(name, ^ctx(0))
 }
 
 // checkShape checks block-ness and the argument count, with nginx's words.

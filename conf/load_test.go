@@ -77,6 +77,11 @@ func TestLoadErrors(t *testing.T) {
 		{"metrics in server", "http { server { rtmp_metrics on; } }", `"rtmp_metrics" directive is not allowed here in t.conf:1`},
 		{"unknown in http", "http { recrod on; }", `unknown directive "recrod" in t.conf:1`},
 		{"parser eof", "rtmp {\n", `unexpected end of file, expecting "}" in t.conf:2`},
+		{"missing semicolon", app("record all\n  record_path /x;"), `directive "record" is not terminated by ";" in t.conf:2`},
+		{"missing semicolon path", app("record_path /x\nrecord all;"), `directive "record_path" is not terminated by ";" in t.conf:2`},
+		{"missing semicolon ignored", app("hls on\nrecord all; record_path /r;"), `directive "hls" is not terminated by ";" in t.conf:2`},
+		{"missing semicolon last line", app("exec_publish /bin/a\n  b\nlive on;"), `directive "exec_publish" is not terminated by ";" in t.conf:3`},
+		{"missing semicolon top", "pid /r.pid\nerror_log /r.log;", `directive "pid" is not terminated by ";" in t.conf:1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +93,20 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", err.Error(), tt.want)
 			}
 		})
+	}
+}
+
+// TestContinuationLines: arguments on following lines stay arguments
+// unless one starts a line with a bare directive name.
+func TestContinuationLines(t *testing.T) {
+	cfg := mustLoad(t, app(`exec_publish ffmpeg -i rtmp://127.0.0.1/live/$name
+		-c copy -f flv out.flv;
+	exec_publish_done /bin/notify
+		"record" done;
+	exec_record_done /bin/echo record live;`))
+	e := cfg.Servers[0].Applications[0].Exec
+	if len(e.Publish[0].Args) != 8 || e.PublishDone[0].Args[1] != "record" {
+		t.Errorf("exec: %+v", e)
 	}
 }
 

@@ -95,7 +95,7 @@ var table = []*row{
 	intRow("ack_window", ctxCore, "5000000", 0, 1<<31-1, "RTMP acknowledgement window in bytes."),
 	{name: "drop_idle_publisher", ctx: ctxRTMPAll, min: 1, max: 1, set: setIdle, def: "off", syntax: "TIME|off",
 		doc: "Drop a publisher that sent no audio or video for TIME."},
-	flagRow("live", ctxRTMPAll, "off", "Live streaming; needed for the control API to find publishers."),
+	flagRow("live", ctxRTMPAll, "off", "Accepted for nginx-rtmp configurations and changes nothing: rtmprecd serves no players, and the control API and /stat see every publisher with `live` on or off."),
 	{name: "allow", ctx: ctxRTMPAll, min: 1, max: 2, key: "access", merge: mergeAccess, repeat: appendList, set: setAccess,
 		syntax: "[publish] ADDR|CIDR|all", doc: "Allow publishing from an address; rules are checked in order, first match wins; a block's own rules come before its parent's. `allow play` is accepted and ignored with a warning."},
 	{name: "deny", ctx: ctxRTMPAll, min: 1, max: 2, key: "access", merge: mergeAccess, repeat: appendList, set: setAccess,
