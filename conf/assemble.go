@@ -31,7 +31,7 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 			if top.ctx == ctxRTMP {
 				err = cfg.addServer(s, l)
 			} else {
-				cfg.addHTTP(s, l)
+				err = cfg.addHTTP(s, l)
 			}
 			if err != nil {
 				return nil, err
@@ -191,24 +191,42 @@ func checkRecorders(app *Application, l *loader) error {
 	return nil
 }
 
-func (cfg *Config) addHTTP(s *scope, l *loader) {
-	hs := &HTTPServer{Pos: s.pos, Listen: listens(s), ControlToken: s.str("control_token")}
+func (cfg *Config) addHTTP(s *scope, l *loader) error {
+	hs := &HTTPServer{Pos: s.pos, Listen: listens(s), ControlToken: s.str("control_token"), Root: s.str("root")}
 	if len(hs.Listen) == 0 {
 		l.warn(s.pos, `http server has no "listen" and accepts no connections`)
 	}
 	for _, c := range s.children {
-		control, _ := c.get("rtmp_control").([]string)
-		stat, _ := c.get("rtmp_stat").([]string)
-		hs.Locations = append(hs.Locations, &Location{
-			Path:         c.name,
-			Control:      control,
-			Stat:         stat,
-			Metrics:      c.flag("rtmp_metrics"),
-			PerStream:    c.flag("metrics_per_stream"),
-			ControlToken: c.str("control_token"),
-		})
+		loc, err := buildLocation(c)
+		if err != nil {
+			return err
+		}
+		hs.Locations = append(hs.Locations, loc)
 	}
 	cfg.HTTP = append(cfg.HTTP, hs)
+	return nil
+}
+
+func buildLocation(c *scope) (*Location, error) {
+	control, _ := c.get("rtmp_control").([]string)
+	stat, _ := c.get("rtmp_stat").([]string)
+	loc := &Location{
+		Path:           c.name,
+		Control:        control,
+		Stat:           stat,
+		StatStylesheet: c.str("rtmp_stat_stylesheet"),
+		Metrics:        c.flag("rtmp_metrics"),
+		PerStream:      c.flag("metrics_per_stream"),
+		ControlToken:   c.str("control_token"),
+		Alias:          c.str("alias"),
+	}
+	if loc.Alias == "" {
+		loc.Root = c.str("root")
+	} else if e := c.vals["root"]; e != nil {
+		// as nginx: in one location, root and alias exclude each other
+		return nil, errAt(c.vals["alias"].pos, `"alias" directive is duplicate, "root" directive was specified earlier`)
+	}
+	return loc, nil
 }
 
 // checkListens rejects an address given twice anywhere: the second bind

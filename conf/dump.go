@@ -201,6 +201,7 @@ func dumpHTTP(w *dumper, h *scope) {
 			w.line("listen", formatListen(li.Addr))
 		}
 		optional(w, s, "control_token")
+		optional(w, s, "root")
 		for _, c := range s.children {
 			w.open("location", c.name)
 			if v, _ := c.get("rtmp_control").([]string); len(v) > 0 {
@@ -209,9 +210,15 @@ func dumpHTTP(w *dumper, h *scope) {
 			if v, _ := c.get("rtmp_stat").([]string); len(v) > 0 {
 				w.line("rtmp_stat", v...)
 			}
+			optional(w, c, "rtmp_stat_stylesheet")
 			w.line("rtmp_metrics", formatFlag(c.flag("rtmp_metrics")))
 			w.line("metrics_per_stream", formatFlag(c.flag("metrics_per_stream")))
 			optional(w, c, "control_token")
+			if a := c.str("alias"); a != "" {
+				w.line("alias", a)
+			} else {
+				optional(w, c, "root")
+			}
 			w.close()
 		}
 		w.close()

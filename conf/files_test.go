@@ -24,11 +24,10 @@ func TestNginxRTMPConfig(t *testing.T) {
 	for _, w := range cfg.Warnings {
 		got = append(got, w.String())
 	}
-	// one warning per ignored name, at its first line; root (lines 27 and
-	// 39) warns once
+	// one warning per ignored name, at its first line
 	want := []string{
 		"user@2", "worker_processes@3", "load_module@5", "events@8", "sendfile@14",
-		"keepalive_timeout@15", "server_name@19", "rtmp_stat_stylesheet@23", "root@27", "types@35",
+		"keepalive_timeout@15", "server_name@19", "types@35",
 		"add_header@40", "rtmp_auto_push@45", "allow play@60", "on_play@64", "hls@66", "hls_path@67",
 		"hls_fragment@68", "hls_playlist_length@69", "push@71", "exec_push@72", "meta@77", "wait_key@78",
 	}
@@ -50,6 +49,9 @@ func TestNginxRTMPConfig(t *testing.T) {
 	}
 	if len(live.Recorders) != 1 || live.Recorders[0].Flags != RecordOff || len(live.Access) != 3 || live.Notify.Method != "get" {
 		t.Errorf("live: %+v", live)
+	}
+	if locs := cfg.HTTP[0].Locations; locs[0].StatStylesheet != "stat.xsl" || locs[1].Root != "/var/www/html" || locs[3].Root != "/tmp" {
+		t.Errorf("stat stylesheet and roots: %+v %+v %+v", locs[0], locs[1], locs[3])
 	}
 	if names := recorderNames(rec); names != "keyframes,audio,," {
 		t.Errorf("rec recorders %q", names)

@@ -156,8 +156,7 @@ var ignoredDirectives = []ignoredGroup{
 		"js_*", "perl*", "xslt*", "image_filter*", "secure_link*", "slice",
 	}, "an nginx HTTP module rtmprecd does not have", ""},
 	// implemented by later changes
-	{ctxRecAll, []string{"access_log", "log_format", "rtmp_stat_stylesheet"}, "not implemented yet", ""},
-	{ctxHTTPAll, []string{"root", "alias", "rtmp_stat_stylesheet"}, "not implemented yet", ""},
+	{ctxRecAll, []string{"access_log", "log_format"}, "not implemented yet", ""},
 	// nested locations are nginx syntax that rtmprecd's prefix locations ignore
 	{ctxLoc, []string{"location"}, "nested locations are not matched", "write them as locations of the server"},
 }

@@ -143,7 +143,10 @@ var table = []*row{
 	words("rtmp_stat", []string{"all", "global", "live", "clients"}, "Serve nginx-rtmp's XML statistics here."),
 	flagRow("rtmp_metrics", ctxLoc, "off", "Serve Prometheus metrics here."),
 	flagRow("metrics_per_stream", ctxHTTPAll, "off", "Add per-stream series to the metrics."),
-	str1("control_token", ctxHTTPAll, "", "STRING", "Bearer token required by the control API."),
+	str1("control_token", ctxHTTPAll, "", "STRING", "Bearer token required by every location of the block it is set in (the control API, /stat, /metrics, files)."),
+	str1("rtmp_stat_stylesheet", ctxHTTPAll, "", "URL", "Adds the `<?xml-stylesheet?>` instruction pointing at URL (nginx-rtmp's stat.xsl) to the XML of /stat."),
+	str1("root", ctxHTTPAll, "", "DIR", "Serve files: the request path appended to DIR (no directory listing; nothing outside DIR, symbolic links included). Relative to the working directory."),
+	str1("alias", ctxLoc, "", "DIR", "Serve files: the request path after the location's prefix appended to DIR; replaces an inherited root."),
 }
 
 // rows indexes the table by name; a name may have one row per context (server).

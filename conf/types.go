@@ -176,15 +176,25 @@ type HTTPServer struct {
 	Pos          parser.Pos // the server block
 	Listen       []Listen
 	ControlToken string // control_token. Default: none.
-	Locations    []*Location
+	// Root serves files for requests that no location matches, as nginx
+	// does with a server-level root (root, inherited). Default: none.
+	Root      string
+	Locations []*Location
 }
 
 // Location is one location block of an http server.
 type Location struct {
-	Path         string
-	Control      []string // rtmp_control words (all, record, drop, redirect)
-	Stat         []string // rtmp_stat words
-	Metrics      bool     // rtmp_metrics. Default: off.
-	PerStream    bool     // metrics_per_stream. Default: off.
-	ControlToken string   // control_token, inherited from the server. Default: none.
+	Path           string
+	Control        []string // rtmp_control words (all, record, drop, redirect)
+	Stat           []string // rtmp_stat words
+	StatStylesheet string   // rtmp_stat_stylesheet, inherited. Default: none.
+	Metrics        bool     // rtmp_metrics. Default: off.
+	PerStream      bool     // metrics_per_stream. Default: off.
+	ControlToken   string   // control_token, inherited from the server. Default: none.
+	// Root is the directory files are served from, the request path
+	// appended (root, inherited); Alias is the directory the path after the
+	// location's prefix is appended to (alias). At most one is set; an
+	// alias replaces an inherited root. Default: none (no files).
+	Root  string
+	Alias string
 }
