@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/parser"
 )
 
 // assemble merges the scope tree into the immutable snapshot and runs the
@@ -23,8 +25,8 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 	if cfg.ErrorLog == "stderr" {
 		cfg.ErrorLog = ""
 	}
-	l.warnNginxFile("pid", cfg.Pid, root.lookup("pid"))
-	l.warnNginxFile("error_log", cfg.ErrorLog, root.lookup("error_log"))
+	l.warnNginxFile("pid", cfg.Pid, posOf(root.lookup("pid")))
+	l.warnNginxFile("error_log", cfg.ErrorLog, posOf(root.lookup("error_log")))
 	for _, top := range root.children {
 		for _, s := range top.children {
 			var err error
@@ -43,6 +45,14 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 	}
 	cfg.Warnings = l.warnings
 	return cfg, nil
+}
+
+// posOf is where e was set, or nil for no entry.
+func posOf(e *entry) *parser.Pos {
+	if e == nil {
+		return nil
+	}
+	return &e.pos
 }
 
 func listens(s *scope) []Listen {
@@ -66,9 +76,17 @@ func (cfg *Config) addServer(s *scope, l *loader) error {
 	if len(srv.Listen) == 0 {
 		l.warn(s.pos, `rtmp server has no "listen" and accepts no connections`)
 	}
+	formats, _ := logFormats(s.parent)
+	var err error
+	if srv.AccessLogs, err = accessLogs(s, formats); err != nil {
+		return err
+	}
 	for _, a := range s.children {
 		app, err := buildApp(a, l)
 		if err != nil {
+			return err
+		}
+		if app.AccessLogs, err = accessLogs(a, formats); err != nil {
 			return err
 		}
 		srv.Applications = append(srv.Applications, app)

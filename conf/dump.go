@@ -71,6 +71,10 @@ func dump(root *scope) []byte {
 
 func dumpRTMP(w *dumper, rt *scope) {
 	w.open("rtmp")
+	formats, own := logFormats(rt)
+	for _, f := range own {
+		w.line("log_format", f.Name, f.Text)
+	}
 	for _, s := range rt.children {
 		w.open("server")
 		for _, li := range listens(s) {
@@ -85,8 +89,10 @@ func dumpRTMP(w *dumper, rt *scope) {
 		w.line("ack_window", strconv.FormatInt(s.int64("ack_window"), 10))
 		optional(w, s, "on_connect")
 		w.line("netcall_timeout", formatTime(s.dur("netcall_timeout")))
+		logs, _ := accessLogs(s, formats)
+		dumpAccessLogs(w, logs)
 		for _, a := range s.children {
-			dumpApp(w, a)
+			dumpApp(w, a, formats)
 		}
 		w.close()
 	}
@@ -99,9 +105,11 @@ func optional(w *dumper, s *scope, key string) {
 	}
 }
 
-func dumpApp(w *dumper, s *scope) {
+func dumpApp(w *dumper, s *scope, formats map[string]*LogFormat) {
 	w.open("application", s.name)
 	w.line("live", formatFlag(s.flag("live")))
+	logs, _ := accessLogs(s, formats)
+	dumpAccessLogs(w, logs)
 	if d := s.dur("drop_idle_publisher"); d > 0 {
 		w.line("drop_idle_publisher", formatTime(d))
 	} else {

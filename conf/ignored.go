@@ -155,8 +155,6 @@ var ignoredDirectives = []ignoredGroup{
 		"sub_filter*", "userid*", "ssi*", "dav_*", "create_full_put_path", "min_delete_depth",
 		"js_*", "perl*", "xslt*", "image_filter*", "secure_link*", "slice",
 	}, "an nginx HTTP module rtmprecd does not have", ""},
-	// implemented by later changes
-	{ctxRecAll, []string{"access_log", "log_format"}, "not implemented yet", ""},
 	// nested locations are nginx syntax that rtmprecd's prefix locations ignore
 	{ctxLoc, []string{"location"}, "nested locations are not matched", "write them as locations of the server"},
 }

@@ -55,6 +55,7 @@ func build(file string, dirs []*parser.Directive) (*Config, error) {
 type loader struct {
 	warnings []Warning
 	ignored  map[string]bool // ignored directive names already warned about
+	formats  map[string]bool // log_format names defined so far
 }
 
 // warnIgnored warns about an ignored directive once per name: a copied

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/rtmprecd/rtmprecd/parser"
 )
 
 // nginxOwned reports whether path is one of nginx's own files: a file
@@ -31,13 +33,13 @@ var nginxFileUse = map[string]struct{ what, why, instead string }{
 		"/var/log/rtmprecd/access.log"},
 }
 
-// warnNginxFile warns when directive d (pid, error_log, access_log) names
-// one of nginx's files.
-func (l *loader) warnNginxFile(name, path string, e *entry) {
-	if e == nil || !nginxOwned(path) {
+// warnNginxFile warns when directive name (pid, error_log, access_log),
+// written at pos (nil: not written), names one of nginx's files.
+func (l *loader) warnNginxFile(name, path string, pos *parser.Pos) {
+	if pos == nil || !nginxOwned(path) {
 		return
 	}
 	u := nginxFileUse[name]
-	l.warn(e.pos, fmt.Sprintf("%q points at nginx's %s %q: %s; give rtmprecd its own, such as %s",
+	l.warn(*pos, fmt.Sprintf("%q points at nginx's %s %q: %s; give rtmprecd its own, such as %s",
 		name, u.what, path, u.why, u.instead))
 }

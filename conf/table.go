@@ -135,6 +135,12 @@ var table = []*row{
 	execRow("exec_publish_done", ctxRTMPAll, "Command run when a publisher leaves; additive across levels."),
 	timeRow("exec_timeout", ctxRTMPAll, "0s", "Kill an exec_* command still running after TIME; 0 = no limit (a transcode can take long)."),
 
+	// access log
+	{name: "access_log", ctx: ctxRTMPAll, min: 1, max: 2, repeat: appendList, set: setAccessLog, syntax: "FILE [FORMAT]|off",
+		doc: "Write one line per connection to FILE when it closes, in FORMAT (`combined` by default); several lines in one block accumulate, and the innermost block with any `access_log` decides. Reopened on SIGUSR1. Default: none."},
+	{name: "log_format", ctx: ctxRTMP, min: 2, max: -1, repeat: appendList, set: setLogFormat, syntax: "NAME TEXT ...",
+		doc: "Define an access log format: the texts joined, with nginx-rtmp's variables `$connection`, `$remote_addr`, `$app`, `$flashver`, `$swfurl`, `$tcurl`, `$pageurl`, `$command`, `$name`, `$args`, `$bytes_sent`, `$bytes_received`, `$time_local`, `$session_time`, `$session_readable_time`."},
+
 	// http
 	{name: "server", ctx: ctxHTTP, inner: ctxHTTPSrv, repeat: keepBlocks, doc: "One HTTP server."},
 	{name: "location", ctx: ctxHTTPSrv, min: 1, max: 2, inner: ctxLoc, repeat: keepBlocks, syntax: "[=|^~] PATH",

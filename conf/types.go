@@ -61,6 +61,10 @@ type Server struct {
 	PingTimeout  time.Duration // ping_timeout. Default: 30s.
 	MaxStreams   int           // max_streams. Default: 32.
 	AckWindow    int64         // ack_window. Default: 5000000.
+	// AccessLogs are the access logs of connections that name no
+	// application (they end before connect, or name an unknown one).
+	// access_log, inherited. Default: none.
+	AccessLogs   []AccessLog
 	Applications []*Application
 }
 
@@ -79,6 +83,10 @@ type Application struct {
 	Access            []AccessRule  // allow/deny in order; first match wins, none = allow
 	Notify            Notify
 	Exec              Exec
+	// AccessLogs get one line per connection to the application when it
+	// closes. access_log, inherited. Default: none (nginx-rtmp's default
+	// is logs/access.log in combined format).
+	AccessLogs []AccessLog
 	// Recorders are the named recorder blocks in source order, then the
 	// application's inline recorder (Name "") when its record set is non-empty.
 	Recorders []*Recorder

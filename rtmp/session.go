@@ -36,6 +36,8 @@ type Session struct {
 	lastAV    atomic.Int64
 	pubStream atomic.Uint32 // message stream of the publish, for SendStatus
 	bytesIn   atomic.Uint64 // every byte read from the socket, handshake included
+	bytesOut  atomic.Uint64 // every byte of the chunk stream written (not the handshake)
+	handshook atomic.Bool   // the handshake completed
 	actions   actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
@@ -83,7 +85,7 @@ func newSession(srv *Server, c net.Conn, cfg *conf.Config, sc *conf.Server, id u
 	s.in = deadlineReader{s: s, c: c}
 	s.in.initPoll(srv.poll)
 	s.rbuf.in = &s.in
-	s.wr = chunk.NewWriter(c, chunk.DefaultChunkSize)
+	s.wr = chunk.NewWriter(countingWriter{c, &s.bytesOut}, chunk.DefaultChunkSize)
 	return s
 }
 
@@ -177,6 +179,7 @@ func (s *Session) dropReason() CloseReason {
 // serve runs the connection to its end on the session's goroutine.
 func (s *Session) serve() {
 	defer s.srv.sessions.Done()
+	defer s.ended() // after the socket is closed: the byte counts are final
 	defer s.srv.reg.remove(s)
 	defer s.conn.Close()
 	defer s.cancel()
