@@ -51,16 +51,16 @@ func (w Warning) String() string { return w.Msg + " in " + w.Pos.FileLine() }
 
 // Server is one rtmp server block with its merged core settings.
 type Server struct {
-	Index        int           // position among rtmp servers, for the control API's srv=
-	Pos          parser.Pos    // the server block
-	Listen       []Listen      // listen directives
-	ChunkSize    int           // chunk_size. Default: 4096.
-	MaxMessage   int64         // max_message. Default: 1M.
-	Timeout      time.Duration // timeout. Default: 60s.
-	Ping         time.Duration // ping. Default: 60s.
-	PingTimeout  time.Duration // ping_timeout. Default: 30s.
-	MaxStreams   int           // max_streams. Default: 32.
-	AckWindow    int64         // ack_window. Default: 5000000.
+	Index       int           // position among rtmp servers, for the control API's srv=
+	Pos         parser.Pos    // the server block
+	Listen      []Listen      // listen directives
+	ChunkSize   int           // chunk_size. Default: 4096.
+	MaxMessage  int64         // max_message. Default: 1M.
+	Timeout     time.Duration // timeout. Default: 60s.
+	Ping        time.Duration // ping. Default: 60s.
+	PingTimeout time.Duration // ping_timeout. Default: 30s.
+	MaxStreams  int           // max_streams. Default: 32.
+	AckWindow   int64         // ack_window. Default: 5000000.
 	// AccessLogs are the access logs of connections that name no
 	// application (they end before connect, or name an unknown one).
 	// access_log, inherited. Default: none.
