@@ -24,6 +24,7 @@ type LogFormat struct {
 	Name  string
 	Text  string // as written, the arguments joined
 	Parts []LogPart
+	args  []string // as written: a variable never spans two of them
 }
 
 // LogPart is literal text or, when Var is set, a variable.
@@ -105,7 +106,7 @@ func setLogFormat(l *loader, d *parser.Directive) (any, error) {
 // compileFormat splits each argument into literals and $name or ${name}
 // variables, as nginx-rtmp does (a variable never spans two arguments).
 func compileFormat(name string, args []string) (*LogFormat, error) {
-	f := &LogFormat{Name: name, Text: strings.Join(args, "")}
+	f := &LogFormat{Name: name, Text: strings.Join(args, ""), args: args}
 	for _, a := range args {
 		for a != "" {
 			i := strings.IndexByte(a, '$')

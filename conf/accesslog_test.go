@@ -101,6 +101,8 @@ func TestHashFollowsAccessLog(t *testing.T) {
 		app("access_log /l/a.log;\naccess_log /l/c.log;"),
 		"rtmp { log_format f '$app'; server { listen 1935; application live { access_log /l/a.log f; } } }",
 		"rtmp { log_format f '$name'; server { listen 1935; application live { access_log /l/a.log f; } } }",
+		// a variable ends at its argument: not the same as '$appx'
+		"rtmp { log_format f '$app' 'x'; server { listen 1935; application live { access_log /l/a.log f; } } }",
 		"rtmp { access_log /l/a.log; server { listen 1935; application live { access_log off; } } }",
 	}
 	seen := map[string]int{}

@@ -73,7 +73,7 @@ func dumpRTMP(w *dumper, rt *scope) {
 	w.open("rtmp")
 	formats, own := logFormats(rt)
 	for _, f := range own {
-		w.line("log_format", f.Name, f.Text)
+		w.line("log_format", append([]string{f.Name}, f.args...)...)
 	}
 	for _, s := range rt.children {
 		w.open("server")
