@@ -268,4 +268,3 @@ func (s *Server) stat(loc *conf.Location, w http.ResponseWriter, r *http.Request
 		fail(w, http.StatusBadRequest, "format="+f+": use xml or json")
 	}
 }
-
