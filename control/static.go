@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 )
 
 // static serves a file under dir: the part of the request path that rel
@@ -29,8 +30,13 @@ func (s *Server) static(dir, rel string, w http.ResponseWriter, r *http.Request)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		s.log.Error("http: cannot open a root or alias directory", "dir", dir, "err", err)
-		fail(w, http.StatusInternalServerError, "cannot open the directory of "+r.URL.Path)
+		// a missing root, or a path below an alias that names a file:
+		// answered like a missing file, and not logged per request
+		s.log.Debug("http: cannot open a root or alias directory", "dir", dir, "err", err)
+		if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
+			err = fs.ErrNotExist // os.Root's "not a directory" wraps no errno
+		}
+		failOpen(w, r, err)
 		return
 	}
 	defer root.Close()
@@ -74,11 +80,12 @@ func cleanRel(rel string) (string, bool) {
 	return name, true
 }
 
-// failOpen answers a file that cannot be opened: 404 when it is missing,
-// 403 when it may not be read or leads outside the directory.
+// failOpen answers a file that cannot be opened: 404 when it is missing
+// (or a path goes on below a file), 403 when it may not be read or leads
+// outside the directory.
 func failOpen(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		fail(w, http.StatusNotFound, r.URL.Path+" not found")
 	default:
 		fail(w, http.StatusForbidden, r.URL.Path+" is not readable")

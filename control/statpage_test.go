@@ -124,6 +124,7 @@ func TestStaticFilesStayInside(t *testing.T) {
 		{"/files/", 403, ""},
 		{"/", 403, ""},
 		{"/files/missing.flv", 404, ""},
+		{"/xsl/below/a/file", 404, ""},
 		{"/secret.txt", 404, ""},
 	}
 	for _, tt := range tests {
