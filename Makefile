@@ -63,7 +63,9 @@ install: build
 	  dist/rtmprecd.service > $(DESTDIR)$(UNITDIR)/rtmprecd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/rtmprecd.service
 	install -m 0644 dist/rtmprecd.sysusers $(DESTDIR)$(SYSUSERSDIR)/rtmprecd.conf
-	install -m 0644 dist/rtmprecd.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/rtmprecd
+	sed -e 's#/usr/local/bin/#$(BINDIR)/#g' -e 's#/etc/rtmprecd/#$(SYSCONFDIR)/rtmprecd/#g' \
+	  dist/rtmprecd.logrotate > $(DESTDIR)$(SYSCONFDIR)/logrotate.d/rtmprecd
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/logrotate.d/rtmprecd
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/rtmprecd/rtmprecd.conf ]; then \
 	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/rtmprecd/rtmprecd.conf; the new one is rtmprecd.conf.dist"; \
 	  install -m 0644 dist/rtmprecd.conf $(DESTDIR)$(SYSCONFDIR)/rtmprecd/rtmprecd.conf.dist; \

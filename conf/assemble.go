@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/parser"
 )
 
 // assemble merges the scope tree into the immutable snapshot and runs the
@@ -24,6 +26,8 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 	if cfg.ErrorLog == "stderr" {
 		cfg.ErrorLog = ""
 	}
+	l.warnNginxFile("pid", cfg.Pid, posOf(root.lookup("pid")))
+	l.warnNginxFile("error_log", cfg.ErrorLog, posOf(root.lookup("error_log")))
 	for _, top := range root.children {
 		if top.ctx == ctxRTMP {
 			cfg.ExecMaxChildren = int(top.int64("exec_max_children"))
@@ -36,7 +40,7 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 			if top.ctx == ctxRTMP {
 				err = cfg.addServer(s, l)
 			} else {
-				cfg.addHTTP(s, l)
+				err = cfg.addHTTP(s, l)
 			}
 			if err != nil {
 				return nil, err
@@ -48,6 +52,14 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 	}
 	cfg.Warnings = l.warnings
 	return cfg, nil
+}
+
+// posOf is where e was set, or nil for no entry.
+func posOf(e *entry) *parser.Pos {
+	if e == nil {
+		return nil
+	}
+	return &e.pos
 }
 
 func listens(s *scope) []Listen {
@@ -71,9 +83,17 @@ func (cfg *Config) addServer(s *scope, l *loader) error {
 	if len(srv.Listen) == 0 {
 		l.warn(s.pos, `rtmp server has no "listen" and accepts no connections`)
 	}
+	formats, _ := logFormats(s.parent)
+	var err error
+	if srv.AccessLogs, err = accessLogs(s, formats); err != nil {
+		return err
+	}
 	for _, a := range s.children {
 		app, err := buildApp(a, l)
 		if err != nil {
+			return err
+		}
+		if app.AccessLogs, err = accessLogs(a, formats); err != nil {
 			return err
 		}
 		srv.Applications = append(srv.Applications, app)
@@ -199,24 +219,42 @@ func checkRecorders(app *Application, l *loader) error {
 	return nil
 }
 
-func (cfg *Config) addHTTP(s *scope, l *loader) {
-	hs := &HTTPServer{Pos: s.pos, Listen: listens(s), ControlToken: s.str("control_token")}
+func (cfg *Config) addHTTP(s *scope, l *loader) error {
+	hs := &HTTPServer{Pos: s.pos, Listen: listens(s), ControlToken: s.str("control_token"), Root: s.str("root")}
 	if len(hs.Listen) == 0 {
 		l.warn(s.pos, `http server has no "listen" and accepts no connections`)
 	}
 	for _, c := range s.children {
-		control, _ := c.get("rtmp_control").([]string)
-		stat, _ := c.get("rtmp_stat").([]string)
-		hs.Locations = append(hs.Locations, &Location{
-			Path:         c.name,
-			Control:      control,
-			Stat:         stat,
-			Metrics:      c.flag("rtmp_metrics"),
-			PerStream:    c.flag("metrics_per_stream"),
-			ControlToken: c.str("control_token"),
-		})
+		loc, err := buildLocation(c)
+		if err != nil {
+			return err
+		}
+		hs.Locations = append(hs.Locations, loc)
 	}
 	cfg.HTTP = append(cfg.HTTP, hs)
+	return nil
+}
+
+func buildLocation(c *scope) (*Location, error) {
+	control, _ := c.get("rtmp_control").([]string)
+	stat, _ := c.get("rtmp_stat").([]string)
+	loc := &Location{
+		Path:           c.name,
+		Control:        control,
+		Stat:           stat,
+		StatStylesheet: c.str("rtmp_stat_stylesheet"),
+		Metrics:        c.flag("rtmp_metrics"),
+		PerStream:      c.flag("metrics_per_stream"),
+		ControlToken:   c.str("control_token"),
+		Alias:          c.str("alias"),
+	}
+	if loc.Alias == "" {
+		loc.Root = c.str("root")
+	} else if e := c.vals["root"]; e != nil {
+		// as nginx: in one location, root and alias exclude each other
+		return nil, errAt(c.vals["alias"].pos, `"alias" directive is duplicate, "root" directive was specified earlier`)
+	}
+	return loc, nil
 }
 
 // checkListens rejects an address given twice anywhere: the second bind

@@ -23,9 +23,13 @@ func DirectiveDocs() string {
 		}
 		fmt.Fprintf(&b, " Context: %s.\n", contextNames(r.ctx))
 	}
-	b.WriteString("\nAccepted and ignored with a warning, so that an nginx configuration loads:\n\n")
-	for _, set := range ignoredDirectives {
-		fmt.Fprintf(&b, "- %s: `%s`\n", contextNames(set.ctx), strings.Join(set.names, "`, `"))
+	b.WriteString("\nAccepted and ignored with one warning per name (what is lost; what to use instead), so that an nginx configuration loads:\n\n")
+	for _, g := range ignoredDirectives {
+		fmt.Fprintf(&b, "- `%s` (%s): %s", strings.Join(g.names, "`, `"), contextNames(g.ctx), g.loss)
+		if g.instead != "" {
+			fmt.Fprintf(&b, "; %s", g.instead)
+		}
+		b.WriteString(".\n")
 	}
 	return b.String()
 }

@@ -77,6 +77,10 @@ func dumpRTMP(w *dumper, rt *scope) {
 	} else {
 		w.line("max_connections", "auto")
 	}
+	formats, own := logFormats(rt)
+	for _, f := range own {
+		w.line("log_format", append([]string{f.Name}, f.args...)...)
+	}
 	for _, s := range rt.children {
 		w.open("server")
 		for _, li := range listens(s) {
@@ -91,8 +95,10 @@ func dumpRTMP(w *dumper, rt *scope) {
 		w.line("ack_window", strconv.FormatInt(s.int64("ack_window"), 10))
 		optional(w, s, "on_connect")
 		w.line("netcall_timeout", formatTime(s.dur("netcall_timeout")))
+		logs, _ := accessLogs(s, formats)
+		dumpAccessLogs(w, logs)
 		for _, a := range s.children {
-			dumpApp(w, a)
+			dumpApp(w, a, formats)
 		}
 		w.close()
 	}
@@ -105,9 +111,11 @@ func optional(w *dumper, s *scope, key string) {
 	}
 }
 
-func dumpApp(w *dumper, s *scope) {
+func dumpApp(w *dumper, s *scope, formats map[string]*LogFormat) {
 	w.open("application", s.name)
 	w.line("live", formatFlag(s.flag("live")))
+	logs, _ := accessLogs(s, formats)
+	dumpAccessLogs(w, logs)
 	if d := s.dur("drop_idle_publisher"); d > 0 {
 		w.line("drop_idle_publisher", formatTime(d))
 	} else {
@@ -207,6 +215,7 @@ func dumpHTTP(w *dumper, h *scope) {
 			w.line("listen", formatListen(li.Addr))
 		}
 		optional(w, s, "control_token")
+		optional(w, s, "root")
 		for _, c := range s.children {
 			w.open("location", c.name)
 			if v, _ := c.get("rtmp_control").([]string); len(v) > 0 {
@@ -215,9 +224,15 @@ func dumpHTTP(w *dumper, h *scope) {
 			if v, _ := c.get("rtmp_stat").([]string); len(v) > 0 {
 				w.line("rtmp_stat", v...)
 			}
+			optional(w, c, "rtmp_stat_stylesheet")
 			w.line("rtmp_metrics", formatFlag(c.flag("rtmp_metrics")))
 			w.line("metrics_per_stream", formatFlag(c.flag("metrics_per_stream")))
 			optional(w, c, "control_token")
+			if a := c.str("alias"); a != "" {
+				w.line("alias", a)
+			} else {
+				optional(w, c, "root")
+			}
 			w.close()
 		}
 		w.close()

@@ -3,6 +3,7 @@ package conf
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,30 +24,20 @@ func TestNginxRTMPConfig(t *testing.T) {
 	for _, w := range cfg.Warnings {
 		got = append(got, w.String())
 	}
+	// one warning per ignored name, at its first line
 	want := []string{
-		`"user" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:2`,
-		`"worker_processes" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:3`,
-		`"load_module" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:5`,
-		`"events" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:8`,
-		`"sendfile" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:14`,
-		`"keepalive_timeout" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:15`,
-		`"server_name" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:19`,
-		`"rtmp_stat_stylesheet" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:23`,
-		`"root" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:27`,
-		`"types" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:35`,
-		`"root" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:39`,
-		`"add_header" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:40`,
-		`"rtmp_auto_push" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:45`,
-		`"allow play" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:60`,
-		`"on_play" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:64`,
-		`"hls" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:66`,
-		`"hls_path" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:67`,
-		`"hls_fragment" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:68`,
-		`"hls_playlist_length" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:69`,
-		`"push" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:71`,
-		`"exec_push" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:72`,
-		`"meta" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:77`,
-		`"wait_key" directive is ignored by rtmprecd in testdata/nginx-rtmp.conf:78`,
+		"user@2", "worker_processes@3", "load_module@5", "events@8", "sendfile@14",
+		"keepalive_timeout@15", "server_name@19", "types@35",
+		"add_header@40", "rtmp_auto_push@45", "allow play@60", "on_play@64", "hls@66", "hls_path@67",
+		"hls_fragment@68", "hls_playlist_length@69", "push@71", "exec_push@72", "meta@77", "wait_key@78",
+	}
+	got = got[:0]
+	for _, w := range cfg.Warnings {
+		name, _, ok := strings.Cut(strings.TrimPrefix(w.Msg, `"`), `" directive is ignored by rtmprecd`)
+		if !ok {
+			t.Errorf("not an ignored-directive warning: %s", w)
+		}
+		got = append(got, fmt.Sprintf("%s@%d", name, w.Pos.Line))
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -58,6 +49,9 @@ func TestNginxRTMPConfig(t *testing.T) {
 	}
 	if len(live.Recorders) != 1 || live.Recorders[0].Flags != RecordOff || len(live.Access) != 3 || live.Notify.Method != "get" {
 		t.Errorf("live: %+v", live)
+	}
+	if locs := cfg.HTTP[0].Locations; locs[0].StatStylesheet != "stat.xsl" || locs[1].Root != "/var/www/html" || locs[3].Root != "/tmp" {
+		t.Errorf("stat stylesheet and roots: %+v %+v %+v", locs[0], locs[1], locs[3])
 	}
 	if names := recorderNames(rec); names != "keyframes,audio,," {
 		t.Errorf("rec recorders %q", names)

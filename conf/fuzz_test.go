@@ -10,6 +10,7 @@ import (
 func FuzzLoadBytes(f *testing.F) {
 	f.Add([]byte(app("record all; record_path /r; record_suffix -%Y.flv;")))
 	f.Add([]byte("rtmp { server { listen 0; } } http { server { listen 127.0.0.1:0; location / { rtmp_control all; } } }"))
+	f.Add([]byte("rtmp { log_format f '$app ${name}' \"x\"; access_log /a.log f; server { listen 1; application a { access_log off; } } }"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		cfg, err := LoadBytes("fuzz.conf", src)
 		if err != nil {

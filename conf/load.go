@@ -55,6 +55,22 @@ func build(file string, dirs []*parser.Directive) (*Config, error) {
 // loader carries what the walk collects besides values.
 type loader struct {
 	warnings []Warning
+	ignored  map[string]bool // ignored directive names already warned about
+	formats  map[string]bool // log_format names defined so far
+}
+
+// warnIgnored warns about an ignored directive once per name: a copied
+// nginx.conf repeats `hls_*` or `root` in every block, and the first
+// warning already says what is lost.
+func (l *loader) warnIgnored(g *ignoredGroup, d *parser.Directive) {
+	if l.ignored[d.Name] {
+		return
+	}
+	if l.ignored == nil {
+		l.ignored = map[string]bool{}
+	}
+	l.ignored[d.Name] = true
+	l.warn(d.Pos, g.message(d.Name))
 }
 
 // warn adds a warning once: a setting inherited by several applications
@@ -79,15 +95,19 @@ func (l *loader) block(s *scope, dirs []*parser.Directive) error {
 // and arity, convert the value, store it (or open its block).
 func (l *loader) directive(s *scope, d *parser.Directive) error {
 	r, known := lookupRow(d.Name, s.ctx)
-	if r == nil {
-		if ignored(d.Name, s.ctx) {
-			l.warn(d.Pos, strconv.Quote(d.Name)+" directive is ignored by rtmprecd")
-			return nil
-		}
+	g := lookupIgnored(d.Name, s.ctx)
+	if r == nil && g == nil {
 		if known {
 			return errAt(d.Pos, strconv.Quote(d.Name)+" directive is not allowed here")
 		}
 		return errAt(d.Pos, "unknown directive "+strconv.Quote(d.Name))
+	}
+	if err := checkTerminated(d); err != nil {
+		return err
+	}
+	if r == nil {
+		l.warnIgnored(g, d)
+		return nil
 	}
 	if err := checkShape(r, d); err != nil {
 		return err
@@ -112,6 +132,33 @@ func (l *loader) directive(s *scope, d *parser.Directive) error {
 		prev.val = r.repeat(prev.val, v)
 	}
 	return nil
+}
+
+// checkTerminated finds a missing `;`: the parser, knowing no names, reads
+// `record all` NEWLINE `record_path /x;` as one directive with three
+// arguments. An unquoted argument that starts a new line and is itself a
+// directive name is taken for the next directive, and reported as nginx
+// words it, at the line where the `;` is missing. Continuation lines of
+// commands (`exec_record_done ffmpeg ...` NEWLINE `-c copy ...`) start with
+// anything but a directive name, so they stay arguments.
+func checkTerminated(d *parser.Directive) error {
+	prev := d.Pos
+	for i, a := range d.ArgInfo {
+		if a.Pos.Line > prev.Line && !a.Quoted && isDirectiveName(d.Args[i]) {
+			return errAt(prev, "directive "+strconv.Quote(d.Name)+" is not terminated by \";\"")
+		}
+		prev = a.Pos
+	}
+	return nil
+}
+
+// isDirectiveName reports whether name is a directive anywhere: in the
+// table or among the ignored nginx directives.
+func isDirectiveName(name string) bool {
+	if _, known := lookupRow(name, ^ctx(0)); known {
+		return true
+	}
+	return ignored(name, ^ctx(0))
 }
 
 // checkShape checks block-ness and the argument count, with nginx's words.

@@ -80,6 +80,11 @@ func TestLoadErrors(t *testing.T) {
 		{"metrics in server", "http { server { rtmp_metrics on; } }", `"rtmp_metrics" directive is not allowed here in t.conf:1`},
 		{"unknown in http", "http { recrod on; }", `unknown directive "recrod" in t.conf:1`},
 		{"parser eof", "rtmp {\n", `unexpected end of file, expecting "}" in t.conf:2`},
+		{"missing semicolon", app("record all\n  record_path /x;"), `directive "record" is not terminated by ";" in t.conf:2`},
+		{"missing semicolon path", app("record_path /x\nrecord all;"), `directive "record_path" is not terminated by ";" in t.conf:2`},
+		{"missing semicolon ignored", app("hls on\nrecord all; record_path /r;"), `directive "hls" is not terminated by ";" in t.conf:2`},
+		{"missing semicolon last line", app("exec_publish /bin/a\n  b\nlive on;"), `directive "exec_publish" is not terminated by ";" in t.conf:3`},
+		{"missing semicolon top", "pid /r.pid\nerror_log /r.log;", `directive "pid" is not terminated by ";" in t.conf:1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,6 +96,20 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", err.Error(), tt.want)
 			}
 		})
+	}
+}
+
+// TestContinuationLines: arguments on following lines stay arguments
+// unless one starts a line with a bare directive name.
+func TestContinuationLines(t *testing.T) {
+	cfg := mustLoad(t, app(`exec_publish ffmpeg -i rtmp://127.0.0.1/live/$name
+		-c copy -f flv out.flv;
+	exec_publish_done /bin/notify
+		"record" done;
+	exec_record_done /bin/echo record live;`))
+	e := cfg.Servers[0].Applications[0].Exec
+	if len(e.Publish[0].Args) != 8 || e.PublishDone[0].Args[1] != "record" {
+		t.Errorf("exec: %+v", e)
 	}
 }
 
@@ -116,15 +135,15 @@ func TestLoadMissingFile(t *testing.T) {
 
 func TestWarnings(t *testing.T) {
 	tests := []struct{ name, src, want string }{
-		{"ignored top", "worker_processes 4;", `"worker_processes" directive is ignored by rtmprecd in t.conf:1`},
-		{"ignored block once", "events {\nuse epoll;\nworker_connections 5; }", `"events" directive is ignored by rtmprecd in t.conf:1`},
-		{"ignored rtmp", app("hls_fragment 3s;"), `"hls_fragment" directive is ignored by rtmprecd in t.conf:2`},
+		{"ignored top", "worker_processes 4;", `"worker_processes" directive is ignored by rtmprecd: ` + procTune + ` in t.conf:1`},
+		{"ignored block once", "events {\nuse epoll;\nworker_connections 5; }", `"events" directive is ignored by rtmprecd: ` + procTune + ` in t.conf:1`},
+		{"ignored rtmp", app("hls_fragment 3s;"), `"hls_fragment" directive is ignored by rtmprecd: no live HLS output; keep nginx-rtmp for HLS and push to rtmprecd for recording, or make HLS from each file with exec_record_done in t.conf:2`},
 		{"ignored recorder", app("recorder r { record all; record_path /r; on_record_started http://h/; }"),
-			`"on_record_started" directive is ignored by rtmprecd in t.conf:2`},
-		{"ignored http", "http { server { listen 8080; location / { root /srv; } } }", `"root" directive is ignored by rtmprecd in t.conf:1`},
-		{"ignored http error_log", "http { error_log x; server { listen 8080; } }", `"error_log" directive is ignored by rtmprecd in t.conf:1`},
+			`"on_record_started" directive is ignored by rtmprecd: not run; use exec_publish or on_publish, or exec_record_done or on_record_done once a file is complete in t.conf:2`},
+		{"ignored http", "http { server { listen 8080; location / { gzip on; } } }", `"gzip" directive is ignored by rtmprecd: responses are not compressed in t.conf:1`},
+		{"ignored http error_log", "http { error_log x; server { listen 8080; } }", `"error_log" directive is ignored by rtmprecd: no HTTP access log; HTTP errors go to the top-level error_log in t.conf:1`},
 		{"listen param", "rtmp { server { listen 1935 so_keepalive=on; } }", `"so_keepalive=on" parameter of "listen" is ignored by rtmprecd in t.conf:1`},
-		{"allow play", app("allow play all;"), `"allow play" directive is ignored by rtmprecd in t.conf:2`},
+		{"allow play", app("allow play all;"), `"allow play" directive is ignored by rtmprecd: rtmprecd serves no players in t.conf:2`},
 		{"no listen", "rtmp {\nserver { } }", `rtmp server has no "listen" and accepts no connections in t.conf:2`},
 		{"http no listen", "http {\nserver { } }", `http server has no "listen" and accepts no connections in t.conf:2`},
 		{"location exact", "http { server { listen 8080; location = /stat { rtmp_stat all; } } }",
@@ -136,6 +155,17 @@ func TestWarnings(t *testing.T) {
 			`recorder "r" has "record manual" without "all", "audio", "video" or "keyframes" and records nothing in t.conf:2`},
 		{"record manual alone inherited, once", "rtmp {\nrecord manual;\nrecord_path /r;\nserver { listen 1935;\napplication a { }\napplication b { } } }",
 			`the inline recorder has "record manual" without "all", "audio", "video" or "keyframes" and records nothing in t.conf:2`},
+		{"nginx pid", "pid /run/nginx.pid;",
+			`"pid" points at nginx's pid file "/run/nginx.pid": nginx writes and removes it too, so rtmprecd refuses to start while nginx runs; give rtmprecd its own, such as /run/rtmprecd/rtmprecd.pid in t.conf:1`},
+		{"nginx pid var run", "\npid /var/run/nginx.pid;",
+			`"pid" points at nginx's pid file "/var/run/nginx.pid": nginx writes and removes it too, so rtmprecd refuses to start while nginx runs; give rtmprecd its own, such as /run/rtmprecd/rtmprecd.pid in t.conf:2`},
+		{"nginx pid relative", "pid logs/nginx.pid;",
+			`"pid" points at nginx's pid file "logs/nginx.pid": nginx writes and removes it too, so rtmprecd refuses to start while nginx runs; give rtmprecd its own, such as /run/rtmprecd/rtmprecd.pid in t.conf:1`},
+		{"nginx error_log", "error_log /var/log/nginx/error.log warn;",
+			`"error_log" points at nginx's log file "/var/log/nginx/error.log": nginx writes it too, and nginx's logrotate signals only nginx; give rtmprecd its own, such as /var/log/rtmprecd/rtmprecd.log in t.conf:1`},
+		{"nginx error_log prefix", "error_log /usr/local/nginx/logs/error.log;",
+			`"error_log" points at nginx's log file "/usr/local/nginx/logs/error.log": nginx writes it too, and nginx's logrotate signals only nginx; give rtmprecd its own, such as /var/log/rtmprecd/rtmprecd.log in t.conf:1`},
+		{"own files", "pid /run/rtmprecd/rtmprecd.pid; error_log /var/log/rtmprecd/nginx-like.log;", ``},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -144,7 +144,7 @@ func TestAccessMerge(t *testing.T) {
 	if !reflect.DeepEqual(b.Access, want[2:]) {
 		t.Errorf("b: %+v", b.Access)
 	}
-	if len(cfg.Warnings) != 1 || cfg.Warnings[0].String() != `"deny play" directive is ignored by rtmprecd in t.conf:2` {
+	if len(cfg.Warnings) != 1 || cfg.Warnings[0].String() != `"deny play" directive is ignored by rtmprecd: rtmprecd serves no players in t.conf:2` {
 		t.Errorf("warnings: %v", cfg.Warnings)
 	}
 }

@@ -186,7 +186,7 @@ func setAccess(l *loader, d *parser.Directive) (any, error) {
 			if _, _, err := parseAddrRule(d.Args[1]); err != nil {
 				return nil, err
 			}
-			l.warn(d.Pos, `"`+d.Name+` play" directive is ignored by rtmprecd`)
+			l.warn(d.Pos, `"`+d.Name+` play" directive is ignored by rtmprecd: rtmprecd serves no players`)
 			return nil, nil
 		default:
 			return nil, badValue(d.Args[0])

@@ -97,7 +97,7 @@ var table = []*row{
 	intRow("ack_window", ctxCore, "5000000", 0, 1<<31-1, "RTMP acknowledgement window in bytes."),
 	{name: "drop_idle_publisher", ctx: ctxRTMPAll, min: 1, max: 1, set: setIdle, def: "off", syntax: "TIME|off",
 		doc: "Drop a publisher that sent no audio or video for TIME."},
-	flagRow("live", ctxRTMPAll, "off", "Live streaming; needed for the control API to find publishers."),
+	flagRow("live", ctxRTMPAll, "off", "Accepted for nginx-rtmp configurations and changes nothing: rtmprecd serves no players, and the control API and /stat see every publisher with `live` on or off."),
 	{name: "allow", ctx: ctxRTMPAll, min: 1, max: 2, key: "access", merge: mergeAccess, repeat: appendList, set: setAccess,
 		syntax: "[publish] ADDR|CIDR|all", doc: "Allow publishing from an address; rules are checked in order, first match wins; a block's own rules come before its parent's. `allow play` is accepted and ignored with a warning."},
 	{name: "deny", ctx: ctxRTMPAll, min: 1, max: 2, key: "access", merge: mergeAccess, repeat: appendList, set: setAccess,
@@ -138,6 +138,12 @@ var table = []*row{
 	timeRow("exec_timeout", ctxRTMPAll, "0s", "Kill an exec_* command still running after TIME; 0 = no limit (a transcode can take long)."),
 	intRow("exec_max_children", ctxRTMP, "32", 1, 4096, "Most exec_* commands running at once in the whole daemon; up to 1024 more wait their turn in order, later ones are dropped with a log line and counted in `rtmprecd_exec_runs_total{result=\"dropped\"}`. rtmp block only: it bounds the process, whose every running child holds a thread and file descriptors."),
 
+	// access log
+	{name: "access_log", ctx: ctxRTMPAll, min: 1, max: 2, repeat: appendList, set: setAccessLog, syntax: "FILE [FORMAT]|off",
+		doc: "Write one line per connection to FILE when it closes, in FORMAT (`combined` by default); several lines in one block accumulate, and the innermost block with any `access_log` decides. Reopened on SIGUSR1. Default: none."},
+	{name: "log_format", ctx: ctxRTMP, min: 2, max: -1, repeat: appendList, set: setLogFormat, syntax: "NAME TEXT ...",
+		doc: "Define an access log format: the texts joined, with nginx-rtmp's variables `$connection`, `$remote_addr`, `$app`, `$flashver`, `$swfurl`, `$tcurl`, `$pageurl`, `$command`, `$name`, `$args`, `$bytes_sent`, `$bytes_received`, `$time_local`, `$session_time`, `$session_readable_time`."},
+
 	// http
 	{name: "server", ctx: ctxHTTP, inner: ctxHTTPSrv, repeat: keepBlocks, doc: "One HTTP server."},
 	{name: "location", ctx: ctxHTTPSrv, min: 1, max: 2, inner: ctxLoc, repeat: keepBlocks, syntax: "[=|^~] PATH",
@@ -146,7 +152,10 @@ var table = []*row{
 	words("rtmp_stat", []string{"all", "global", "live", "clients"}, "Serve nginx-rtmp's XML statistics here."),
 	flagRow("rtmp_metrics", ctxLoc, "off", "Serve Prometheus metrics here."),
 	flagRow("metrics_per_stream", ctxHTTPAll, "off", "Add per-stream series to the metrics."),
-	str1("control_token", ctxHTTPAll, "", "STRING", "Bearer token required by the control API."),
+	str1("control_token", ctxHTTPAll, "", "STRING", "Bearer token required by every location of the block it is set in (the control API, /stat, /metrics, files)."),
+	str1("rtmp_stat_stylesheet", ctxHTTPAll, "", "URL", "Adds the `<?xml-stylesheet?>` instruction pointing at URL (nginx-rtmp's stat.xsl) to the XML of /stat."),
+	str1("root", ctxHTTPAll, "", "DIR", "Serve files: the request path appended to DIR (no directory listing; nothing outside DIR, symbolic links included). Relative to the working directory."),
+	str1("alias", ctxLoc, "", "DIR", "Serve files: the request path after the location's prefix appended to DIR; replaces an inherited root."),
 }
 
 // rows indexes the table by name; a name may have one row per context (server).

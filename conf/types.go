@@ -58,16 +58,20 @@ func (w Warning) String() string { return w.Msg + " in " + w.Pos.FileLine() }
 
 // Server is one rtmp server block with its merged core settings.
 type Server struct {
-	Index        int           // position among rtmp servers, for the control API's srv=
-	Pos          parser.Pos    // the server block
-	Listen       []Listen      // listen directives
-	ChunkSize    int           // chunk_size. Default: 4096.
-	MaxMessage   int64         // max_message. Default: 1M.
-	Timeout      time.Duration // timeout. Default: 60s.
-	Ping         time.Duration // ping. Default: 60s.
-	PingTimeout  time.Duration // ping_timeout. Default: 30s.
-	MaxStreams   int           // max_streams. Default: 32.
-	AckWindow    int64         // ack_window. Default: 5000000.
+	Index       int           // position among rtmp servers, for the control API's srv=
+	Pos         parser.Pos    // the server block
+	Listen      []Listen      // listen directives
+	ChunkSize   int           // chunk_size. Default: 4096.
+	MaxMessage  int64         // max_message. Default: 1M.
+	Timeout     time.Duration // timeout. Default: 60s.
+	Ping        time.Duration // ping. Default: 60s.
+	PingTimeout time.Duration // ping_timeout. Default: 30s.
+	MaxStreams  int           // max_streams. Default: 32.
+	AckWindow   int64         // ack_window. Default: 5000000.
+	// AccessLogs are the access logs of connections that name no
+	// application (they end before connect, or name an unknown one).
+	// access_log, inherited. Default: none.
+	AccessLogs   []AccessLog
 	Applications []*Application
 }
 
@@ -86,6 +90,10 @@ type Application struct {
 	Access            []AccessRule  // allow/deny in order; first match wins, none = allow
 	Notify            Notify
 	Exec              Exec
+	// AccessLogs get one line per connection to the application when it
+	// closes. access_log, inherited. Default: none (nginx-rtmp's default
+	// is logs/access.log in combined format).
+	AccessLogs []AccessLog
 	// Recorders are the named recorder blocks in source order, then the
 	// application's inline recorder (Name "") when its record set is non-empty.
 	Recorders []*Recorder
@@ -183,15 +191,25 @@ type HTTPServer struct {
 	Pos          parser.Pos // the server block
 	Listen       []Listen
 	ControlToken string // control_token. Default: none.
-	Locations    []*Location
+	// Root serves files for requests that no location matches, as nginx
+	// does with a server-level root (root, inherited). Default: none.
+	Root      string
+	Locations []*Location
 }
 
 // Location is one location block of an http server.
 type Location struct {
-	Path         string
-	Control      []string // rtmp_control words (all, record, drop, redirect)
-	Stat         []string // rtmp_stat words
-	Metrics      bool     // rtmp_metrics. Default: off.
-	PerStream    bool     // metrics_per_stream. Default: off.
-	ControlToken string   // control_token, inherited from the server. Default: none.
+	Path           string
+	Control        []string // rtmp_control words (all, record, drop, redirect)
+	Stat           []string // rtmp_stat words
+	StatStylesheet string   // rtmp_stat_stylesheet, inherited. Default: none.
+	Metrics        bool     // rtmp_metrics. Default: off.
+	PerStream      bool     // metrics_per_stream. Default: off.
+	ControlToken   string   // control_token, inherited from the server. Default: none.
+	// Root is the directory files are served from, the request path
+	// appended (root, inherited); Alias is the directory the path after the
+	// location's prefix is appended to (alias). At most one is set; an
+	// alias replaces an inherited root. Default: none (no files).
+	Root  string
+	Alias string
 }

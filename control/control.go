@@ -76,11 +76,18 @@ func enabled(words []string, section string) bool {
 }
 
 // record is .../record/start and .../record/stop: 200 with the path of
-// the last file opened or closed, 204 when nothing changed, 404 when no
-// matched publisher has the recorder, 500 when an open failed.
+// the last file opened or closed, 204 when nothing changed, 400 without
+// app or name, 404 when no matched publisher has the recorder, 500 when an
+// open failed.
 func (s *Server) record(w http.ResponseWriter, r *http.Request, method string, sel *selector) {
 	if method != "start" && method != "stop" {
 		fail(w, http.StatusNotFound, fmt.Sprintf("unknown method record/%q; use start or stop", method))
+		return
+	}
+	// nginx-rtmp widens a missing app or name to every stream: one `&`
+	// lost to an unquoted shell command line would start or stop them all.
+	if sel.app == "" || sel.name == "" {
+		fail(w, http.StatusBadRequest, "record/"+method+" needs app and name")
 		return
 	}
 	if s.opts.Recorder == nil {

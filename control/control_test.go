@@ -66,7 +66,7 @@ func TestRecordNothingMatches(t *testing.T) {
 		body string
 	}{
 		{"/control/record/start?app=live&name=nobody&rec=man", 204, ""},
-		{"/control/record/start?app=nope&rec=man", 204, ""},
+		{"/control/record/start?app=nope&name=cam1&rec=man", 204, ""},
 		{"/control/record/start?app=live&name=cam1&clientid=999&rec=man", 204, ""},
 		{"/control/record/start?app=live&name=cam1&addr=10.9.9.9&rec=man", 204, ""},
 		{"/control/record/start?app=live&name=cam1&srv=0&rec=nosuch", 404, `no recorder "nosuch"`},
@@ -78,10 +78,28 @@ func TestRecordNothingMatches(t *testing.T) {
 	for _, tt := range tests {
 		r.want("GET", tt.path, tt.code, tt.body)
 	}
-	// nginx-rtmp: an absent name widens the match to every stream.
-	if got := r.want("GET", "/control/record/start?app=live&rec=man", 200, ""); got != filepath.Join(r.dir, "cam1-man.flv") {
-		t.Fatalf("start without name = %q", got)
+}
+
+// TestRecordNeedsAppAndName: nginx-rtmp widens a missing app or name to
+// every stream; rtmprecd answers 400 with the reason and starts nothing.
+func TestRecordNeedsAppAndName(t *testing.T) {
+	r := newRig(t)
+	r.publish("live", "cam1")
+	eventually(t, "the automatic recording", func() bool { return len(r.rec.Recordings()) == 1 })
+	for _, tt := range []struct{ path, method string }{
+		{"/control/record/start", "start"}, {"/control/record/start?rec=man", "start"},
+		{"/control/record/start?app=live&rec=man", "start"}, {"/control/record/start?name=cam1&rec=man", "start"},
+		{"/control/record/start?app=live&name=&rec=man", "start"},
+		{"/control/record/stop?app=live", "stop"}, {"/control/record/stop", "stop"},
+	} {
+		if got := r.want("GET", tt.path, 400, ""); got != "record/"+tt.method+" needs app and name\n" {
+			t.Errorf("%s: %q", tt.path, got)
+		}
 	}
+	if recs := r.rec.Recordings(); len(recs) != 1 || recs[0].Recorder != "" {
+		t.Errorf("recordings after the refused calls: %+v", recs)
+	}
+	r.want("GET", "/control/record/start?app=live&name=cam1&rec=man", 200, filepath.Join(r.dir, "cam1-man.flv"))
 }
 
 func TestRecordOpenFails(t *testing.T) {
@@ -194,3 +212,21 @@ func TestMalformed(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestControlWithLiveOff: nginx-rtmp's control and stat only see streams
+// of `live on` applications; rtmprecd's see every publisher, so `live` can
+// stay off (the rig's applications do not set it).
+func TestControlWithLiveOff(t *testing.T) {
+	r := newRig(t)
+	if app := r.reload.cfg.Load().Servers[0].Applications[0]; app.Name != "live" || app.Live {
+		t.Fatalf("the rig's application %q has live %v, want off", app.Name, app.Live)
+	}
+	r.publish("live", "cam1")
+	eventually(t, "the automatic recording", func() bool { return len(r.rec.Recordings()) == 1 })
+	r.want("GET", "/control/record/start?app=live&name=cam1&rec=man", 200, filepath.Join(r.dir, "cam1-man.flv"))
+	r.want("GET", "/control/record/stop?app=live&name=cam1&rec=man", 200, filepath.Join(r.dir, "cam1-man.flv"))
+	if st := r.stat(t); len(st.Servers[0].Applications[0].Live.Streams) != 1 {
+		t.Errorf("stat: %+v", st.Servers[0].Applications[0].Live)
+	}
+	r.want("GET", "/control/drop/publisher?app=live&name=cam1", 200, "1")
+}

@@ -83,6 +83,12 @@ func newRig(t *testing.T) *rig {
 
 func newRigConfig(t *testing.T, dir, text string) *rig {
 	t.Helper()
+	return newRigMeter(t, dir, text, &Module{})
+}
+
+// newRigMeter is newRigConfig with the given meter (an injected clock).
+func newRigMeter(t *testing.T, dir, text string, meter *Module) *rig {
+	t.Helper()
 	r := &rig{t: t, dir: dir, file: filepath.Join(dir, "rtmprecd.conf"), logs: &testserver.LogBuffer{}}
 	if err := os.WriteFile(r.file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -98,7 +104,7 @@ func newRigConfig(t *testing.T, dir, text string) *rig {
 		r.events = append(r.events, ev)
 		r.mu.Unlock()
 	})
-	r.meter = &Module{}
+	r.meter = meter
 	r.reload = &fileReloader{file: r.file}
 	r.reload.cfg.Store(cfg)
 	r.srv = testserver.Start(t, testserver.Options{Source: r.reload.cfg.Load,

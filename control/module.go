@@ -82,9 +82,11 @@ type Meter struct {
 
 	bytes, audio, video     atomic.Uint64
 	bwIn, bwAudio, bwVideo  atomic.Uint64 // bits/s over the last full window
+	bwWire                  atomic.Uint64 // bits/s of every byte received, same window
 	lastTS                  atomic.Int64  // timestamp of the last media message (ms)
 	winStart                time.Time     // session goroutine only
 	winIn, winAudio, winVid uint64        // counters at winStart
+	winWire                 uint64        // the session's BytesIn at winStart
 }
 
 // Started is when the publish started.
@@ -94,7 +96,9 @@ func (mt *Meter) Started() time.Time { return mt.start }
 // (the recorders') returned.
 func (mt *Meter) Done() <-chan struct{} { return mt.done }
 
-// BytesIn is the payload bytes of every audio, video and data message.
+// BytesIn is the payload bytes of every audio and video message, what
+// nginx-rtmp counts as a stream's bytes_in (data messages such as
+// onMetaData and the chunk stream's own bytes are not counted).
 func (mt *Meter) BytesIn() uint64 { return mt.bytes.Load() }
 
 // BytesAudio and BytesVideo split BytesIn by media type.
@@ -109,6 +113,11 @@ func (mt *Meter) Bandwidth() (in, audio, video uint64) {
 	return mt.bwIn.Load(), mt.bwAudio.Load(), mt.bwVideo.Load()
 }
 
+// WireBandwidth is the bandwidth in bits/s of every byte the publishing
+// connection received (chunk headers, commands, control messages, media)
+// over the last full window: what nginx-rtmp's global bw_in counts.
+func (mt *Meter) WireBandwidth() uint64 { return mt.bwWire.Load() }
+
 // Timestamp is the timestamp (ms) of the last media message.
 func (mt *Meter) Timestamp() int64 { return mt.lastTS.Load() }
 
@@ -122,7 +131,7 @@ type meterHook struct {
 // OnPublish starts a meter. It never refuses.
 func (h *meterHook) OnPublish(_ context.Context, _ *rtmp.Publish) error {
 	now := h.m.now()
-	h.cur = &Meter{start: now, winStart: now, done: make(chan struct{})}
+	h.cur = &Meter{start: now, winStart: now, winWire: h.wire(), done: make(chan struct{})}
 	h.m.mu.Lock()
 	if h.m.pubs == nil {
 		h.m.pubs = make(map[*rtmp.Session]*Meter)
@@ -140,15 +149,16 @@ func (h *meterHook) OnAV(f *rtmp.Frame) {
 		return
 	}
 	n := uint64(len(f.Payload))
-	mt.bytes.Add(n)
 	switch f.Type {
 	case rtmp.TypeAudio:
 		mt.audio.Add(n)
-		mt.lastTS.Store(f.Time)
 	case rtmp.TypeVideo:
 		mt.video.Add(n)
-		mt.lastTS.Store(f.Time)
+	default:
+		return
 	}
+	mt.bytes.Add(n)
+	mt.lastTS.Store(f.Time)
 	now := h.m.now()
 	el := now.Sub(mt.winStart)
 	if el < h.m.interval() {
@@ -158,7 +168,18 @@ func (h *meterHook) OnAV(f *rtmp.Frame) {
 	mt.bwIn.Store(bitsPerSecond(in-mt.winIn, el))
 	mt.bwAudio.Store(bitsPerSecond(a-mt.winAudio, el))
 	mt.bwVideo.Store(bitsPerSecond(v-mt.winVid, el))
-	mt.winStart, mt.winIn, mt.winAudio, mt.winVid = now, in, a, v
+	wire := h.wire()
+	mt.bwWire.Store(bitsPerSecond(wire-mt.winWire, el))
+	mt.winStart, mt.winIn, mt.winAudio, mt.winVid, mt.winWire = now, in, a, v, wire
+}
+
+// wire is the bytes the session received so far (0 without a session,
+// in unit tests).
+func (h *meterHook) wire() uint64 {
+	if h.s == nil {
+		return 0
+	}
+	return h.s.BytesIn()
 }
 
 func bitsPerSecond(bytes uint64, d time.Duration) uint64 {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -54,6 +55,8 @@ func (s *Server) route(hs *conf.HTTPServer, w http.ResponseWriter, r *http.Reque
 		return
 	}
 	switch {
+	case loc == nil && hs.Root != "":
+		s.static(hs.Root, r.URL.Path, w, r)
 	case loc == nil:
 		fail(w, http.StatusNotFound, "no location for "+r.URL.Path)
 	case len(loc.Control) > 0:
@@ -62,9 +65,26 @@ func (s *Server) route(hs *conf.HTTPServer, w http.ResponseWriter, r *http.Reque
 		s.stat(loc, w, r)
 	case loc.Metrics:
 		s.metrics(loc, w, r)
+	case loc.Alias != "":
+		dir, rel := aliasTarget(loc, r.URL.Path)
+		s.static(dir, rel, w, r)
+	case loc.Root != "":
+		s.static(loc.Root, r.URL.Path, w, r)
 	default:
 		fail(w, http.StatusNotFound, "location "+loc.Path+" serves nothing")
 	}
+}
+
+// aliasTarget splits the file an alias location names into the directory
+// it is confined to and the rest: as nginx, the path after the location's
+// prefix is appended to the alias, and an alias may name a file itself
+// (`location /stat.xsl { alias /opt/rtmp/stat.xsl; }`).
+func aliasTarget(loc *conf.Location, p string) (dir, rel string) {
+	rest := strings.TrimPrefix(p, loc.Path)
+	if rest == "" && !strings.HasSuffix(loc.Alias, "/") {
+		return filepath.Dir(loc.Alias), filepath.Base(loc.Alias)
+	}
+	return loc.Alias, rest
 }
 
 // match returns the location with the longest path prefix of p, or nil.

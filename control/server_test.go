@@ -112,7 +112,7 @@ func TestNotConfigured(t *testing.T) {
 		method, path string
 		code         int
 	}{
-		{"GET", "/control/record/start?app=a", http.StatusNotImplemented},
+		{"GET", "/control/record/start?app=a&name=b", http.StatusNotImplemented},
 		{"POST", "/control/reload", http.StatusNotImplemented},
 		{"GET", "/control/status", http.StatusOK},
 		{"GET", "/metrics", http.StatusNotImplemented},

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -13,12 +12,15 @@ import (
 )
 
 // Stat is nginx-rtmp's /stat document: the elements its stat.xsl and
-// common dashboards read, plus a recording element per open file. As in
-// nginx-rtmp, a stream's byte and bandwidth figures count the media
-// payload of its current publish (they restart after a redirect), while
-// the global bytes_in counts every byte every connection received since
-// start (Registry's BytesIn). The global bw_in is the sum of the streams'
-// bandwidths.
+// common dashboards read, plus a recording element per open file (which
+// stat.xsl does not show). The byte figures count as nginx-rtmp's do: a
+// stream's bytes_in and bw_in the audio and video payload of its current
+// publish (they restart after a redirect; metadata and chunk headers are
+// not counted), while the global bytes_in counts every byte every
+// connection received since start (Registry's BytesIn; unlike nginx-rtmp,
+// the 3073-byte handshake included) and the global bw_in every byte the
+// publishing connections receive. nginx_version names rtmprecd and its
+// version, built the time the binary was built.
 type Stat struct {
 	XMLName          xml.Name     `xml:"rtmp" json:"-"`
 	NginxVersion     string       `xml:"nginx_version" json:"nginx_version"`
@@ -118,7 +120,7 @@ func (f *Flag) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 func (s *Server) Stat(words []string) *Stat {
 	now := time.Now()
 	st := &Stat{
-		NginxVersion: "rtmprecd", NginxRTMPVersion: s.opts.Version,
+		NginxVersion: "rtmprecd/" + s.opts.Version, NginxRTMPVersion: s.opts.Version,
 		Compiler: runtime.Version(), Built: builtAt(),
 		PID: os.Getpid(), Uptime: int64(now.Sub(s.opts.Started).Seconds()),
 	}
@@ -133,7 +135,9 @@ func (s *Server) Stat(words []string) *Stat {
 		app := idx.app(st, pub.s.Server().Index, pub.app.Name)
 		ss := s.statStream(pub, now, recs[pub.s.ID()], clients)
 		st.BytesIn += ss.BytesIn
-		st.BWIn += ss.BWIn
+		if mt := s.opts.Meter.Meter(pub.s); mt != nil {
+			st.BWIn += mt.WireBandwidth()
+		}
 		if live {
 			if app.Live == nil {
 				app.Live = &StatLive{}
@@ -258,27 +262,9 @@ func (s *Server) stat(loc *conf.Location, w http.ResponseWriter, r *http.Request
 		h.Set("Content-Type", "text/xml")
 		h.Set("Cache-Control", "no-store")
 		w.Write([]byte(xml.Header))
+		w.Write(stylesheetPI(loc.StatStylesheet))
 		w.Write(append(b, '\n'))
 	default:
 		fail(w, http.StatusBadRequest, "format="+f+": use xml or json")
 	}
-}
-
-// builtAt is the VCS time of the binary, or "".
-func builtAt() string {
-	return buildSetting("vcs.time")
-}
-
-// buildSetting returns a setting of the binary's build info, or "".
-func buildSetting(key string) string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, s := range bi.Settings {
-		if s.Key == key {
-			return s.Value
-		}
-	}
-	return ""
 }

@@ -13,8 +13,8 @@ func TestStatXMLWhileRecording(t *testing.T) {
 	p := r.publish("live", "cam1")
 	waitMedia(t, r)
 	body := r.want("GET", "/stat", 200, "")
-	if !strings.HasPrefix(body, "<?xml") {
-		t.Fatalf("no XML declaration: %.80q", body)
+	if !strings.HasPrefix(body, "<?xml") || strings.Contains(body, "xml-stylesheet") {
+		t.Fatalf("no XML declaration, or a stylesheet without rtmp_stat_stylesheet: %.120q", body)
 	}
 	var st Stat
 	if err := xml.Unmarshal([]byte(body), &st); err != nil {

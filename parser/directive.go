@@ -20,11 +20,21 @@ func (p Pos) FileLine() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
 
 // Directive is one `name arg ...;` statement or `name arg ... { ... }` block.
 type Directive struct {
-	Name     string
-	Args     []string
+	Name string
+	Args []string
+	// ArgInfo[i] tells where Args[i] was written and how; nil for
+	// directives not read from text (built in code, as the dump does).
+	ArgInfo  []ArgInfo
 	Pos      Pos
 	HasBlock bool         // true for `name ... { }`, even when the block is empty
 	Block    []*Directive // children of a block, in source order
+}
+
+// ArgInfo is the syntax of one argument: enough for the meaning layer to
+// notice a directive that runs on into the next line (a missing `;`).
+type ArgInfo struct {
+	Pos    Pos
+	Quoted bool
 }
 
 // Error is a syntax error at a position. Its text reads like nginx's:

@@ -32,9 +32,10 @@ const (
 // token is one lexical unit. For words, val is the decoded text (escapes
 // applied, quotes removed).
 type token struct {
-	kind tokKind
-	val  string
-	pos  Pos
+	kind   tokKind
+	val    string
+	pos    Pos
+	quoted bool // a word written between quotes
 }
 
 // lexer splits nginx configuration text into tokens. It follows
@@ -144,7 +145,7 @@ func (l *lexer) quoted(q byte) (token, error) {
 			return token{}, l.errorf(l.pos(), "unexpected %q", l.src[l.off:l.off+n])
 		}
 	}
-	return token{kind: tokWord, val: val, pos: p}, nil
+	return token{kind: tokWord, val: val, pos: p, quoted: true}, nil
 }
 
 // word reads an unquoted word. `{` right after `$` and the matching `}` are

@@ -119,6 +119,7 @@ func (p *parser) directive(name token) (*Directive, error) {
 				return nil, errAt(t.pos, "too many arguments in %q directive (more than %d)", d.Name, MaxArgs)
 			}
 			d.Args = append(d.Args, t.val)
+			d.ArgInfo = append(d.ArgInfo, ArgInfo{Pos: t.pos, Quoted: t.quoted})
 		case tokSemi:
 			return d, nil
 		case tokRBrace:

@@ -169,6 +169,7 @@ func (s *Session) handshake(br io.Reader) error {
 		}
 		return err // already "handshake: ..."
 	}
+	s.handshook.Store(true)
 	return nil
 }
 

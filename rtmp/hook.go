@@ -46,6 +46,16 @@ type CloseHook interface {
 	OnClose(ctx context.Context, why CloseReason)
 }
 
+// SessionEndHook is implemented by a Module itself (not by its per-session
+// hooks) that must hear of every connection's end, including connections
+// that never sent connect and so got no hooks (App is then nil): the
+// access log writes one line per connection. SessionEnded runs once per
+// connection, on its goroutine, after every OnClose and once the socket
+// is closed, so the byte counts are final; Server.Shutdown waits for it.
+type SessionEndHook interface {
+	SessionEnded(s *Session)
+}
+
 // CloseReason says why a publish ended.
 type CloseReason string
 

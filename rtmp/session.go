@@ -43,7 +43,10 @@ type Session struct {
 	stage    stage
 	idleElem *list.Element // in the registry's idle list of stage; nil when not idle
 	evicted  atomic.Bool   // closed to make room under max_connections; set under the registry's mutex
-	actions  actionQueue   // Redirect calls for the session goroutine
+
+	bytesOut  atomic.Uint64 // every byte of the chunk stream written (not the handshake)
+	handshook atomic.Bool   // the handshake completed
+	actions   actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
 	// and OnPublish calls give up with the connection.
@@ -91,7 +94,7 @@ func newSession(srv *Server, c net.Conn, cfg *conf.Config, sc *conf.Server, id u
 	s.in = deadlineReader{s: s, c: c}
 	s.in.initPoll(srv.poll)
 	s.rbuf.in = &s.in
-	s.wr = chunk.NewWriter(c, chunk.DefaultChunkSize)
+	s.wr = chunk.NewWriter(countingWriter{c, &s.bytesOut}, chunk.DefaultChunkSize)
 	return s
 }
 
@@ -185,6 +188,7 @@ func (s *Session) dropReason() CloseReason {
 // serve runs the connection to its end on the session's goroutine.
 func (s *Session) serve() {
 	defer s.srv.sessions.Done()
+	defer s.ended() // after the socket is closed: the byte counts are final
 	defer s.srv.reg.remove(s)
 	defer s.releasePartial()
 	defer s.conn.Close()

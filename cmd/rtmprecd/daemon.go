@@ -81,6 +81,7 @@ func newDaemon(cfg *conf.Config, out *logOutput) *Daemon {
 		Config:  d.cfg.Load,
 	})
 	d.lis = &listenerSet{log: log, srv: d.srv}
+	d.addStage(d.mods.access.Prepare)
 	d.api = d.setupControl(d.mods.meter)
 	return d
 }
@@ -165,13 +166,21 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) {
 	}
 }
 
-// reopenLog handles SIGUSR1: logrotate has moved error_log's file.
+// reopenLog handles SIGUSR1: logrotate has moved error_log's file and the
+// access logs.
 func (d *Daemon) reopenLog() {
 	if err := d.out.reopen(); err != nil {
 		d.log.Error("cannot reopen error_log; still writing to the old file", "err", err)
-		return
+	} else {
+		d.log.Info("error_log reopened")
 	}
-	d.log.Info("error_log reopened")
+	n, err := d.mods.access.Reopen()
+	switch {
+	case err != nil:
+		d.log.Error("cannot reopen an access_log; still writing to the old file", "err", err)
+	case n > 0:
+		d.log.Info("access_log reopened", "files", n)
+	}
 }
 
 // addStop adds a part to stop at shutdown, before the RTMP sessions end,
@@ -202,6 +211,7 @@ func (d *Daemon) shutdown() {
 	if err := d.mods.notify.Wait(ctx); err != nil {
 		d.log.Warn("callbacks still pending at exit", "timeout", timeout, "err", err)
 	}
+	d.mods.access.Close() // every session has ended and written its line
 	d.pid.remove()
 	d.log.Info("stopped")
 }

@@ -84,8 +84,16 @@ func startDaemon(t *testing.T, config string) *daemon {
 // stderr.
 func launchDaemon(t *testing.T, path string, args ...string) (*daemon, <-chan string) {
 	t.Helper()
+	return launchDaemonIn(t, "", path, args...)
+}
+
+// launchDaemonIn is launchDaemon in working directory dir ("" = the
+// test's), where a relative path resolves.
+func launchDaemonIn(t *testing.T, dir, path string, args ...string) (*daemon, <-chan string) {
+	t.Helper()
 	args = append([]string{"-c", path}, args...)
 	d := &daemon{cmd: exec.Command(daemonBinary(t), args...), conf: path, done: make(chan error, 1)}
+	d.cmd.Dir = dir
 	pipe, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

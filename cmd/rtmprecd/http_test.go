@@ -67,3 +67,36 @@ http { server { listen 127.0.0.1:0; location /control { rtmp_control all; } loca
 		t.Fatalf("files %v", files)
 	}
 }
+
+// TestServerTokenProtectsEverything: control_token set on an http server
+// is inherited by every location of it, so /stat and /metrics need the
+// token as much as /control does.
+func TestServerTokenProtectsEverything(t *testing.T) {
+	path := writeConf(t, `rtmp { server { listen 127.0.0.1:0; application live { } } }
+http { server { listen 127.0.0.1:0; control_token s3cret;
+    location /control { rtmp_control all; }
+    location /stat { rtmp_stat all; }
+    location /metrics { rtmp_metrics on; } } }
+`)
+	d, logs, _ := startInProcess(t, path)
+	url := "http://" + d.api.Addrs()[0].String()
+	for _, p := range []string{"/stat", "/metrics", "/control/status"} {
+		for _, tt := range []struct {
+			token string
+			code  int
+		}{{"", http.StatusUnauthorized}, {"wrong", http.StatusForbidden}, {"s3cret", http.StatusOK}} {
+			req, _ := http.NewRequest(http.MethodGet, url+p, nil)
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.code {
+				t.Errorf("GET %s with token %q: %s, want %d\n%s", p, tt.token, resp.Status, tt.code, logs)
+			}
+		}
+	}
+}

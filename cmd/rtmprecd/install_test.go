@@ -58,6 +58,14 @@ func TestMakeInstall(t *testing.T) {
 		t.Errorf("installed unit's ExecStart does not name the installed files:\n%s", unit)
 	}
 
+	rot, err := os.ReadFile(filepath.Join(dest, "etc/logrotate.d/rtmprecd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rot), "\n            /usr/bin/rtmprecd -s reopen -c /etc/rtmprecd/rtmprecd.conf\n") {
+		t.Errorf("installed logrotate file's fallback does not name the installed files:\n%s", rot)
+	}
+
 	confPath := filepath.Join(dest, "etc/rtmprecd/rtmprecd.conf")
 	checkAbsolute(t, confPath)
 

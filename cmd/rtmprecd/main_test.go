@@ -31,6 +31,7 @@ func TestRun(t *testing.T) {
 	missingInc := writeConf(t, "include nope.conf;\n")
 	badLog := writeConf(t, "error_log "+filepath.Join(missing, "x.log")+";\n")
 	manualAlone := writeConf(t, "rtmp { server { listen 127.0.0.1:0; application live { record manual; record_path rec; } } }\n")
+	nginxFiles := writeConf(t, "pid /run/nginx.pid;\nerror_log /var/log/nginx/error.log;\n")
 	tests := []struct {
 		name       string
 		args       []string
@@ -48,7 +49,7 @@ func TestRun(t *testing.T) {
 		{name: "missing file daemon", args: []string{"-c", missing}, code: 2,
 			stderr: "rtmprecd: open() \"" + missing + "\" failed (no such file or directory)\n"},
 		{name: "test ok", args: []string{"-t", "-c", good}, code: 0,
-			stderr: "rtmprecd: [warn] \"worker_processes\" directive is ignored by rtmprecd in " + good + ":1\n" +
+			stderr: "rtmprecd: [warn] \"worker_processes\" directive is ignored by rtmprecd: nginx process tuning with no counterpart: rtmprecd is one process that uses every core in " + good + ":1\n" +
 				"rtmprecd: configuration file " + good + " test is successful\n"},
 		{name: "test warns of record manual alone", args: []string{"-t", "-c", manualAlone}, code: 0,
 			stderr: "rtmprecd: [warn] the inline recorder has \"record manual\" without \"all\", \"audio\", \"video\" or \"keyframes\" and records nothing in " + manualAlone + ":1\n" +
@@ -63,6 +64,10 @@ func TestRun(t *testing.T) {
 		{name: "missing include", args: []string{"-t", "-c", missingInc}, code: 1,
 			stderr: "rtmprecd: [emerg] open() \"" + filepath.Join(filepath.Dir(missingInc), "nope.conf") + "\" failed (no such file or directory) in " + missingInc + ":1\n" +
 				"rtmprecd: configuration file " + missingInc + " test failed\n"},
+		{name: "test nginx's files", args: []string{"-t", "-c", nginxFiles}, code: 0,
+			stderr: "rtmprecd: [warn] \"pid\" points at nginx's pid file \"/run/nginx.pid\": nginx writes and removes it too, so rtmprecd refuses to start while nginx runs; give rtmprecd its own, such as /run/rtmprecd/rtmprecd.pid in " + nginxFiles + ":1\n" +
+				"rtmprecd: [warn] \"error_log\" points at nginx's log file \"/var/log/nginx/error.log\": nginx writes it too, and nginx's logrotate signals only nginx; give rtmprecd its own, such as /var/log/rtmprecd/rtmprecd.log in " + nginxFiles + ":2\n" +
+				"rtmprecd: configuration file " + nginxFiles + " test is successful\n"},
 		{name: "dump", args: []string{"-T", "-c", good}, code: 0, stdoutPart: "record_path rec;\n"},
 		{name: "dump failed", args: []string{"-T", "-c", bad}, code: 1,
 			stderr: "rtmprecd: [emerg] unknown directive \"recrod\" in " + bad + ":2\n" +

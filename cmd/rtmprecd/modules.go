@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/rtmprecd/rtmprecd/access"
+	"github.com/rtmprecd/rtmprecd/accesslog"
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
 	"github.com/rtmprecd/rtmprecd/metrics"
@@ -16,13 +17,16 @@ import (
 // and the instances other parts of the daemon call into.
 type moduleSet struct {
 	// list runs OnConnect and OnPublish in this order, OnClose in reverse:
-	// notify decides first (on_publish may deny or rename before any file
-	// exists), access next, then the control API's meter and the
-	// recorders, so a rejected publisher never touches a file and every
-	// file is closed, with its record_done queued, before notify sends
-	// publish_done; metrics last, so it counts only publishes every other
-	// module allowed, under their final names.
+	// the access log first, to log the name the client asked for (as
+	// nginx-rtmp's log module, which runs before notify); notify decides
+	// next (on_publish may deny or rename before any file exists), access
+	// next, then the control API's meter and the recorders, so a rejected
+	// publisher never touches a file and every file is closed, with its
+	// record_done queued, before notify sends publish_done; metrics last,
+	// so it counts only publishes every other module allowed, under their
+	// final names.
 	list    []rtmp.Module
+	access  *accesslog.Module
 	notify  *notify.Module
 	record  *record.Module
 	meter   *control.Module   // the control API's per-publish meter
@@ -35,6 +39,7 @@ type moduleSet struct {
 // registry and config are read by the metrics at scrape time; notify
 // reads exec_max_children from config at every exec start.
 func newModules(log *slog.Logger, registry func() metrics.Registry, config func() *conf.Config) *moduleSet {
+	al := &accesslog.Module{Logger: log}
 	n := &notify.Module{Logger: log, MaxChildren: func() int { return config().ExecMaxChildren }}
 	rec := &record.Module{Logger: log}
 	meter := &control.Module{}
@@ -44,7 +49,8 @@ func newModules(log *slog.Logger, registry func() metrics.Registry, config func(
 	n.Observer = met
 	rec.Observer = met
 	return &moduleSet{
-		list:    []rtmp.Module{n, access.Module{}, meter, rec, met.Module()},
+		list:    []rtmp.Module{al, n, access.Module{}, meter, rec, met.Module()},
+		access:  al,
 		notify:  n,
 		record:  rec,
 		meter:   meter,

@@ -38,7 +38,8 @@ func (p *pidFile) name() string {
 var errLocked = errors.New("locked")
 
 // createPidFile creates or takes over path, locks it and writes our pid.
-// It refuses when another daemon holds the lock.
+// It refuses when another daemon holds the lock, and when the file names
+// another live process (an nginx whose pid file the configuration copied).
 func createPidFile(path string) (*pidFile, error) {
 	// A daemon that exits removes the file while still holding its lock;
 	// if we opened the old file just before that, we would lock a file that
@@ -58,6 +59,10 @@ func createPidFile(path string) (*pidFile, error) {
 		if !sameFile(f, path) {
 			f.Close()
 			continue
+		}
+		if err := checkOwner(path, f); err != nil {
+			f.Close()
+			return nil, err
 		}
 		if err := writePid(f); err != nil {
 			f.Close()
@@ -136,6 +141,9 @@ func runningPid(path string) (int, error) {
 	defer f.Close()
 	switch err := lockFile(f, unix.F_OFD_GETLK); {
 	case err == nil:
+		if pid, ok := filePid(f); ok && alive(pid) {
+			return 0, fmt.Errorf("pid file %q is not rtmprecd's: it names running process %d%s", path, pid, commSuffix(pid))
+		}
 		return 0, fmt.Errorf("pid file %q is stale: no rtmprecd holds it", path)
 	case !errors.Is(err, errLocked):
 		return 0, fmt.Errorf("pid file %q: lock: %w", path, err)

@@ -18,9 +18,10 @@ import (
 // and combined output.
 func runBinary(t *testing.T, args ...string) (int, string) {
 	t.Helper()
+	bin := daemonBinary(t) // the first call builds it: not within the run's timeout
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, daemonBinary(t), args...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if exit, ok := err.(*exec.ExitError); ok {
 		return exit.ExitCode(), string(out)
 	}
@@ -143,5 +144,57 @@ func TestReopenMovedLog(t *testing.T) {
 	}
 	if d.log() != "" {
 		t.Errorf("stderr is not empty with error_log set:\n%s", d.log())
+	}
+}
+
+// TestReopenMovedAccessLog: logrotate moves the access log, SIGUSR1 makes
+// the daemon open a new one; a connection that ends afterwards writes its
+// line there, the earlier one stays in the moved file.
+func TestReopenMovedAccessLog(t *testing.T) {
+	dir := t.TempDir()
+	accessPath := filepath.Join(dir, "access.log")
+	d := startDaemon(t, fmt.Sprintf("rtmp { access_log %s; server { listen 127.0.0.1:0; application live { } } }\n", accessPath))
+	fileLines := func(path string) int {
+		b, _ := os.ReadFile(path)
+		return strings.Count(string(b), "\n")
+	}
+	publish := func(name string) {
+		p := startPublisher(t, d.addr, "live", name)
+		p.waitSent(10)
+		if _, err := p.finish(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("before")
+	waitFor(t, 30*time.Second, "the first line", func() bool { return fileLines(accessPath) == 1 }, d.log)
+
+	rotated := accessPath + ".1"
+	if err := os.Rename(accessPath, rotated); err != nil {
+		t.Fatal(err)
+	}
+	d.signal(t, syscall.SIGUSR1)
+	d.waitLog(t, `msg="access_log reopened" files=1`, 1)
+	publish("after")
+	waitFor(t, 30*time.Second, "the second line in a new file", func() bool { return fileLines(accessPath) == 1 }, d.log)
+	if code := d.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	old, _ := os.ReadFile(rotated)
+	cur, _ := os.ReadFile(accessPath)
+	if !strings.Contains(string(old), `PUBLISH "live" "before"`) || strings.Count(string(old), "\n") != 1 ||
+		!strings.Contains(string(cur), `PUBLISH "live" "after"`) || strings.Count(string(cur), "\n") != 1 {
+		t.Errorf("rotated file:\n%s\nnew file:\n%s", old, cur)
+	}
+}
+
+// TestAccessLogCannotOpen: an access log that cannot be opened stops the
+// start with the reason, as a bad error_log does.
+func TestAccessLogCannotOpen(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "access.log")
+	cfg := writeConf(t, "rtmp { access_log "+missing+"; server { listen 127.0.0.1:0; application live { } } }\n")
+	code, out := runBinary(t, "-c", cfg)
+	want := `msg="cannot start" err="access_log: open ` + missing + `: no such file or directory"`
+	if code != 1 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, output %q; want 1 and %s", code, out, want)
 	}
 }

@@ -9,10 +9,11 @@ import (
 	"syscall"
 )
 
-// renderConfig returns the nginx.conf of an instance listening on addr.
-// Every path is absolute and inside opts.Dir (or RecordDir), so nothing of
-// the system nginx (/etc/nginx, /run/nginx.pid, /var/log/nginx) is used.
-func renderConfig(o Options, addr string) string {
+// renderConfig returns the nginx.conf of an instance listening on addr
+// (and serving /stat on statAddr unless it is ""). Every path is absolute
+// and inside opts.Dir (or RecordDir), so nothing of the system nginx
+// (/etc/nginx, /run/nginx.pid, /var/log/nginx, /var/lib/nginx) is used.
+func renderConfig(o Options, addr, statAddr string) string {
 	logs := filepath.Join(o.Dir, "logs")
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -44,7 +45,25 @@ func renderConfig(o Options, addr string) string {
 	w("        }")
 	w("    }")
 	w("}")
+	if statAddr != "" {
+		renderStat(w, logs, statAddr)
+	}
 	return b.String()
+}
+
+// renderStat writes an http block serving /stat, with every temporary
+// directory and log inside the prefix.
+func renderStat(w func(string, ...any), logs, addr string) {
+	w("http {")
+	w("    access_log off;")
+	for _, d := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
+		w("    %s_temp_path %s;", d, quote(filepath.Join(logs, d+"_temp")))
+	}
+	w("    server {")
+	w("        listen %s;", addr)
+	w("        location /stat { rtmp_stat all; }")
+	w("    }")
+	w("}")
 }
 
 // userLine keeps the workers under our own identity when we run as root:

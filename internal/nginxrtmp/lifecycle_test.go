@@ -163,6 +163,7 @@ func TestConfigAcceptedByNginx(t *testing.T) {
 		{"app config", Options{AppConfig: "record video keyframes;\nrecord_suffix .x.flv;", Workers: 3},
 			[]string{"worker_processes 3;", "record video keyframes;", "record_suffix .x.flv;"}},
 		{"odd paths", Options{RecordDir: `rec "dir" \ with spaces`}, []string{`rec \"dir\" \\ with spaces"`}},
+		{"stat", Options{Stat: true}, []string{"location /stat { rtmp_stat all; }", "listen 127.0.0.1:8080;", "client_body_temp_path "}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +174,11 @@ func TestConfigAcceptedByNginx(t *testing.T) {
 			}
 			opts.RecordDir = filepath.Join(opts.Dir, opts.RecordDir)
 			addr := "127.0.0.1:" + strconv.Itoa(1935)
-			text := renderConfig(opts, addr)
+			stat := ""
+			if opts.Stat {
+				stat = "127.0.0.1:8080"
+			}
+			text := renderConfig(opts, addr, stat)
 			for _, w := range append(tc.want, "listen "+addr+";", "record_path ") {
 				if !strings.Contains(text, w) {
 					t.Errorf("config lacks %q:\n%s", w, text)

@@ -61,6 +61,9 @@ type Options struct {
 	// StopTimeout bounds the graceful shutdown before Stop kills the
 	// process group. Default: DefaultStopTimeout.
 	StopTimeout time.Duration
+	// Stat adds an http server on a port of its own serving
+	// `location /stat { rtmp_stat all; }` (see StatURL).
+	Stat bool
 }
 
 // Server is a running nginx-rtmp instance.
@@ -68,6 +71,7 @@ type Server struct {
 	opts       Options
 	ownDir     bool
 	addr       string
+	statAddr   string // "" without Options.Stat
 	cmd        *exec.Cmd
 	done       chan struct{} // closed when the master has exited
 	waitErr    error         // valid after done
@@ -169,8 +173,14 @@ func (s *Server) startOnce(ctx context.Context) error {
 		return err
 	}
 	s.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if s.opts.Stat {
+		if port, err = pickPort(); err != nil {
+			return err
+		}
+		s.statAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	}
 	conf := s.confPath()
-	if err := os.WriteFile(conf, []byte(renderConfig(s.opts, s.addr)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(renderConfig(s.opts, s.addr, s.statAddr)), 0o644); err != nil {
 		return fmt.Errorf("nginxrtmp: write config: %w", err)
 	}
 	os.Remove(s.pidPath()) // a stale one would look like readiness
@@ -260,6 +270,17 @@ func (s *Server) Addr() string { return s.addr }
 
 // URL returns the RTMP URL of stream name in application App.
 func (s *Server) URL(name string) string { return "rtmp://" + s.addr + "/" + App + "/" + name }
+
+// StatURL returns the URL of nginx-rtmp's /stat; "" without Options.Stat.
+func (s *Server) StatURL() string {
+	if s.statAddr == "" {
+		return ""
+	}
+	return "http://" + s.statAddr + "/stat"
+}
+
+// AccessLogPath returns the path of the rtmp access log (combined format).
+func (s *Server) AccessLogPath() string { return filepath.Join(s.opts.Dir, "logs", "access.log") }
 
 // RecordDir returns the record_path.
 func (s *Server) RecordDir() string { return s.opts.RecordDir }
