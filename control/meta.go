@@ -3,7 +3,7 @@ package control
 import (
 	"fmt"
 
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
 
@@ -35,32 +35,26 @@ type StatAudio struct {
 	SampleRate int    `xml:"sample_rate" json:"sample_rate"`
 }
 
-// Codec names as nginx-rtmp's codec module spells them, by FLV id.
+// Profile names as nginx-rtmp's codec module spells them. Codec names
+// come from media.Codec, which spells them the same way.
 var (
-	videoCodecs = map[uint8]string{1: "Jpeg", 2: "Sorenson-H263", 3: "ScreenVideo", 4: "On2-VP6",
-		5: "On2-VP6-Alpha", 6: "ScreenVideo2", 7: "H264", 12: "H265"}
-	fourCCs     = map[string]string{"avc1": "H264", "hvc1": "H265", "av01": "AV1", "vp09": "VP9"}
-	audioCodecs = map[uint8]string{0: "LinearPE", 1: "ADPCM", 2: "MP3", 3: "LinearLE", 4: "Nellymoser16",
-		5: "Nellymoser8", 6: "Nellymoser", 7: "G711A", 8: "G711U", 10: "AAC", 11: "Speex", 14: "MP3-8K",
-		15: "DeviceSpecific"}
 	avcProfiles = map[byte]string{66: "Baseline", 77: "Main", 88: "Extended", 100: "High", 110: "High 10",
 		122: "High 4:2:2", 144: "High 4:4:4", 244: "High 4:4:4"}
-	aacProfiles = map[byte]string{1: "Main", 2: "LC", 3: "SSR", 4: "LTP", 5: "SBR"}
-	aacRates    = []int{96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350}
+	aacProfiles = map[int]string{1: "Main", 2: "LC", 3: "SSR", 4: "LTP", 5: "SBR"}
 )
 
-// metaOf describes c; nil before any codec is known.
-func metaOf(c *rtmp.CodecState) *StatMeta {
+// metaOf describes c's default tracks; nil before any codec is known.
+func metaOf(c *media.State) *StatMeta {
 	if c == nil {
 		return nil
 	}
 	md := metadata(c.Metadata)
 	m := &StatMeta{}
-	if c.HasVideo() {
-		m.Video = videoOf(c, md)
+	if v := c.Video(); v != nil {
+		m.Video = videoOf(v, md)
 	}
-	if c.AudioCodecID != 0xFF {
-		m.Audio = audioOf(c, md)
+	if a := c.Audio(); a != nil {
+		m.Audio = audioOf(a, md)
 	}
 	if m.Video == nil && m.Audio == nil {
 		return nil
@@ -68,14 +62,17 @@ func metaOf(c *rtmp.CodecState) *StatMeta {
 	return m
 }
 
-func videoOf(c *rtmp.CodecState, md amf.Object) *StatVideo {
-	v := &StatVideo{Codec: videoCodecs[c.VideoCodecID]}
-	if c.VideoFourCC != "" {
-		v.Codec = fourCCs[c.VideoFourCC]
-		if v.Codec == "" {
-			v.Codec = c.VideoFourCC
-		}
+// codecName is the track's codec as /stat names it; an unknown Enhanced
+// RTMP codec by its FourCC.
+func codecName(t *media.Track) string {
+	if n := t.Codec.String(); n != "" || t.FourCC == 0 {
+		return n
 	}
+	return t.FourCC.String()
+}
+
+func videoOf(t *media.Track, md amf.Object) *StatVideo {
+	v := &StatVideo{Codec: codecName(t)}
 	w, _ := md.Number("width")
 	h, _ := md.Number("height")
 	v.Width, v.Height = int(w), int(h)
@@ -84,25 +81,22 @@ func videoOf(c *rtmp.CodecState, md amf.Object) *StatVideo {
 	} else {
 		v.FrameRate, _ = md.Number("videoframerate")
 	}
-	// Legacy AVC sequence header: 5 bytes of FLV video header, then the
-	// AVCDecoderConfigurationRecord (version, profile, compat, level).
-	if h := c.VideoHeader; c.VideoCodecID == 7 && len(h) >= 9 {
-		v.Profile, v.Compat = avcProfiles[h[6]], int(h[7])
-		v.Level = fmt.Sprintf("%d.%d", h[8]/10, h[8]%10)
+	// AVCDecoderConfigurationRecord: version, profile, compat, level.
+	if c := t.Config; t.Codec == media.CodecAVC && len(c) >= 4 {
+		v.Profile, v.Compat = avcProfiles[c[1]], int(c[2])
+		v.Level = fmt.Sprintf("%d.%d", c[3]/10, c[3]%10)
 	}
 	return v
 }
 
-func audioOf(c *rtmp.CodecState, md amf.Object) *StatAudio {
-	a := &StatAudio{Codec: audioCodecs[c.AudioCodecID]}
-	// AAC sequence header: sound byte, packet type 0, AudioSpecificConfig
-	// (5 bits object type, 4 bits rate index, 4 bits channels).
-	if h := c.AudioHeader; c.AudioCodecID == 10 && len(h) >= 4 {
-		a.Profile = aacProfiles[h[2]>>3]
-		if i := int(h[2]&7)<<1 | int(h[3]>>7); i < len(aacRates) {
-			a.SampleRate = aacRates[i]
-		}
-		a.Channels = int(h[3]>>3) & 0x0f
+func audioOf(t *media.Track, md amf.Object) *StatAudio {
+	a := &StatAudio{Codec: codecName(t)}
+	if c := t.AAC; c != nil {
+		a.Profile, a.SampleRate, a.Channels = aacProfiles[c.ObjectType], c.SampleRate, c.ChannelConfig
+		return a
+	}
+	if t.FourCC != 0 && t.SampleRate > 0 { // Opus, FLAC, AC-3 ...: their configuration says
+		a.SampleRate, a.Channels = t.SampleRate, t.Channels
 		return a
 	}
 	sr, _ := md.Number("audiosamplerate")

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -143,16 +144,16 @@ func (h *meterHook) OnPublish(_ context.Context, _ *rtmp.Publish) error {
 
 // OnAV counts f; at the end of each window it publishes the bandwidth.
 // No allocation.
-func (h *meterHook) OnAV(f *rtmp.Frame) {
+func (h *meterHook) OnAV(f *media.Frame) {
 	mt := h.cur
 	if mt == nil {
 		return
 	}
 	n := uint64(len(f.Payload))
 	switch f.Type {
-	case rtmp.TypeAudio:
+	case media.TypeAudio:
 		mt.audio.Add(n)
-	case rtmp.TypeVideo:
+	case media.TypeVideo:
 		mt.video.Add(n)
 	default:
 		return

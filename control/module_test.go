@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -27,9 +28,9 @@ func TestMeterBandwidth(t *testing.T) {
 	if mt == nil || mt.Started() != clk.t {
 		t.Fatalf("meter %+v", mt)
 	}
-	audio := &rtmp.Frame{Type: rtmp.TypeAudio, Time: 5, Payload: make([]byte, 1000)}
-	video := &rtmp.Frame{Type: rtmp.TypeVideo, Time: 7, Payload: make([]byte, 4000)}
-	data := &rtmp.Frame{Type: rtmp.TypeData, Time: 0, Payload: make([]byte, 50)}
+	audio := &media.Frame{Type: media.TypeAudio, Time: 5, Payload: make([]byte, 1000)}
+	video := &media.Frame{Type: media.TypeVideo, Time: 7, Payload: make([]byte, 4000)}
+	data := &media.Frame{Type: media.TypeData, Time: 0, Payload: make([]byte, 50)}
 	for range 5 {
 		h.OnAV(audio)
 		h.OnAV(video)
@@ -88,7 +89,7 @@ func TestMeterOnAVDoesNotAllocate(t *testing.T) {
 	m := &Module{}
 	h := m.Hook(nil).(*meterHook)
 	h.OnPublish(context.Background(), &rtmp.Publish{Name: "a"})
-	f := &rtmp.Frame{Type: rtmp.TypeVideo, Payload: make([]byte, 100)}
+	f := &media.Frame{Type: media.TypeVideo, Payload: make([]byte, 100)}
 	if n := testing.AllocsPerRun(1000, func() { h.OnAV(f) }); n != 0 {
 		t.Fatalf("OnAV allocates %.1f times per frame", n)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 func TestStatXMLWhileRecording(t *testing.T) {
@@ -113,6 +115,9 @@ func waitMedia(t *testing.T, r *rig) {
 			return false
 		}
 		c := s.Codec()
-		return c.AudioHeader != nil && c.VideoHeader != nil && c.Metadata != nil
+		return headerOf(c.Audio()) && headerOf(c.Video()) && c.Metadata != nil
 	})
 }
+
+// headerOf reports whether a track has its sequence header.
+func headerOf(t *media.Track) bool { return t != nil && t.Header != nil }

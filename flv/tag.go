@@ -3,58 +3,45 @@ package flv
 import (
 	"errors"
 	"fmt"
+
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
-// Codec identifiers from the first byte of audio and video tags.
-const (
-	codecAVC      = 7  // legacy video CodecID
-	codecHEVC     = 12 // legacy HEVC CodecID used by pre-E-RTMP encoders
-	soundAAC      = 10 // audio SoundFormat
-	soundExHeader = 9  // Enhanced RTMP audio: SoundFormat 9 means a FourCC follows
-	exHeaderBit   = 0x80
-	frameKey      = 1
-	frameInfo     = 5 // video info/command frame
-	packetSeqHdr  = 0 // AVCPacketType/AACPacketType/E-RTMP PacketTypeSequenceStart
-	packetSeqEnd  = 2 // AVCPacketType end of sequence / E-RTMP PacketTypeSequenceEnd
-)
+// The kind of an audio or video tag comes from the media package's
+// classifier, the one the RTMP server and the recorder use; this file
+// only asks it about a tag.
 
 // IsKeyframe reports whether t is a video keyframe: frame type 1, in the
 // legacy header or in an Enhanced RTMP extended header.
 func (t *Tag) IsKeyframe() bool {
-	if t.Type != TagVideo || len(t.Data) == 0 {
+	if t.Type != TagVideo {
 		return false
 	}
-	b := t.Data[0]
-	if b&exHeaderBit != 0 {
-		return (b>>4)&7 == frameKey
-	}
-	return b>>4 == frameKey
+	h, _ := media.Peek(t.Type, t.Data) // the frame type is known from the first byte
+	return h.Key()
 }
 
 // IsSeqHeader reports whether t carries decoder configuration: an AVC or
 // legacy-HEVC sequence header, an Enhanced RTMP SequenceStart (video or
 // audio), or an AAC sequence header.
-func (t *Tag) IsSeqHeader() bool {
-	if len(t.Data) == 0 {
-		return false
+func (t *Tag) IsSeqHeader() bool { return t.packet() == media.PacketSeqStart }
+
+// IsEndOfSeq reports whether t is a video end-of-sequence marker (AVC or
+// legacy-HEVC packet type 2, or an Enhanced RTMP SequenceEnd). Muxers such
+// as ffmpeg write one as the last video tag, with frame type 1.
+func (t *Tag) IsEndOfSeq() bool { return t.Type == TagVideo && t.packet() == media.PacketSeqEnd }
+
+// packet returns what an audio or video tag carries; PacketFrame for the
+// others and for tags whose header does not classify.
+func (t *Tag) packet() media.Packet {
+	if t.Type != TagAudio && t.Type != TagVideo {
+		return media.PacketFrame
 	}
-	b := t.Data[0]
-	switch t.Type {
-	case TagVideo:
-		if b&exHeaderBit != 0 {
-			return b&0x0f == packetSeqHdr
-		}
-		// Frame type 5 carries a command byte, not a packet type.
-		return b>>4 != frameInfo && legacyPacketType(t.Data) == packetSeqHdr
-	case TagAudio:
-		switch b >> 4 {
-		case soundAAC:
-			return len(t.Data) >= 2 && t.Data[1] == packetSeqHdr
-		case soundExHeader:
-			return b&0x0f == packetSeqHdr
-		}
+	h, err := media.Peek(t.Type, t.Data)
+	if err != nil {
+		return media.PacketFrame
 	}
-	return false
+	return h.Packet
 }
 
 // errNotScript is returned by Metadata for audio and video tags.
@@ -71,19 +58,15 @@ func (t *Tag) Metadata() (name string, fields map[string]any, err error) {
 	if t.Type != TagScript {
 		return "", nil, fmt.Errorf("flv: tag at offset %d: %w", t.Offset, errNotScript)
 	}
-	d := &amfDecoder{b: t.Data}
-	name, err = d.name()
-	if err == nil && name == "@setDataFrame" {
-		name, err = d.name()
-	}
+	name, rest, err := scriptName(t.Data)
 	if err != nil {
 		return "", nil, fmt.Errorf("flv: script tag at offset %d: name: %w", t.Offset, err)
 	}
 	fields = map[string]any{}
-	if len(d.b) == 0 {
+	if len(rest) == 0 {
 		return name, fields, nil
 	}
-	v, err := d.value(0)
+	v, err := decodeValue(rest)
 	if err != nil {
 		return "", nil, fmt.Errorf("flv: script tag at offset %d: %s: %w", t.Offset, name, err)
 	}
@@ -94,38 +77,10 @@ func (t *Tag) Metadata() (name string, fields map[string]any, err error) {
 	return name, m, nil
 }
 
-// IsEndOfSeq reports whether t is a video end-of-sequence marker (AVC or
-// legacy-HEVC packet type 2, or an Enhanced RTMP SequenceEnd). Muxers such
-// as ffmpeg write one as the last video tag, with frame type 1.
-func (t *Tag) IsEndOfSeq() bool {
-	if t.Type != TagVideo || len(t.Data) == 0 {
-		return false
-	}
-	b := t.Data[0]
-	if b&exHeaderBit != 0 {
-		return b&0x0f == packetSeqEnd
-	}
-	return b>>4 != frameInfo && legacyPacketType(t.Data) == packetSeqEnd
-}
-
-// legacyPacketType returns the AVCPacketType of a legacy AVC or HEVC video
-// tag, or -1 for other codecs and short tags.
-func legacyPacketType(d []byte) int {
-	codec := d[0] & 0x0f
-	if (codec != codecAVC && codec != codecHEVC) || len(d) < 2 {
-		return -1
-	}
-	return int(d[1])
-}
-
 // scriptName returns the name of a script tag, after any @setDataFrame, or
 // "" when it does not decode.
 func (t *Tag) scriptName() string {
-	d := &amfDecoder{b: t.Data}
-	name, err := d.name()
-	if err == nil && name == "@setDataFrame" {
-		name, err = d.name()
-	}
+	name, _, err := scriptName(t.Data)
 	if err != nil {
 		return ""
 	}

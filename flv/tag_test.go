@@ -114,15 +114,15 @@ func TestMetadataErrors(t *testing.T) {
 		msg  string
 	}{
 		{"audio tag", flv.Tag{Type: flv.TagAudio, Data: []byte{0xaf, 1}}, "not a script tag"},
-		{"empty", flv.Tag{Type: flv.TagScript}, "runs past the end"},
+		{"empty", flv.Tag{Type: flv.TagScript}, "truncated input: marker"},
 		{"name not a string", flv.Tag{Type: flv.TagScript, Data: amfNum(1)}, "name is float64"},
-		{"short string", flv.Tag{Type: flv.TagScript, Data: []byte{2, 0, 9, 'a'}}, "runs past the end"},
+		{"short string", flv.Tag{Type: flv.TagScript, Data: []byte{2, 0, 9, 'a'}}, "truncated input: string"},
 		{"value not an object", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), amfNum(1))}, "value is float64"},
-		{"unsupported marker", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), []byte{0x11})}, `"a": amf0: unsupported marker 0x11`},
-		{"unterminated object", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), amfNum(1))}, "runs past the end"},
-		{"huge strict array", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), []byte{0x0a, 0x7f, 0xff, 0xff, 0xff, 0})}, "strict array of 2147483647 values in 1 bytes"},
-		{"huge long string", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), []byte{0x0c, 0xff, 0xff, 0xff, 0xff})}, "runs past the end"},
-		{"too deep", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), deep)}, "nesting or element limit"},
+		{"unsupported marker", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), []byte{0x11})}, "x: amf: unsupported marker: 0x11"},
+		{"unterminated object", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), amfNum(1))}, "truncated input"},
+		{"huge strict array", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), []byte{0x0a, 0x7f, 0xff, 0xff, 0xff, 0})}, "strict array of 2147483647 elements"},
+		{"huge long string", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), []byte{3}, amfKey("a"), []byte{0x0c, 0xff, 0xff, 0xff, 0xff})}, "string of 4294967295 bytes"},
+		{"too deep", flv.Tag{Type: flv.TagScript, Data: cat(amfStr("x"), deep)}, "nesting deeper than 16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

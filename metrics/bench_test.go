@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -18,7 +19,7 @@ func BenchmarkOnAV(b *testing.B) {
 	if err := h.OnPublish(context.Background(), &rtmp.Publish{Name: "cam"}); err != nil {
 		b.Fatal(err)
 	}
-	f := &rtmp.Frame{Type: rtmp.TypeVideo, Payload: make([]byte, 9400)}
+	f := &media.Frame{Type: media.TypeVideo, Payload: make([]byte, 9400)}
 	b.ReportAllocs()
 	for b.Loop() {
 		h.OnAV(f)

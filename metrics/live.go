@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -113,7 +114,7 @@ func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
 }
 
 // OnAV adds f to the counters: three atomic adds, no allocation.
-func (h *hook) OnAV(f *rtmp.Frame) {
+func (h *hook) OnAV(f *media.Frame) {
 	if h.st == nil {
 		return
 	}
@@ -121,9 +122,9 @@ func (h *hook) OnAV(f *rtmp.Frame) {
 	h.a.bytes.Add(n)
 	h.st.bytes.Add(n)
 	switch f.Type {
-	case rtmp.TypeAudio:
+	case media.TypeAudio:
 		h.st.audio.Add(1)
-	case rtmp.TypeVideo:
+	case media.TypeVideo:
 		h.st.video.Add(1)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/notify"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -107,7 +108,7 @@ func TestOnAVDoesNotAllocate(t *testing.T) {
 	if err := h.OnPublish(context.Background(), &rtmp.Publish{Name: "cam"}); err != nil {
 		t.Fatal(err)
 	}
-	fr := &rtmp.Frame{Type: rtmp.TypeVideo, Payload: keyFrame}
+	fr := &media.Frame{Type: media.TypeVideo, Payload: keyFrame}
 	if n := testing.AllocsPerRun(1000, func() { h.OnAV(fr) }); n != 0 {
 		t.Errorf("OnAV allocates %v times", n)
 	}

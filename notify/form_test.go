@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -135,11 +136,11 @@ func TestRecordVars(t *testing.T) {
 
 func TestOnAVDoesNotAllocate(t *testing.T) {
 	h := &avHook{&hook{}}
-	f := &rtmp.Frame{Type: rtmp.TypeVideo, Time: 40, Payload: []byte{0x17, 1}}
+	f := &media.Frame{Type: media.TypeVideo, Time: 40, Payload: []byte{0x17, 1}}
 	if n := testing.AllocsPerRun(100, func() { f.Time++; h.OnAV(f) }); n != 0 {
 		t.Errorf("OnAV allocates %v times", n)
 	}
-	h.OnAV(&rtmp.Frame{Type: rtmp.TypeData, Time: 99999})
+	h.OnAV(&media.Frame{Type: media.TypeData, Time: 99999})
 	if got := h.lastTS.Load(); got != f.Time {
 		t.Errorf("last timestamp %d, want %d (data messages do not count)", got, f.Time)
 	}

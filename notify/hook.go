@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -40,8 +41,8 @@ type hook struct {
 type avHook struct{ *hook }
 
 // OnAV records the frame's timestamp: one atomic store, no allocation.
-func (h avHook) OnAV(f *rtmp.Frame) {
-	if f.Type != rtmp.TypeData {
+func (h avHook) OnAV(f *media.Frame) {
+	if f.Type != media.TypeData {
 		h.lastTS.Store(f.Time)
 	}
 }

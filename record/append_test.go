@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -102,7 +104,7 @@ func TestRecordAppendEmptyFile(t *testing.T) {
 }
 
 // recordBytes records frames into a fresh file and returns its bytes.
-func recordBytes(t *testing.T, frames ...rtmp.Frame) []byte {
+func recordBytes(t *testing.T, frames ...media.Frame) []byte {
 	t.Helper()
 	r := newRig(t, newRecorder(t, "", all))
 	r.feed(frames...)

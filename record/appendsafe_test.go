@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -152,14 +153,14 @@ func bigRecording(t *testing.T) (crashed, closed []byte) {
 	rc := newRecorder(t, "", all)
 	r := newRig(t, rc)
 	body := bytes.Repeat([]byte{0xAB}, 20<<10)
-	var in []rtmp.Frame
+	var in []media.Frame
 	for i := range 210 {
 		p := append(avcPayload(i%25 == 0, i), body...)
 		binary.BigEndian.PutUint32(p[5:], uint32(len(p)-9)) // the NALU length
-		in = append(in, rtmp.Frame{Type: rtmp.TypeVideo, Time: int64(i) * 40, Payload: p, Keyframe: i%25 == 0})
+		in = append(in, media.Frame{Type: media.TypeVideo, Time: int64(i) * 40, Payload: p, Keyframe: i%25 == 0})
 		in = append(in, aRaw(int64(i)*40+5, i))
 	}
-	r.feed(append([]rtmp.Frame{vSeq(0), aSeq(0)}, in...)...)
+	r.feed(append([]media.Frame{vSeq(0), aSeq(0)}, in...)...)
 	p := filepath.Join(rc.Path, "cam.flv")
 	crashed, err := os.ReadFile(p)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 // errNotFLV refuses record_append onto a file that is not FLV.
@@ -146,20 +147,18 @@ func walkTags(s sink, size int64, meta *metaPlan) (end, top int64, why string) {
 	return end, top, ""
 }
 
-// isKeyHead reports whether a video tag starts a picture keyframe.
+// isKeyHead reports whether a video tag starts a picture keyframe, from
+// its first two bytes: an Enhanced RTMP header is known by then to be a
+// key frame and coded frames, before its FourCC.
 func isKeyHead(h tagHead) bool {
 	if h.data < 1 {
 		return false
 	}
-	p := []byte{h.b0, h.b1}[:min(h.data, 2)]
-	if p[0]&exHeader != 0 {
-		return (p[0]>>4)&7 == 1 && p[0]&0x0F != 0 && p[0]&0x0F != 2
-	}
-	if p[0]>>4 != 1 {
+	hd, err := media.Peek(media.TypeVideo, []byte{h.b0, h.b1}[:min(h.data, 2)])
+	if err != nil && !(hd.Ex && errors.Is(err, media.ErrShort)) {
 		return false
 	}
-	id := p[0] & 0x0F
-	return !(id == codecAVC || id == codecHEVC) || len(p) == 2 && p[1] == 1
+	return hd.Key() && hd.Packet == media.PacketFrame
 }
 
 // readOurMeta returns the reserved metadata room if the first tag is our

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 // BenchmarkOnAV: one 4 KiB video frame through a recording node into a
@@ -16,14 +16,14 @@ import (
 func BenchmarkOnAV(b *testing.B) {
 	r := newRig(b, newRecorder(b, "", all))
 	r.feed(vSeq(0), aSeq(0), vKey(0, 0))
-	f := rtmp.Frame{Type: rtmp.TypeVideo, Payload: make([]byte, 4096)}
+	f := media.Frame{Type: media.TypeVideo, Payload: make([]byte, 4096)}
 	copy(f.Payload, avcPayload(false, 1))
 	b.SetBytes(int64(len(f.Payload)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
 		f.Time = int64(i+1) * 40
-		r.h.OnAV(&f)
+		r.onAV(&f)
 	}
 	b.StopTimer()
 	if n := r.h.nodes[0].vframes; n != int64(b.N)+1 {
@@ -35,14 +35,14 @@ func BenchmarkOnAV(b *testing.B) {
 func TestOnAVDoesNotAllocate(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
 	r.feed(vSeq(0), aSeq(0), vKey(0, 0))
-	v := rtmp.Frame{Type: rtmp.TypeVideo, Payload: avcPayload(false, 1)}
-	a := rtmp.Frame{Type: rtmp.TypeAudio, Payload: aacPayload(1)}
+	v := media.Frame{Type: media.TypeVideo, Payload: avcPayload(false, 1)}
+	a := media.Frame{Type: media.TypeAudio, Payload: aacPayload(1)}
 	i := int64(0)
 	allocs := testing.AllocsPerRun(200, func() {
 		i++
 		v.Time, a.Time = i*40, i*40+3
-		r.h.OnAV(&v)
-		r.h.OnAV(&a)
+		r.onAV(&v)
+		r.onAV(&a)
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per frame pair, want 0", allocs)
@@ -73,19 +73,19 @@ func (s *stream27) second(w writer, sec int64) (bytes int64, err error) {
 		if v == 0 && sec%2 == 0 {
 			p, key = s.key, true
 		}
-		if err := w.Write(sample{Type: rtmp.TypeVideo, Time: ts, Payload: p, Keyframe: key}); err != nil {
+		if err := w.Write(sample{Type: media.TypeVideo, Time: ts, Payload: p, Keyframe: key}); err != nil {
 			return 0, err
 		}
 		bytes += int64(len(p))
 		for ; a < 43 && sec*1000+int64(a)*1000/43 <= ts; a++ {
-			if err := w.Write(sample{Type: rtmp.TypeAudio, Time: sec*1000 + int64(a)*1000/43, Payload: s.aac}); err != nil {
+			if err := w.Write(sample{Type: media.TypeAudio, Time: sec*1000 + int64(a)*1000/43, Payload: s.aac}); err != nil {
 				return 0, err
 			}
 			bytes += int64(len(s.aac))
 		}
 	}
 	for ; a < 43; a++ {
-		if err := w.Write(sample{Type: rtmp.TypeAudio, Time: sec*1000 + int64(a)*1000/43, Payload: s.aac}); err != nil {
+		if err := w.Write(sample{Type: media.TypeAudio, Time: sec*1000 + int64(a)*1000/43, Payload: s.aac}); err != nil {
 			return 0, err
 		}
 		bytes += int64(len(s.aac))

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -83,7 +84,7 @@ func TestRecordNameNeverLockedOut(t *testing.T) {
 	seen := map[string]bool{}
 	for session := range 2 {
 		r := newRig(t, rc)
-		in := []rtmp.Frame{vSeq(0), vKey(0, 0), vInter(40, 1)}
+		in := []media.Frame{vSeq(0), vKey(0, 0), vInter(40, 1)}
 		r.feed(in...)
 		r.close(rtmp.CloseUnpublish)
 		p := r.paths()

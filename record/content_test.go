@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -12,9 +14,9 @@ import (
 
 // checkMedia asserts that tags are exactly the media frames want, byte for
 // byte, with timestamps relative to epoch (earlier ones at 0).
-func checkMedia(t *testing.T, tags []flv.Tag, want []rtmp.Frame, epoch int64) {
+func checkMedia(t *testing.T, tags []flv.Tag, want []media.Frame, epoch int64) {
 	t.Helper()
-	var wm []rtmp.Frame
+	var wm []media.Frame
 	for _, f := range want {
 		if !f.SeqHeader {
 			wm = append(wm, f)
@@ -164,7 +166,7 @@ func TestAudioNotHeldBackForKeyframe(t *testing.T) {
 // not written again after its copy; a changed header is written in place.
 func TestQ14SequenceHeaderWrittenOnce(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
-	changed := rtmp.Frame{Type: rtmp.TypeVideo, Time: 80, Payload: avcSeqPayload(1), Keyframe: true, SeqHeader: true}
+	changed := media.Frame{Type: media.TypeVideo, Time: 80, Payload: avcSeqPayload(1), Keyframe: true, SeqHeader: true}
 	r.feed(aSeq(0), vSeq(0), vKey(0, 0), aRaw(20, 0), aSeq(40), vSeq(40), changed, vKey(80, 1))
 	r.close(rtmp.CloseUnpublish)
 	f := readFLV(t, filepath.Join(r.dir, "cam.flv"))
@@ -201,11 +203,11 @@ func TestQ16EnhancedRTMP(t *testing.T) {
 			rc := newRecorder(t, "", all)
 			rc.MaxFrames = 3
 			r := newRig(t, rc)
-			var in []rtmp.Frame
-			in = append(in, aSeq(0), rtmp.Frame{Type: rtmp.TypeVideo, Payload: tc.seq, Keyframe: true, SeqHeader: true})
+			var in []media.Frame
+			in = append(in, aSeq(0), media.Frame{Type: media.TypeVideo, Payload: tc.seq, Keyframe: true, SeqHeader: true})
 			for i := range 8 {
 				key := i%4 == 0
-				in = append(in, rtmp.Frame{Type: rtmp.TypeVideo, Time: int64(i) * 40, Payload: tc.payload(key, i), Keyframe: key})
+				in = append(in, media.Frame{Type: media.TypeVideo, Time: int64(i) * 40, Payload: tc.payload(key, i), Keyframe: key})
 			}
 			r.feed(in...)
 			r.close(rtmp.CloseUnpublish)
@@ -232,7 +234,7 @@ func TestEndOfSequenceIsNotABreakFrame(t *testing.T) {
 	rc := newRecorder(t, "", conf.RecordVideo)
 	rc.MaxFrames = 2
 	r := newRig(t, rc)
-	eos := rtmp.Frame{Type: rtmp.TypeVideo, Time: 80, Payload: []byte{0x17, 0x02, 0, 0, 0}, Keyframe: true}
+	eos := media.Frame{Type: media.TypeVideo, Time: 80, Payload: []byte{0x17, 0x02, 0, 0, 0}, Keyframe: true}
 	r.feed(vSeq(0), vKey(0, 0), vInter(40, 1), eos)
 	r.close(rtmp.CloseUnpublish)
 	p := r.paths()

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -205,7 +207,7 @@ func TestQ10PathStoredAtOpen(t *testing.T) {
 // data messages.
 func TestQ2LazyOpen(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
-	r.feed(rtmp.Frame{Type: rtmp.TypeData, Payload: []byte{2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'}})
+	r.feed(media.Frame{Type: media.TypeData, Payload: []byte{2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'}})
 	r.close(rtmp.CloseDisconnect)
 	if got := files(t, r.dir); len(got) != 0 || len(r.doneEvents()) != 0 {
 		t.Fatalf("files %v events %d", got, len(r.doneEvents()))

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -18,7 +20,7 @@ import (
 // publish starts a second stream on r's module: its events arrive in r.
 func (r *rig) publish(t *testing.T, name string, sid uint64, recs ...*conf.Recorder) *rig {
 	t.Helper()
-	r2 := &rig{t: t, m: r.m, clk: r.clk, logs: r.logs, src: &fakeSource{codec: &rtmp.CodecState{AudioCodecID: 0xFF}}}
+	r2 := &rig{t: t, m: r.m, clk: r.clk, logs: r.logs, src: &fakeSource{}}
 	r2.h = r.m.newHook(r2.src, sid, &conf.Application{Name: "live", Recorders: recs})
 	if err := r2.h.OnPublish(context.Background(), &rtmp.Publish{Name: name, Type: "live"}); err != nil {
 		t.Fatal(err)
@@ -30,15 +32,15 @@ func (r *rig) publish(t *testing.T, name string, sid uint64, recs ...*conf.Recor
 // gopFrames returns frames n0..n1-1 of a 25 fps stream with a keyframe
 // every 25 frames, video payloads of vsize bytes and an AAC frame after
 // each video frame; frame 0 comes with the sequence headers.
-func gopFrames(n0, n1, vsize int) []rtmp.Frame {
-	var out []rtmp.Frame
+func gopFrames(n0, n1, vsize int) []media.Frame {
+	var out []media.Frame
 	if n0 == 0 {
 		out = append(out, vSeq(0), aSeq(0))
 	}
 	for i := n0; i < n1; i++ {
 		p := make([]byte, vsize)
 		copy(p, avcPayload(i%25 == 0, i))
-		out = append(out, rtmp.Frame{Type: rtmp.TypeVideo, Time: int64(i) * 40, Payload: p, Keyframe: i%25 == 0},
+		out = append(out, media.Frame{Type: media.TypeVideo, Time: int64(i) * 40, Payload: p, Keyframe: i%25 == 0},
 			aRaw(int64(i)*40+5, i))
 	}
 	return out
@@ -46,12 +48,12 @@ func gopFrames(n0, n1, vsize int) []rtmp.Frame {
 
 // feedTimed feeds frame i to every rig, the clock advancing 40 ms per
 // video frame.
-func feedTimed(frames []rtmp.Frame, rs ...*rig) {
+func feedTimed(frames []media.Frame, rs ...*rig) {
 	for _, f := range frames {
 		for _, r := range rs {
 			r.feed(f)
 		}
-		if f.Type == rtmp.TypeVideo {
+		if f.Type == media.TypeVideo {
 			rs[0].clk.Advance(40e6)
 		}
 	}

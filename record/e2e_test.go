@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -111,7 +113,7 @@ func publishApp(t *testing.T, addr, app, name string) (*publisher, error) {
 	return &publisher{c, sid}, err
 }
 
-func (p *publisher) send(t *testing.T, frames ...rtmp.Frame) {
+func (p *publisher) send(t *testing.T, frames ...media.Frame) {
 	t.Helper()
 	for _, f := range frames {
 		if err := p.c.WriteMedia(f.Type, p.sid, uint64(f.Time), f.Payload); err != nil {
@@ -177,10 +179,10 @@ func TestE2EQ16EnhancedRTMP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := []rtmp.Frame{aSeq(0), {Type: rtmp.TypeVideo, Payload: hevcExSeqPayload(), Keyframe: true, SeqHeader: true}}
+	in := []media.Frame{aSeq(0), {Type: media.TypeVideo, Payload: hevcExSeqPayload(), Keyframe: true, SeqHeader: true}}
 	for i := range 12 {
 		key := i%4 == 0
-		in = append(in, rtmp.Frame{Type: rtmp.TypeVideo, Time: int64(i) * 40, Payload: hevcExPayload(key, i), Keyframe: key})
+		in = append(in, media.Frame{Type: media.TypeVideo, Time: int64(i) * 40, Payload: hevcExPayload(key, i), Keyframe: key})
 	}
 	p.send(t, in...)
 	p.c.DeleteStream(p.sid)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -114,7 +115,7 @@ func TestForcedSplitLosesNoFrame(t *testing.T) {
 	// A GOP that runs for more than an hour (no break frame, so no early
 	// split) up to 400 ms before the limit, then on past it; the next key
 	// frame comes 600 ms after the limit.
-	in := []rtmp.Frame{vSeq(0), aSeq(0), vKey(0, 0), aRaw(5, 0)}
+	in := []media.Frame{vSeq(0), aSeq(0), vKey(0, 0), aRaw(5, 0)}
 	base := int64(maxTS - 400)
 	for i := 1; i < 40; i++ {
 		v := vInter(base+int64(i)*40, i)

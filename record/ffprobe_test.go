@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -17,15 +19,15 @@ func TestMain(m *testing.M) {
 
 // clipFrames turns ffmpeg's real H.264+AAC clip into the frames a session
 // would hand to the hooks.
-func clipFrames(t *testing.T, kind string) []rtmp.Frame {
+func clipFrames(t *testing.T, kind string) []media.Frame {
 	t.Helper()
 	f := readFLV(t, testmedia.ClipVariant(t, kind))
-	var out []rtmp.Frame
+	var out []media.Frame
 	for _, tg := range f.Tags {
 		if tg.Type == flv.TagScript {
 			continue
 		}
-		out = append(out, rtmp.Frame{Type: tg.Type, Time: int64(tg.Timestamp), Payload: tg.Data,
+		out = append(out, media.Frame{Type: tg.Type, Time: int64(tg.Timestamp), Payload: tg.Data,
 			Keyframe: tg.IsKeyframe(), SeqHeader: tg.IsSeqHeader()})
 	}
 	return out

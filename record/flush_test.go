@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -87,7 +89,7 @@ func TestFlushPolicy(t *testing.T) {
 	fr.tick <- time.Time{}
 	fr.waitDisk(t, "V0h A0h V0k A10 V40 A33 V80")
 	w1 := fr.writes.Load()
-	var big []rtmp.Frame
+	var big []media.Frame
 	for i := range 200 { // 200 × 25-byte tags: the 4 KiB buffer fills once
 		big = append(big, aRaw(int64(100+i), i))
 	}
@@ -112,7 +114,7 @@ func TestFlushLargeTagInPlace(t *testing.T) {
 	w0 := fr.writes.Load()
 	p := make([]byte, 10000)
 	copy(p, avcPayload(false, 1))
-	fr.feed(rtmp.Frame{Type: rtmp.TypeVideo, Time: 40, Payload: p})
+	fr.feed(media.Frame{Type: media.TypeVideo, Time: 40, Payload: p})
 	if n := fr.writes.Load() - w0; n != 1 {
 		t.Fatalf("%d writes, want 1", n)
 	}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 // FLV layout constants.
@@ -145,13 +145,13 @@ func (w *flvWriter) Write(s sample) error {
 // account updates flags and metadata for a tag written at pos and
 // reports whether it is a keyframe that carries a picture.
 func (w *flvWriter) account(s sample, pos int64) (key bool) {
-	video := s.Type == rtmp.TypeVideo
+	video := s.Type == media.TypeVideo
 	if video {
 		w.flags |= flvFlagsVideo
 	} else {
 		w.flags |= flvFlagsAudio
 	}
-	key = video && s.Keyframe && !s.SeqHeader && !isEndOfSeq(s.Payload)
+	key = video && s.Keyframe && !s.SeqHeader && !s.EndOfSeq
 	m := w.meta
 	if m == nil {
 		return key
@@ -161,9 +161,9 @@ func (w *flvWriter) account(s sample, pos int64) (key bool) {
 	case key:
 		m.index.add(s.Time, pos)
 	case s.SeqHeader && video:
-		m.fields.video(s.Payload, true)
+		m.fields.video(s.Track)
 	case !video && (s.SeqHeader || !m.fields.hasAudio):
-		m.fields.audio(s.Payload, s.SeqHeader)
+		m.fields.audio(s.Track)
 	}
 	if video && !s.SeqHeader {
 		if m.vn == 0 {

@@ -5,7 +5,7 @@ import (
 	"math"
 	"unicode/utf8"
 
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
 
@@ -46,21 +46,15 @@ const (
 )
 
 // fieldsFromCodec starts a file's metadata from the session's codec state.
-func fieldsFromCodec(c *rtmp.CodecState) metaFields {
+func fieldsFromCodec(c *media.State) metaFields {
 	var m metaFields
 	if c == nil {
 		return m
 	}
 	m.publisher(c.Metadata)
-	if c.VideoHeader != nil {
-		m.video(c.VideoHeader, true)
-	} else if c.VideoFourCC != "" {
-		m.hasVideo, m.videoCodec = true, fourCC(c.VideoFourCC)
-	} else if c.VideoCodecID != 0 {
-		m.hasVideo, m.videoCodec = true, float64(c.VideoCodecID)
-	}
-	if c.AudioHeader != nil {
-		m.audio(c.AudioHeader, true)
+	m.video(c.Video())
+	if a := c.Audio(); a != nil && a.Header != nil {
+		m.audio(a)
 	}
 	return m
 }
@@ -121,46 +115,45 @@ func announces(obj amf.Object, key string) bool {
 	return false
 }
 
-// video learns from a video payload; seq says it is a sequence header.
-func (m *metaFields) video(p []byte, seq bool) {
-	if len(p) == 0 {
+// video learns from a video track: codec and, when its configuration
+// says it, the picture size.
+func (m *metaFields) video(t *media.Track) {
+	if t == nil {
 		return
 	}
-	m.hasVideo = true
-	if p[0]&exHeader != 0 {
-		if len(p) >= 5 {
-			m.videoCodec = fourCC(string(p[1:5]))
-		}
-		return
-	}
-	m.videoCodec = float64(p[0] & 0x0F)
-	if w, h, ok := avcSize(p); seq && ok {
-		m.width, m.height = float64(w), float64(h)
+	m.hasVideo, m.videoCodec = true, codecID(t)
+	if t.Width > 0 && t.Height > 0 {
+		m.width, m.height = float64(t.Width), float64(t.Height)
 	}
 }
 
-// audio learns from an audio payload; seq says it is a sequence header.
-func (m *metaFields) audio(p []byte, seq bool) {
-	if len(p) == 0 {
+// audio learns from an audio track: codec, sample rate and stereo, from
+// the AAC config or Enhanced RTMP header when known, else from the legacy
+// sound flags (as FLV declares them).
+func (m *metaFields) audio(t *media.Track) {
+	if t == nil {
 		return
 	}
-	m.hasAudio, m.audioCodec = true, float64(p[0]>>4)
-	if isAAC(p) {
-		if rate, ch, ok := aacConfig(p); seq && ok {
-			m.sampleRate, m.stereo, m.hasStereo = float64(rate), ch >= 2, true
-		}
-		return
+	m.hasAudio, m.audioCodec = true, codecID(t)
+	switch {
+	case t.AAC != nil:
+		m.sampleRate, m.stereo, m.hasStereo = float64(t.AAC.SampleRate), t.AAC.ChannelConfig >= 2, true
+	case t.Codec == media.CodecAAC:
+		// no AudioSpecificConfig (yet): nothing to say
+	case t.FourCC == 0:
+		m.sampleRate, m.stereo, m.hasStereo = float64(media.FLVSoundRate(t.SoundFlags)), t.SoundFlags&1 == 1, true
+	case t.SampleRate > 0:
+		m.sampleRate, m.stereo, m.hasStereo = float64(t.SampleRate), t.Channels >= 2, true
 	}
-	rate, stereo := flvAudio(p[0])
-	m.sampleRate, m.stereo, m.hasStereo = float64(rate), stereo, true
 }
 
-// fourCC is an Enhanced RTMP FourCC as the number E-RTMP's videocodecid uses.
-func fourCC(s string) float64 {
-	if len(s) != 4 {
-		return 0
+// codecID is videocodecid/audiocodecid: the legacy FLV id, or the
+// Enhanced RTMP FourCC as a number.
+func codecID(t *media.Track) float64 {
+	if t.FourCC != 0 {
+		return float64(t.FourCC)
 	}
-	return float64(binary.BigEndian.Uint32([]byte(s)))
+	return float64(t.LegacyID)
 }
 
 // metaDoc is one onMetaData body to encode.

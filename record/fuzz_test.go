@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -16,17 +18,17 @@ import (
 // fuzzFrames decodes fuzz input into frames: per frame one byte of type
 // and flags, two bytes of time delta (signed, so time can go back), one
 // byte of payload length, then the payload.
-func fuzzFrames(b []byte) []rtmp.Frame {
-	var out []rtmp.Frame
+func fuzzFrames(b []byte) []media.Frame {
+	var out []media.Frame
 	t := int64(0)
 	for len(b) >= 4 {
 		h, delta, n := b[0], int16(binary.BigEndian.Uint16(b[1:3])), int(b[3])
 		b = b[4:]
 		n = min(n, len(b))
 		t += int64(delta)
-		f := rtmp.Frame{Type: rtmp.TypeAudio, Time: t, Payload: b[:n], Keyframe: h&2 != 0, SeqHeader: h&4 != 0}
+		f := media.Frame{Type: media.TypeAudio, Time: t, Payload: b[:n], Keyframe: h&2 != 0, SeqHeader: h&4 != 0}
 		if h&1 != 0 {
-			f.Type = rtmp.TypeVideo
+			f.Type = media.TypeVideo
 		}
 		if h&8 != 0 {
 			t += 1 << 32 // jump far ahead: exercises the 32-bit split
@@ -41,12 +43,12 @@ func fuzzFrames(b []byte) []rtmp.Frame {
 // closes passes the strict FLV reader and holds exactly the frames its
 // event counts, plus at most two header copies.
 func FuzzRecordFrames(f *testing.F) {
-	seed := func(frames ...rtmp.Frame) []byte {
+	seed := func(frames ...media.Frame) []byte {
 		var b []byte
 		prev := int64(0)
 		for _, fr := range frames {
 			h := byte(0)
-			if fr.Type == rtmp.TypeVideo {
+			if fr.Type == media.TypeVideo {
 				h |= 1
 			}
 			if fr.Keyframe {
@@ -146,15 +148,13 @@ func FuzzCodecConfig(f *testing.F) {
 	f.Add(avcSeqPayload(0), aacSeqPayload, []byte(nil))
 	f.Add(hevcExSeqPayload(), []byte{0x2F}, amfMetaSeed())
 	f.Fuzz(func(t *testing.T, video, audio, meta []byte) {
-		if w, h, ok := avcSize(video); ok && (w <= 0 || h <= 0 || w > 16384 || h > 32768) {
-			t.Fatalf("size %dx%d", w, h)
-		}
-		if rate, ch, ok := aacConfig(audio); ok && (rate <= 0 || ch < 0 || ch > 15) {
-			t.Fatalf("rate %d channels %d", rate, ch)
-		}
-		fields := fieldsFromCodec(&rtmp.CodecState{VideoHeader: video, AudioHeader: audio, Metadata: meta})
-		fields.video(video, true)
-		fields.audio(audio, true)
+		var p media.Parser
+		p.Media(media.TypeVideo, 0, video)
+		p.Media(media.TypeAudio, 0, audio)
+		p.SetMetadata(meta)
+		fields := fieldsFromCodec(p.State())
+		fields.video(p.State().Video())
+		fields.audio(p.State().Audio())
 		d := metaDoc{f: &fields, final: true, duration: 1, filesize: 1, times: []int64{0, 40}, pos: []int64{13, 99}}
 		body, ok := d.fit(reserveFor(&fields, 2))
 		if !ok {
@@ -190,7 +190,7 @@ func seedFile(f *testing.F) []byte {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for i, fr := range []rtmp.Frame{vSeq(0), vKey(0, 0), aRaw(10, 0), vInter(40, 1), vKey(80, 2)} {
+	for i, fr := range []media.Frame{vSeq(0), vKey(0, 0), aRaw(10, 0), vInter(40, 1), vKey(80, 2)} {
 		if err := w.Write(sample{Type: fr.Type, Time: fr.Time, Payload: fr.Payload, Keyframe: fr.Keyframe, SeqHeader: i == 0}); err != nil {
 			f.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -16,19 +18,19 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/*.flv from the 
 // TestGoldenFLV records small synthetic tag sequences and compares the
 // files byte for byte with testdata/golden (regenerate with -update).
 func TestGoldenFLV(t *testing.T) {
-	hevc := func(key bool, i int, ts int64) rtmp.Frame {
-		return rtmp.Frame{Type: rtmp.TypeVideo, Time: ts, Payload: hevcExPayload(key, i), Keyframe: key}
+	hevc := func(key bool, i int, ts int64) media.Frame {
+		return media.Frame{Type: media.TypeVideo, Time: ts, Payload: hevcExPayload(key, i), Keyframe: key}
 	}
 	tests := []struct {
 		name   string
 		flags  conf.RecordFlags
-		frames []rtmp.Frame
+		frames []media.Frame
 	}{
-		{"avc_aac", all, []rtmp.Frame{vSeq(100), aSeq(100), vKey(100, 0), aRaw(110, 0), aRaw(133, 1), vInter(140, 1), aRaw(156, 2), vInter(180, 2)}},
-		{"audio_only", all, []rtmp.Frame{aSeq(0), aRaw(0, 0), aRaw(23, 1), aRaw(46, 2)}},
-		{"keyframes", conf.RecordKeyframes, []rtmp.Frame{vSeq(0), aSeq(0), vKey(0, 0), aRaw(5, 0), vInter(40, 1), vKey(80, 2)}},
-		{"hevc_ertmp", all, []rtmp.Frame{
-			{Type: rtmp.TypeVideo, Payload: hevcExSeqPayload(), Keyframe: true, SeqHeader: true},
+		{"avc_aac", all, []media.Frame{vSeq(100), aSeq(100), vKey(100, 0), aRaw(110, 0), aRaw(133, 1), vInter(140, 1), aRaw(156, 2), vInter(180, 2)}},
+		{"audio_only", all, []media.Frame{aSeq(0), aRaw(0, 0), aRaw(23, 1), aRaw(46, 2)}},
+		{"keyframes", conf.RecordKeyframes, []media.Frame{vSeq(0), aSeq(0), vKey(0, 0), aRaw(5, 0), vInter(40, 1), vKey(80, 2)}},
+		{"hevc_ertmp", all, []media.Frame{
+			{Type: media.TypeVideo, Payload: hevcExSeqPayload(), Keyframe: true, SeqHeader: true},
 			aSeq(0), hevc(true, 0, 0), aRaw(10, 0), hevc(false, 1, 40), hevc(false, 2, 80)}},
 	}
 	for _, tt := range tests {

@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	gortmp "github.com/yutopp/go-rtmp"
 	"github.com/yutopp/go-rtmp/message"
 
 	"github.com/rtmprecd/rtmprecd/flv"
-	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
 // TestE2EGoRTMPPublish: go-rtmp's client publishes through the real
@@ -41,7 +42,7 @@ func TestE2EGoRTMPPublish(t *testing.T) {
 			for _, f := range in {
 				var m message.Message = &message.VideoMessage{Payload: bytes.NewReader(f.Payload)}
 				csid := 6
-				if f.Type == rtmp.TypeAudio {
+				if f.Type == media.TypeAudio {
 					m, csid = &message.AudioMessage{Payload: bytes.NewReader(f.Payload)}, 4
 				}
 				if err := st.Write(csid, uint32(f.Time), m); err != nil {
@@ -77,7 +78,7 @@ func TestE2EGoRTMPPublish(t *testing.T) {
 				got = append(got, tg)
 			}
 		}
-		var want []rtmp.Frame
+		var want []media.Frame
 		for _, fr := range in {
 			if fr.Type == typ && !fr.SeqHeader {
 				want = append(want, fr)

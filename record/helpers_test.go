@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -17,23 +16,22 @@ import (
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testserver"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
-// fakeSource stands in for the session: its codec state is updated by
-// feed before the hooks see a sequence header, as the session does.
+// fakeSource stands in for the session: feed runs each frame through
+// the session's classifier (media.Parser), which updates the codec state
+// before the hooks see the frame, as the session does.
 type fakeSource struct {
 	mu     sync.Mutex
-	codec  *rtmp.CodecState
+	feedMu sync.Mutex // one frame at a time through the parser and hooks
+	media  media.Parser
 	status []status
 	conn   *rtmp.Connect
 }
 
-func (s *fakeSource) Codec() *rtmp.CodecState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.codec
-}
+func (s *fakeSource) Codec() *media.State { return s.media.State() }
 
 func (s *fakeSource) SendStatus(level, code, desc string) {
 	s.mu.Lock()
@@ -49,29 +47,8 @@ func (s *fakeSource) statuses() []status {
 	return append([]status(nil), s.status...)
 }
 
-// learn updates the codec state as the session's codec tracking would.
-func (s *fakeSource) learn(f *rtmp.Frame) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := *s.codec
-	switch {
-	case f.Type == rtmp.TypeAudio && len(f.Payload) > 0:
-		c.AudioCodecID = f.Payload[0] >> 4
-		if f.SeqHeader {
-			c.AudioHeader = bytes.Clone(f.Payload)
-		}
-	case f.Type == rtmp.TypeVideo && len(f.Payload) > 0:
-		if f.Payload[0]&0x80 != 0 && len(f.Payload) >= 5 {
-			c.VideoFourCC = string(f.Payload[1:5])
-		} else {
-			c.VideoCodecID = f.Payload[0] & 0x0F
-		}
-		if f.SeqHeader {
-			c.VideoHeader = bytes.Clone(f.Payload)
-		}
-	}
-	s.codec = &c
-}
+// setMetadata keeps the publisher's onMetaData, as the session does.
+func (s *fakeSource) setMetadata(body []byte) { s.media.SetMetadata(body) }
 
 // clock is an injected wall clock.
 type clock struct {
@@ -123,7 +100,7 @@ func newRig(t testing.TB, recs ...*conf.Recorder) *rig {
 // (test hooks, buffer settings).
 func newRigWith(t testing.TB, setup func(*Module), recs ...*conf.Recorder) *rig {
 	t.Helper()
-	r := &rig{t: t, src: &fakeSource{codec: &rtmp.CodecState{AudioCodecID: 0xFF}},
+	r := &rig{t: t, src: &fakeSource{},
 		clk: &clock{t: time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)}, logs: &testserver.LogBuffer{}}
 	r.m = &Module{Now: r.clk.Now, Logger: slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	r.m.Events(func(ev Event) {
@@ -150,12 +127,19 @@ func newRigWith(t testing.TB, setup func(*Module), recs ...*conf.Recorder) *rig 
 }
 
 // feed hands frames to the hook as the session would.
-func (r *rig) feed(frames ...rtmp.Frame) {
+func (r *rig) feed(frames ...media.Frame) {
 	for i := range frames {
 		f := &frames[i]
-		r.src.learn(f)
-		r.h.OnAV(f)
+		r.src.feedMu.Lock()
+		r.h.OnAV(r.src.media.Media(f.Type, f.Time, f.Payload))
+		r.src.feedMu.Unlock()
 	}
+}
+
+// onAV classifies f and hands it to the hook, as the session does,
+// without feed's locking (for allocation counts).
+func (r *rig) onAV(f *media.Frame) {
+	r.h.OnAV(r.src.media.Media(f.Type, f.Time, f.Payload))
 }
 
 func (r *rig) close(why rtmp.CloseReason) {

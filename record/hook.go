@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -14,7 +15,7 @@ import (
 // *rtmp.Session; tests drive hooks with their own implementation.
 type source interface {
 	// Codec returns the current codec state; never nil.
-	Codec() *rtmp.CodecState
+	Codec() *media.State
 	// SendStatus sends an onStatus to the publisher; it must not block.
 	SendStatus(level, code, description string)
 	// Connect returns the connect command; nil if unknown.
@@ -23,7 +24,7 @@ type source interface {
 
 type sessionSource struct{ s *rtmp.Session }
 
-func (a sessionSource) Codec() *rtmp.CodecState             { return a.s.Codec() }
+func (a sessionSource) Codec() *media.State                 { return a.s.Codec() }
 func (a sessionSource) SendStatus(level, code, desc string) { a.s.SendStatus(level, code, desc) }
 func (a sessionSource) Connect() *rtmp.Connect              { return a.s.Connect() }
 
@@ -48,6 +49,12 @@ type hook struct {
 	live   bool // between OnPublish and OnClose
 	status []status
 	done   []Event
+
+	// Multitrack: nodes record the default track (id 0) of each kind.
+	others bool          // another track was seen and logged, once per publish
+	view   media.Frame   // one default-track unit of a multitrack message
+	unit   [1]media.Unit // view's unit
+	tag    []byte        // view's single-track tag body
 }
 
 type status struct{ level, code, desc string }
@@ -73,7 +80,7 @@ func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
 	for _, rc := range h.app.Recorders {
 		h.nodes = append(h.nodes, newNode(h, rc))
 	}
-	h.live = true
+	h.live, h.others = true, false
 	h.mu.Unlock()
 	if wasLive {
 		h.m.unregister(h, oldKey)
@@ -83,10 +90,13 @@ func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
 	return nil
 }
 
-// OnAV offers an audio or video frame to every node in recorder order.
-func (h *hook) OnAV(f *rtmp.Frame) {
-	if f.Type != rtmp.TypeAudio && f.Type != rtmp.TypeVideo || len(f.Payload) == 0 {
-		return // data messages are not recorded (yet); FLV has no empty tags
+// OnAV offers each default-track unit of an audio or video message to
+// every node in recorder order. Messages that did not classify are not
+// recorded: FLV has no empty tags, and data messages are not recorded
+// (yet).
+func (h *hook) OnAV(f *media.Frame) {
+	if f.Type != media.TypeAudio && f.Type != media.TypeVideo || len(f.Units) == 0 {
+		return
 	}
 	h.mu.Lock()
 	if !h.live {
@@ -94,13 +104,45 @@ func (h *hook) OnAV(f *rtmp.Frame) {
 		return
 	}
 	codec := h.src.Codec()
-	for _, n := range h.nodes {
-		n.onFrame(f, codec)
+	for i := range f.Units {
+		u := &f.Units[i]
+		if u.Track.ID != 0 {
+			h.ignore(u)
+			continue
+		}
+		v := h.single(f, u)
+		for _, n := range h.nodes {
+			n.onFrame(v, codec)
+		}
 	}
 	pending := len(h.status) > 0 || len(h.done) > 0
 	h.mu.Unlock()
 	if pending {
 		h.flush()
+	}
+}
+
+// single returns f as a frame of unit u alone: f itself for a
+// single-track message, else u rebuilt as a single-track tag (an FLV
+// file holds one track of each kind). The frame is reused.
+func (h *hook) single(f *media.Frame, u *media.Unit) *media.Frame {
+	if u.Tag != nil {
+		return f
+	}
+	h.unit[0] = *u
+	h.tag = media.AppendTag(h.tag[:0], u)
+	h.view = media.Frame{Type: f.Type, Time: u.DTS, Payload: h.tag, Keyframe: f.Keyframe,
+		SeqHeader: u.Packet == media.PacketSeqStart, Units: h.unit[:]}
+	return &h.view
+}
+
+// ignore logs, once per publish, that tracks other than the default ones
+// are not recorded.
+func (h *hook) ignore(u *media.Unit) {
+	if !h.others {
+		h.others = true
+		h.log.Info("record: recording the default track of each kind only, ignoring the others",
+			"kind", u.Track.Kind.String(), "track", u.Track.ID)
 	}
 }
 

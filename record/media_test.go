@@ -3,7 +3,7 @@ package record
 import (
 	"sort"
 
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 // Realistic payloads: FLV AUDIODATA/VIDEODATA as publishers send them.
@@ -68,24 +68,24 @@ func av1ExSeqPayload() []byte {
 	return []byte{0x90, 'a', 'v', '0', '1', 0x81, 0x00, 0x0C, 0x00, 0x0A, 0x0B, 0x00, 0x00, 0x00, 0x24, 0xCF, 0x7F, 0x0D, 0xBF, 0xF9}
 }
 
-func vSeq(t int64) rtmp.Frame {
-	return rtmp.Frame{Type: rtmp.TypeVideo, Time: t, Payload: avcSeqPayload(0), Keyframe: true, SeqHeader: true}
+func vSeq(t int64) media.Frame {
+	return media.Frame{Type: media.TypeVideo, Time: t, Payload: avcSeqPayload(0), Keyframe: true, SeqHeader: true}
 }
 
-func vKey(t int64, i int) rtmp.Frame {
-	return rtmp.Frame{Type: rtmp.TypeVideo, Time: t, Payload: avcPayload(true, i), Keyframe: true}
+func vKey(t int64, i int) media.Frame {
+	return media.Frame{Type: media.TypeVideo, Time: t, Payload: avcPayload(true, i), Keyframe: true}
 }
 
-func vInter(t int64, i int) rtmp.Frame {
-	return rtmp.Frame{Type: rtmp.TypeVideo, Time: t, Payload: avcPayload(false, i)}
+func vInter(t int64, i int) media.Frame {
+	return media.Frame{Type: media.TypeVideo, Time: t, Payload: avcPayload(false, i)}
 }
 
-func aSeq(t int64) rtmp.Frame {
-	return rtmp.Frame{Type: rtmp.TypeAudio, Time: t, Payload: aacSeqPayload, SeqHeader: true}
+func aSeq(t int64) media.Frame {
+	return media.Frame{Type: media.TypeAudio, Time: t, Payload: aacSeqPayload, SeqHeader: true}
 }
 
-func aRaw(t int64, i int) rtmp.Frame {
-	return rtmp.Frame{Type: rtmp.TypeAudio, Time: t, Payload: aacPayload(i)}
+func aRaw(t int64, i int) media.Frame {
+	return media.Frame{Type: media.TypeAudio, Time: t, Payload: aacPayload(i)}
 }
 
 // stream describes a synthetic publish.
@@ -99,8 +99,8 @@ type stream struct {
 
 // frames returns the publish's messages in arrival order: 25 fps video
 // (40 ms) and AAC audio every 23 ms, interleaved by timestamp.
-func (s stream) frames() []rtmp.Frame {
-	var out []rtmp.Frame
+func (s stream) frames() []media.Frame {
+	var out []media.Frame
 	if s.headers {
 		if s.gop > 0 {
 			out = append(out, vSeq(s.start))
@@ -109,7 +109,7 @@ func (s stream) frames() []rtmp.Frame {
 			out = append(out, aSeq(s.start))
 		}
 	}
-	var media []rtmp.Frame
+	var media []media.Frame
 	if s.gop > 0 {
 		for i := 0; int64(i)*40 < s.dur; i++ {
 			t := s.start + int64(i)*40
@@ -130,13 +130,13 @@ func (s stream) frames() []rtmp.Frame {
 }
 
 // count returns the numbers of video and audio media frames (no headers).
-func count(fs []rtmp.Frame) (video, audio int) {
+func count(fs []media.Frame) (video, audio int) {
 	for _, f := range fs {
 		switch {
 		case f.SeqHeader:
-		case f.Type == rtmp.TypeVideo:
+		case f.Type == media.TypeVideo:
 			video++
-		case f.Type == rtmp.TypeAudio:
+		case f.Type == media.TypeAudio:
 			audio++
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -38,8 +40,7 @@ func TestMetaFinishedFile(t *testing.T) {
 // onMetaData with what was known at open, without duration and filesize.
 func TestMetaPlaceholderWhileRecording(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
-	r.src.codec = &rtmp.CodecState{AudioCodecID: 0xFF,
-		Metadata: amfMeta(t, "width", 320.0, "encoder", "obs", "duration", 0.0, "fps", 30.0)}
+	r.src.setMetadata(amfMeta(t, "width", 320.0, "encoder", "obs", "duration", 0.0, "fps", 30.0))
 	r.feed(stream{dur: 3000, gop: 25, audio: true, headers: true}.frames()...)
 	f, err := flv.ReadFile(r.h.nodes[0].path)
 	if err != nil {
@@ -123,7 +124,7 @@ func TestMetaIndexThinned(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 100 {
-		if err := w.Write(sample{Type: rtmp.TypeVideo, Time: int64(i) * 40, Payload: avcPayload(true, i), Keyframe: true}); err != nil {
+		if err := w.Write(sample{Type: media.TypeVideo, Time: int64(i) * 40, Payload: avcPayload(true, i), Keyframe: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	goflvtag "github.com/yutopp/go-flv/tag"
 
 	"github.com/rtmprecd/rtmprecd/flv"
@@ -161,13 +163,13 @@ func TestMetaVariantsReadWithGoFLV(t *testing.T) {
 
 // recordFiles records frames (with the publisher's metadata meta, and
 // record_max_frames maxFrames) until a shutdown and returns the files.
-func recordFiles(t *testing.T, maxFrames int64, meta []byte, frames []rtmp.Frame) []string {
+func recordFiles(t *testing.T, maxFrames int64, meta []byte, frames []media.Frame) []string {
 	t.Helper()
 	rc := newRecorder(t, "", all)
 	rc.MaxFrames = maxFrames
 	r := newRig(t, rc)
 	if meta != nil {
-		r.src.codec = &rtmp.CodecState{AudioCodecID: 0xFF, Metadata: meta}
+		r.src.setMetadata(meta)
 	}
 	r.feed(frames...)
 	r.close(rtmp.CloseShutdown)
@@ -179,7 +181,7 @@ func recordFiles(t *testing.T, maxFrames int64, meta []byte, frames []rtmp.Frame
 
 // appendFiles records frames, passes the file through edit (a crash, an
 // older layout), then appends more to it with record_append.
-func appendFiles(t *testing.T, edit func(*testing.T, []byte) []byte, frames, more []rtmp.Frame) []string {
+func appendFiles(t *testing.T, edit func(*testing.T, []byte) []byte, frames, more []media.Frame) []string {
 	t.Helper()
 	rc := newRecorder(t, "", all)
 	rc.Append = true
@@ -253,7 +255,7 @@ func thinnedFile(t *testing.T, keys, entries int) string {
 		t.Fatal(err)
 	}
 	for i := range keys {
-		if err := w.Write(sample{Type: rtmp.TypeVideo, Time: int64(i) * 40, Payload: avcPayload(true, i), Keyframe: true}); err != nil {
+		if err := w.Write(sample{Type: media.TypeVideo, Time: int64(i) * 40, Payload: avcPayload(true, i), Keyframe: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

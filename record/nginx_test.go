@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/internal/nginxrtmp"
-	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
 // sideBySideRecorders is the application body both servers run, with
@@ -30,7 +31,7 @@ const sideBySideRecorders = `
 func TestNginxSideBySide(t *testing.T) {
 	ng := startNginx(t)
 	s := startServer(t, sideBySideRecorders)
-	in := append([]rtmp.Frame{aSeq(0), vSeq(0), aRaw(5, 0), vInter(10, 0), aRaw(28, 1)},
+	in := append([]media.Frame{aSeq(0), vSeq(0), aRaw(5, 0), vInter(10, 0), aRaw(28, 1)},
 		stream{start: 40, dur: 2000, gop: 25, audio: true}.frames()...)
 	for _, addr := range []string{ng.addr, s.addr} {
 		p, err := publish(t, addr, "cam")

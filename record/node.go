@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 const (
@@ -89,7 +89,7 @@ func newNode(h *hook, rc *conf.Recorder) *node {
 }
 
 // onFrame is the admission algorithm (spec §1.6 with the fixes).
-func (n *node) onFrame(f *rtmp.Frame, c *rtmp.CodecState) {
+func (n *node) onFrame(f *media.Frame, c *media.State) {
 	if n.off || !n.wants(f) {
 		return
 	}
@@ -115,8 +115,8 @@ func (n *node) onFrame(f *rtmp.Frame, c *rtmp.CodecState) {
 type gopStats struct{ ms, frames, bytes int64 }
 
 // measure keeps the stats of the last whole GOP the node was offered.
-func (n *node) measure(f *rtmp.Frame) {
-	if f.Keyframe && f.Type == rtmp.TypeVideo && !f.SeqHeader {
+func (n *node) measure(f *media.Frame) {
+	if f.Keyframe && f.Type == media.TypeVideo && !f.SeqHeader {
 		if n.lastKey > 0 && f.Time+1 > n.lastKey {
 			n.gop, n.gop.ms = n.acc, f.Time+1-n.lastKey
 		}
@@ -127,8 +127,8 @@ func (n *node) measure(f *rtmp.Frame) {
 }
 
 // wants is the type filter: record audio, video, keyframes.
-func (n *node) wants(f *rtmp.Frame) bool {
-	if f.Type == rtmp.TypeAudio {
+func (n *node) wants(f *media.Frame) bool {
+	if f.Type == media.TypeAudio {
 		return n.audio
 	}
 	return n.video || (n.keys && f.Keyframe)
@@ -137,15 +137,15 @@ func (n *node) wants(f *rtmp.Frame) bool {
 // isBreak reports whether a file may start with f: a video key frame (not
 // an end of sequence), or any audio frame when this recorder records no
 // video or the stream has none (so audio-only streams split too, Q7).
-func (n *node) isBreak(f *rtmp.Frame, c *rtmp.CodecState) bool {
-	if f.Type == rtmp.TypeVideo {
-		return f.Keyframe && !isEndOfSeq(f.Payload)
+func (n *node) isBreak(f *media.Frame, c *media.State) bool {
+	if f.Type == media.TypeVideo {
+		return f.Keyframe && !isEndOfSeq(f)
 	}
 	return !n.keys || !c.HasVideo()
 }
 
 // splitDue reports whether the open file must end before f.
-func (n *node) splitDue(f *rtmp.Frame, brk bool) bool {
+func (n *node) splitDue(f *media.Frame, brk bool) bool {
 	if n.frames == 0 {
 		return false
 	}
@@ -163,7 +163,7 @@ func (n *node) splitDue(f *rtmp.Frame, brk bool) bool {
 }
 
 // mayOpen reports whether f opens a file on a node without one.
-func (n *node) mayOpen(f *rtmp.Frame, c *rtmp.CodecState, brk bool) bool {
+func (n *node) mayOpen(f *media.Frame, c *media.State, brk bool) bool {
 	if !fits(f, c) {
 		return false
 	}
@@ -181,16 +181,16 @@ func (n *node) mayOpen(f *rtmp.Frame, c *rtmp.CodecState, brk bool) bool {
 // fits reports whether f would be written as the first frame of a new
 // file: audio once its codec header is known, video from a key frame with
 // its header known.
-func fits(f *rtmp.Frame, c *rtmp.CodecState) bool {
-	if f.Type == rtmp.TypeAudio {
-		return f.SeqHeader || !isAAC(f.Payload) || c.AudioHeader != nil
+func fits(f *media.Frame, c *media.State) bool {
+	if f.Type == media.TypeAudio {
+		return f.SeqHeader || !needsHeader(f) || headerOf(c.Audio()) != nil
 	}
-	return f.Keyframe && !isEndOfSeq(f.Payload) &&
-		(f.SeqHeader || !videoNeedsHeader(f.Payload) || c.VideoHeader != nil)
+	return f.Keyframe && !isEndOfSeq(f) &&
+		(f.SeqHeader || !needsHeader(f) || headerOf(c.Video()) != nil)
 }
 
 // write puts f into the open file after any pending sequence headers.
-func (n *node) write(f *rtmp.Frame, c *rtmp.CodecState, brk bool) {
+func (n *node) write(f *media.Frame, c *media.State, brk bool) {
 	if n.waitBreak {
 		if !brk {
 			return
@@ -204,7 +204,9 @@ func (n *node) write(f *rtmp.Frame, c *rtmp.CodecState, brk bool) {
 	if !n.writeHeaders(f, c, ts) || !n.admit(f) {
 		return
 	}
-	if !n.put(sample{Type: f.Type, Time: ts, Payload: f.Payload, Keyframe: f.Keyframe, SeqHeader: f.SeqHeader}) {
+	u := unitOf(f)
+	if !n.put(sample{Type: f.Type, Time: ts, Payload: f.Payload, Keyframe: f.Keyframe, SeqHeader: f.SeqHeader,
+		EndOfSeq: u.Packet == media.PacketSeqEnd, Track: u.Track}) {
 		return
 	}
 	if n.frames == 0 {
@@ -212,7 +214,7 @@ func (n *node) write(f *rtmp.Frame, c *rtmp.CodecState, brk bool) {
 	}
 	n.frames++
 	n.last = f.Time
-	if f.Type == rtmp.TypeVideo {
+	if f.Type == media.TypeVideo {
 		n.vframes++
 	} else {
 		n.aframes++
@@ -225,26 +227,28 @@ func (n *node) write(f *rtmp.Frame, c *rtmp.CodecState, brk bool) {
 // writeHeaders copies the latest sequence headers into a file that lacks
 // them, stamped with the triggering frame's time. f itself is the header
 // when it is one (the session may update its codec state after hooks).
-func (n *node) writeHeaders(f *rtmp.Frame, c *rtmp.CodecState, ts int64) bool {
+func (n *node) writeHeaders(f *media.Frame, c *media.State, ts int64) bool {
 	if n.audio && !n.audioOK {
-		h := c.AudioHeader
-		if f.Type == rtmp.TypeAudio && f.SeqHeader {
-			h = f.Payload
+		t := c.Audio()
+		h := headerOf(t)
+		if f.Type == media.TypeAudio && f.SeqHeader {
+			h, t = f.Payload, unitOf(f).Track
 		}
 		if h != nil {
-			if !n.put(sample{Type: rtmp.TypeAudio, Time: ts, Payload: h, SeqHeader: true}) {
+			if !n.put(sample{Type: media.TypeAudio, Time: ts, Payload: h, SeqHeader: true, Track: t}) {
 				return false
 			}
 			n.audioHdr, n.audioOK = append(n.audioHdr[:0], h...), true
 		}
 	}
 	if n.keys && !n.videoOK {
-		h := c.VideoHeader
-		if f.Type == rtmp.TypeVideo && f.SeqHeader {
-			h = f.Payload
+		t := c.Video()
+		h := headerOf(t)
+		if f.Type == media.TypeVideo && f.SeqHeader {
+			h, t = f.Payload, unitOf(f).Track
 		}
 		if h != nil {
-			if !n.put(sample{Type: rtmp.TypeVideo, Time: ts, Payload: h, Keyframe: true, SeqHeader: true}) {
+			if !n.put(sample{Type: media.TypeVideo, Time: ts, Payload: h, Keyframe: true, SeqHeader: true, Track: t}) {
 				return false
 			}
 			n.videoHdr, n.videoOK = append(n.videoHdr[:0], h...), true
@@ -256,20 +260,20 @@ func (n *node) writeHeaders(f *rtmp.Frame, c *rtmp.CodecState, ts int64) bool {
 // admit gates f on what the file holds: video waits for its header and a
 // key frame; AAC waits for its header; a sequence header already copied
 // into the file is not written twice.
-func (n *node) admit(f *rtmp.Frame) bool {
-	if f.Type == rtmp.TypeAudio {
+func (n *node) admit(f *media.Frame) bool {
+	if f.Type == media.TypeAudio {
 		if f.SeqHeader {
 			return n.newHeader(&n.audioHdr, &n.audioOK, f.Payload)
 		}
-		return n.audioOK || !isAAC(f.Payload)
+		return n.audioOK || !needsHeader(f)
 	}
 	if f.SeqHeader {
 		return n.newHeader(&n.videoHdr, &n.videoOK, f.Payload)
 	}
-	if !n.videoOK && videoNeedsHeader(f.Payload) {
+	if !n.videoOK && needsHeader(f) {
 		return false
 	}
-	if f.Keyframe && !isEndOfSeq(f.Payload) {
+	if f.Keyframe && !isEndOfSeq(f) {
 		n.keySeen = true
 	}
 	return n.keySeen

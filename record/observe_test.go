@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -34,12 +36,12 @@ func TestObserver(t *testing.T) {
 	rec.Fsync = true
 	r := newRigWith(t, func(m *Module) { m.Observer = o; m.BufferSize = 1 }, rec)
 	r.feed(vSeq(0), aSeq(0), vKey(0, 0))
-	v := rtmp.Frame{Type: rtmp.TypeVideo, Payload: avcPayload(false, 1)}
+	v := media.Frame{Type: media.TypeVideo, Payload: avcPayload(false, 1)}
 	i := int64(0)
 	if allocs := testing.AllocsPerRun(100, func() {
 		i++
 		v.Time = i * 40
-		r.h.OnAV(&v)
+		r.onAV(&v)
 	}); allocs != 0 {
 		t.Errorf("%v allocations per frame with an Observer, want 0", allocs)
 	}

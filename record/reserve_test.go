@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
 
@@ -51,25 +51,36 @@ func TestIndexRoomOnlyWhenVideoIsKnown(t *testing.T) {
 		return b
 	}
 	audioMeta := meta(amf.Property{Key: "audiocodecid", Value: 10.0}, amf.Property{Key: "encoder", Value: "Lavf"})
+	// What the session has seen before the open: one video and one audio
+	// message at most, and the publisher's onMetaData.
+	type seen struct{ video, audio, meta []byte }
 	tests := []struct {
 		name  string
 		flags conf.RecordFlags
-		codec rtmp.CodecState
+		codec seen
 		index bool
 	}{
-		{"audio only", all, rtmp.CodecState{AudioHeader: aacSeqPayload, AudioCodecID: 10, Metadata: audioMeta}, false},
-		{"nothing known yet", all, rtmp.CodecState{AudioCodecID: 0xFF}, false},
-		{"video sequence header", all, rtmp.CodecState{VideoHeader: avcSeqPayload(0), VideoCodecID: 7}, true},
-		{"video codec seen", all, rtmp.CodecState{VideoCodecID: 2}, true},
-		{"metadata announces a video codec", all, rtmp.CodecState{AudioHeader: aacSeqPayload,
-			Metadata: meta(amf.Property{Key: "videocodecid", Value: 7.0})}, true},
-		{"metadata announces a picture size", all, rtmp.CodecState{
-			Metadata: meta(amf.Property{Key: "width", Value: 640.0}, amf.Property{Key: "height", Value: 360.0})}, true},
-		{"video known, audio recorder", conf.RecordAudio, rtmp.CodecState{VideoHeader: avcSeqPayload(0)}, false},
+		{"audio only", all, seen{audio: aacSeqPayload, meta: audioMeta}, false},
+		{"nothing known yet", all, seen{}, false},
+		{"video sequence header", all, seen{video: avcSeqPayload(0)}, true},
+		{"video codec seen", all, seen{video: []byte{0x22, 0}}, true},
+		{"metadata announces a video codec", all, seen{audio: aacSeqPayload,
+			meta: meta(amf.Property{Key: "videocodecid", Value: 7.0})}, true},
+		{"metadata announces a picture size", all, seen{
+			meta: meta(amf.Property{Key: "width", Value: 640.0}, amf.Property{Key: "height", Value: 360.0})}, true},
+		{"video known, audio recorder", conf.RecordAudio, seen{video: avcSeqPayload(0)}, false},
 	}
 	for _, tt := range tests {
 		r := newRig(t, newRecorder(t, "", tt.flags))
-		r.src.codec = &tt.codec
+		if tt.codec.video != nil {
+			r.src.media.Media(media.TypeVideo, 0, tt.codec.video)
+		}
+		if tt.codec.audio != nil {
+			r.src.media.Media(media.TypeAudio, 0, tt.codec.audio)
+		}
+		if tt.codec.meta != nil {
+			r.src.setMetadata(tt.codec.meta)
+		}
 		o := r.h.nodes[0].writerOptions()
 		bare := reserveFor(&o.meta.fields, 0)
 		if got := o.meta.reserve > bare; got != tt.index {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -16,15 +18,15 @@ import (
 // split), that each file starts with the sequence headers at 0 and then
 // a break frame, and that each file's timestamps start at its first frame.
 // It returns the files.
-func checkPieces(t *testing.T, r *rig, in []rtmp.Frame, hdrs ...[]byte) []*flv.File {
+func checkPieces(t *testing.T, r *rig, in []media.Frame, hdrs ...[]byte) []*flv.File {
 	t.Helper()
 	return checkEvents(t, r.doneEvents(), ReasonUnpublish, in, hdrs...)
 }
 
 // checkEvents is checkPieces on events; the last file closed for last.
-func checkEvents(t *testing.T, evs []Event, last Reason, in []rtmp.Frame, hdrs ...[]byte) []*flv.File {
+func checkEvents(t *testing.T, evs []Event, last Reason, in []media.Frame, hdrs ...[]byte) []*flv.File {
 	t.Helper()
-	var want []rtmp.Frame
+	var want []media.Frame
 	for _, f := range in {
 		if !f.SeqHeader {
 			want = append(want, f)
@@ -44,7 +46,7 @@ func checkEvents(t *testing.T, evs []Event, last Reason, in []rtmp.Frame, hdrs .
 			t.Fatalf("file %d has %d media tags, only %d frames left", i, len(m), len(want)-k)
 		}
 		first := want[k]
-		if first.Type == rtmp.TypeVideo && !first.Keyframe {
+		if first.Type == media.TypeVideo && !first.Keyframe {
 			t.Errorf("file %d starts with a video inter frame", i)
 		}
 		checkMedia(t, m, want[k:k+len(m)], first.Time)
@@ -203,7 +205,7 @@ func TestQ15LongTimeline(t *testing.T) {
 	})
 	t.Run("split before the wrap", func(t *testing.T) {
 		r := newRig(t, newRecorder(t, "", conf.RecordVideo))
-		in := []rtmp.Frame{vSeq(0), vKey(0, 0), vInter(40, 1), vKey(softTS+1, 2), vInter(softTS+41, 3)}
+		in := []media.Frame{vSeq(0), vKey(0, 0), vInter(40, 1), vKey(softTS+1, 2), vInter(softTS+41, 3)}
 		r.feed(in...)
 		r.close(rtmp.CloseUnpublish)
 		checkPieces(t, r, in, avcSeqPayload(0))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -56,7 +57,7 @@ func TestRecordNeverFollowsLinksBelowRecordPath(t *testing.T) {
 				tt.plant(t, rc.Path, outside)
 				before, planted := snapshot(t, outside), snapshot(t, rc.Path)
 				r := newRig(t, rc)
-				in := []rtmp.Frame{vSeq(0), aSeq(0), vKey(0, 0), aRaw(10, 0), vInter(40, 1)}
+				in := []media.Frame{vSeq(0), aSeq(0), vKey(0, 0), aRaw(10, 0), vInter(40, 1)}
 				r.feed(in...)
 				r.close(rtmp.CloseUnpublish)
 				if got := snapshot(t, outside); !equalSnapshots(got, before) {

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/rtmprecd/rtmprecd/media"
+
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -127,12 +129,12 @@ func TestFLVWriterCutsPartialTag(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 8 {
-			if err := w.Write(sample{Type: rtmp.TypeAudio, Time: int64(i), Payload: aacPayload(i)}); err != nil {
+			if err := w.Write(sample{Type: media.TypeAudio, Time: int64(i), Payload: aacPayload(i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		ctl.set(true, partial, syscall.ENOSPC)
-		if err := w.Write(sample{Type: rtmp.TypeVideo, Time: 9, Payload: big}); !errors.Is(err, syscall.ENOSPC) {
+		if err := w.Write(sample{Type: media.TypeVideo, Time: 9, Payload: big}); !errors.Is(err, syscall.ENOSPC) {
 			t.Fatalf("partial %d: write error %v", partial, err)
 		}
 		if err := w.Close(); err != nil {
@@ -147,7 +149,7 @@ func TestFLVWriterCutsPartialTag(t *testing.T) {
 		}
 	}
 	w, _ := newFLVWriter(newOSSink(mustCreate(t)), flvOptions{limit: 1024})
-	if err := w.Write(sample{Type: rtmp.TypeVideo, Time: maxTS + 1}); err == nil {
+	if err := w.Write(sample{Type: media.TypeVideo, Time: maxTS + 1}); err == nil {
 		t.Fatal("timestamp past 32 bits accepted")
 	}
 }

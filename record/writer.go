@@ -1,12 +1,18 @@
 package record
 
+import "github.com/rtmprecd/rtmprecd/media"
+
 // sample is one tag handed to a writer.
 type sample struct {
-	Type      uint8 // rtmp.TypeAudio or rtmp.TypeVideo
+	Type      uint8 // media.TypeAudio or media.TypeVideo
 	Time      int64 // ms since the file's first admitted frame (plus the append shift); ≥ 0
 	Payload   []byte
 	Keyframe  bool
 	SeqHeader bool // a sequence header: a copy from the codec state or in-band
+	EndOfSeq  bool // an end-of-sequence message
+	// Track is the sample's track, what the codec state says about it
+	// (onMetaData); nil when unknown.
+	Track *media.Track
 }
 
 // writer is one open output file in some container format. Nodes decide

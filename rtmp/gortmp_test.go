@@ -162,8 +162,8 @@ func TestGoRTMPPublishDeliversEveryFrame(t *testing.T) {
 		t.Fatal("Lookup(live, cam1) = nil while publishing")
 	}
 	c := sess.Codec()
-	if !bytes.Equal(c.VideoHeader, want[0].payload) || !bytes.Equal(c.AudioHeader, want[1].payload) ||
-		c.VideoCodecID != 7 || c.AudioCodecID != 10 || !c.HasVideo() {
+	if v, a := c.Video(), c.Audio(); v == nil || a == nil || !bytes.Equal(v.Header, want[0].payload) ||
+		!bytes.Equal(a.Header, want[1].payload) || v.LegacyID != 7 || a.LegacyID != 10 || !c.HasVideo() {
 		t.Errorf("codec state: %+v", c)
 	}
 	vals, err := amf.Decode(c.Metadata, amf.DefaultLimits)

@@ -192,7 +192,7 @@ func (h *testHook) OnAV(f *Frame) {
 		return
 	}
 	c := *f
-	c.Payload = slices.Clone(f.Payload)
+	c.Payload, c.Units = slices.Clone(f.Payload), nil // Units alias the session's buffers
 	h.m.log.mu.Lock()
 	h.m.log.frames[h.m.name] = append(h.m.log.frames[h.m.name], c)
 	h.m.log.mu.Unlock()

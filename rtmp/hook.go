@@ -92,28 +92,3 @@ type Publish struct {
 	Args         string // raw query args after '?', without '?'
 	Type         string // publishing type as sent: live, record or append
 }
-
-// Message types a Frame can carry.
-const (
-	TypeAudio uint8 = 8
-	TypeVideo uint8 = 9
-	TypeData  uint8 = 18 // AMF0 data (onMetaData etc.), AMF3 data is converted
-)
-
-// Frame is one audio, video or data message handed to AVHook.OnAV.
-type Frame struct {
-	Type uint8 // TypeAudio, TypeVideo or TypeData
-	// Time is the message timestamp in milliseconds on the publish's 64-bit
-	// timeline: 32-bit RTMP timestamps never wrap here, and timestamp
-	// jumps are already rebased (timeline.go), so every hook sees the same
-	// sane timeline.
-	Time int64
-	// Payload is the message body byte for byte (FLV AUDIODATA/VIDEODATA).
-	Payload []byte
-	// Keyframe is set for video key frames: legacy frame type 1 or an
-	// Enhanced RTMP key frame, including sequence headers.
-	Keyframe bool
-	// SeqHeader is set for AVC/HEVC sequence headers, Enhanced RTMP
-	// sequence starts and AAC sequence headers.
-	SeqHeader bool
-}

@@ -1,7 +1,6 @@
 package rtmp
 
 import (
-	"bytes"
 	"sync"
 	"time"
 
@@ -9,26 +8,11 @@ import (
 	"github.com/rtmprecd/rtmprecd/rtmp/chunk"
 )
 
-// Enhanced RTMP video packet types (enhanced-rtmp v1).
-const (
-	exSequenceStart        = 0
-	exMPEG2TSSequenceStart = 5
-	exMultitrack           = 6
-	exModEx                = 7
-)
-
-// Legacy FLV video codec ids with an AVCPacketType byte.
-const (
-	codecAVC  = 7
-	codecHEVC = 12
-	soundAAC  = 10
-)
-
-// onMedia places an audio or video message on the publish's timeline,
-// classifies it, updates the codec state when a header changes and hands
-// the frame to every AV hook. It does not allocate in steady state: the
-// Frame is reused and the codec state is only replaced when something in
-// it changes. A publish whose timestamps keep jumping is dropped.
+// onMedia places an audio or video message on the publish's timeline and
+// hands it, classified by the media package (which keeps the codec state),
+// to every AV hook. It does not allocate in steady state: the Frame is
+// reused and the codec state is only replaced when a track, codec or
+// parameter changes. A publish whose timestamps keep jumping is dropped.
 func (s *Session) onMedia(m *chunk.Message) error {
 	ps := s.pub
 	if ps == nil || len(m.Payload) == 0 {
@@ -45,17 +29,11 @@ func (s *Session) onMedia(m *chunk.Message) error {
 		s.srv.reg.stats.jumpDrops.Add(1)
 		return err
 	}
-	f := &s.frame
-	f.Type, f.Time, f.Payload = m.Type, t, m.Payload
-	if m.Type == TypeVideo {
-		f.Keyframe, f.SeqHeader = s.video(m.Payload)
-	} else {
-		f.Keyframe, f.SeqHeader = false, s.audio(m.Payload)
-	}
+	f := s.media.Media(m.Type, t, m.Payload)
 	for _, h := range ps.av {
 		h.OnAV(f)
 	}
-	f.Payload = nil
+	f.Payload, f.Units = nil, nil
 	return nil
 }
 
@@ -69,60 +47,6 @@ func (s *Session) logJump(j *jump, n int) {
 		log, msg = s.Logger().Warn, "timestamp jump; timeline rebased (later jumps of this publish are logged at debug level)"
 	}
 	log(msg, "track", j.track, "from", j.from, "to", j.to, "now", j.at)
-}
-
-// video reads the first bytes of a video message: legacy
-// FrameType<<4|CodecID with an AVCPacketType for AVC and HEVC, or an
-// Enhanced RTMP header (IsExHeader bit, frame type, packet type, FourCC).
-func (s *Session) video(p []byte) (key, seq bool) {
-	b := p[0]
-	cur := s.codec.Load()
-	if b&0x80 != 0 {
-		key = (b>>4)&7 == 1
-		pt := b & 0x0f
-		seq = pt == exSequenceStart || pt == exMPEG2TSSequenceStart
-		if len(p) < 5 || pt == exMultitrack || pt == exModEx {
-			return key, seq // FourCC elsewhere or absent: keep the state
-		}
-		fourcc := p[1:5]
-		if seq || cur.VideoCodecID != 0 || cur.VideoFourCC != string(fourcc) {
-			n := *cur
-			n.VideoCodecID, n.VideoFourCC = 0, string(fourcc)
-			if seq {
-				n.VideoHeader = bytes.Clone(p)
-			}
-			s.codec.Store(&n)
-		}
-		return key, seq
-	}
-	key = b>>4 == 1
-	codec := b & 0x0f
-	seq = (codec == codecAVC || codec == codecHEVC) && len(p) > 1 && p[1] == 0
-	if seq || cur.VideoCodecID != codec || cur.VideoFourCC != "" {
-		n := *cur
-		n.VideoCodecID, n.VideoFourCC = codec, ""
-		if seq {
-			n.VideoHeader = bytes.Clone(p)
-		}
-		s.codec.Store(&n)
-	}
-	return key, seq
-}
-
-// audio reads the SoundFormat and, for AAC, the AACPacketType.
-func (s *Session) audio(p []byte) (seq bool) {
-	format := p[0] >> 4
-	seq = format == soundAAC && len(p) > 1 && p[1] == 0
-	cur := s.codec.Load()
-	if seq || cur.AudioCodecID != format {
-		n := *cur
-		n.AudioCodecID = format
-		if seq {
-			n.AudioHeader = bytes.Clone(p)
-		}
-		s.codec.Store(&n)
-	}
-	return seq
 }
 
 // onData handles an AMF0 data message (the AMF3 prefix already removed):
@@ -148,12 +72,9 @@ func (s *Session) onData(m *chunk.Message, body []byte) error {
 		return nil
 	}
 	if v == "onMetaData" {
-		n := *s.codec.Load()
-		n.Metadata = bytes.Clone(body)
-		s.codec.Store(&n)
+		s.media.SetMetadata(body)
 	}
-	f := &s.frame
-	f.Type, f.Time, f.Payload, f.Keyframe, f.SeqHeader = TypeData, ps.clock.data(int64(m.Timestamp)), body, false, false
+	f := s.media.Data(ps.clock.data(int64(m.Timestamp)), body)
 	for _, h := range ps.av {
 		h.OnAV(f)
 	}

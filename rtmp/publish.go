@@ -41,7 +41,7 @@ func (s *Session) onPublish(c *command) error {
 	}
 	// A new publish starts from an empty codec state; hooks may read it
 	// from OnPublish on.
-	s.codec.Store(emptyCodec)
+	s.media.Reset()
 	err := s.beginPublish(c.streamID, &Publish{Name: name, OriginalName: name, Args: args, Type: typ})
 	if errors.Is(err, ErrNameTaken) {
 		return nil // answered with BadName; the client may publish again

@@ -76,7 +76,7 @@ func TestRedirect(t *testing.T) {
 	if p := sess.Publish(); p.Name != "cam2" || p.OriginalName != "cam2" || p.Args != "k=v" || p.Type != "live" {
 		t.Errorf("publish after redirect: %+v", p)
 	}
-	if sess.Codec().VideoHeader == nil {
+	if v := sess.Codec().Video(); v == nil || v.Header == nil {
 		t.Error("codec state lost: new recordings would start without sequence headers")
 	}
 	waitStatus(t, c, "NetStream.Unpublish.Success")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp/chunk"
 )
 
@@ -30,7 +31,6 @@ type Session struct {
 	log     atomic.Pointer[slog.Logger]
 	connect atomic.Pointer[Connect]
 	publish atomic.Pointer[Publish]
-	codec   atomic.Pointer[CodecState]
 	dropped atomic.Pointer[CloseReason]
 	// lastAV is when the publish last sent audio or video, in nanoseconds
 	// since start; read by the drop_idle_publisher timer.
@@ -65,8 +65,10 @@ type Session struct {
 	nextStream uint32
 	peerWindow uint64 // acknowledgement window the peer asked for
 	lastAck    uint64
-	frame      Frame // reused for every OnAV call: no allocation per message
-	idle       *idleTimer
+	// media classifies the publish's messages and keeps its codec state;
+	// its Frame is reused for every OnAV call: no allocation per message.
+	media media.Parser
+	idle  *idleTimer
 
 	// Output: the chunk writer is not safe for concurrent use and
 	// SendStatus may come from any goroutine.
@@ -90,16 +92,12 @@ func newSession(srv *Server, c net.Conn, cfg *conf.Config, sc *conf.Server, id u
 	s.ctx, s.cancel = context.WithCancel(srv.base)
 	s.appLog = srv.log.With("sid", id)
 	s.log.Store(s.appLog)
-	s.codec.Store(emptyCodec)
 	s.in = deadlineReader{s: s, c: c}
 	s.in.initPoll(srv.poll)
 	s.rbuf.in = &s.in
 	s.wr = chunk.NewWriter(countingWriter{c, &s.bytesOut}, chunk.DefaultChunkSize)
 	return s
 }
-
-// emptyCodec is the state before any header: shared, never modified.
-var emptyCodec = &CodecState{AudioCodecID: 0xFF}
 
 func remoteIP(c net.Conn) string {
 	a := c.RemoteAddr().String()
@@ -129,7 +127,7 @@ func (s *Session) Logger() *slog.Logger { return s.log.Load() }
 
 // Codec returns the current codec state of the publish; never nil. A new
 // publish starts from an empty state.
-func (s *Session) Codec() *CodecState { return s.codec.Load() }
+func (s *Session) Codec() *media.State { return s.media.State() }
 
 // Connect returns the connect command's description; nil before connect.
 func (s *Session) Connect() *Connect { return s.connect.Load() }
