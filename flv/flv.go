@@ -6,6 +6,11 @@
 //
 // Memory is bounded by the bytes actually present: a tag that claims more
 // data than remains is rejected before its buffer is allocated.
+//
+// Only what is FLV-specific lives here (file and tag layout). What an
+// audio or video tag carries is asked of the media package's classifier,
+// the one the RTMP server and the recorder use; script tags are decoded
+// with rtmp/amf, the server's bounded AMF0 decoder.
 package flv
 
 import (

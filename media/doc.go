@@ -21,6 +21,13 @@
 //     as it is); one that changes them is a change (ParamChange), which a
 //     container that stores parameters once per file (MP4, HLS) acts on.
 //
+// Codec configurations are parsed with github.com/bluenviron/mediacommon
+// (HEVC SPS, AV1 sequence header, VP9 frame header, MP3, AC-3 and E-AC-3
+// frame headers), except the H.264 picture size, read by our own lenient
+// SPS reader (avcsps.go) that stops after the cropping fields; the record
+// wrappers (avcC, hvcC, av1C, vpcC, OpusHead, STREAMINFO, the
+// AudioSpecificConfig's first fields) are read here.
+//
 // Everything here reads bytes from publishers, so every length is checked
 // against the bytes present and malformed input yields an error, never a
 // panic; the classifier is fuzzed (FuzzClassify).

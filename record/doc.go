@@ -47,6 +47,13 @@
 // placeholder without duration, so a file left by a crash is valid and
 // recognisably unfinished.
 //
+// Frames arrive classified by the media package, with the session's codec
+// state (media.State): a file starts with the latest sequence start of
+// each track it records (AVC/HEVC/AV1/VP9 records, AAC, Opus, FLAC ...).
+// Of a multitrack stream, the default track of each kind (id 0) is
+// recorded, rebuilt as plain single-track Enhanced RTMP tags; the other
+// tracks are ignored with one log line per publish.
+//
 // Every closed file that holds media, or was appended to, produces one
 // Event for the record-done subscribers (Module.Events), after the file
 // is closed and its header fixed.

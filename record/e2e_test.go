@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/media"
-
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/internal/testserver"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/client"
 )

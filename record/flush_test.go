@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/media"
-
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 

@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rtmprecd/rtmprecd/media"
-
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 

@@ -5,12 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/media"
-
 	gortmp "github.com/yutopp/go-rtmp"
 	"github.com/yutopp/go-rtmp/message"
 
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 // TestE2EGoRTMPPublish: go-rtmp's client publishes through the real

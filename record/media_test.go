@@ -142,3 +142,25 @@ func count(fs []media.Frame) (video, audio int) {
 	}
 	return video, audio
 }
+
+// opusHead is an Opus ID header: stereo, pre-skip 312, 48 kHz.
+var opusHead = []byte{'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0x38, 0x01, 0x80, 0xBB, 0, 0, 0, 0, 0}
+
+// opusSeqPayload is an Enhanced RTMP Opus SequenceStart.
+func opusSeqPayload() []byte { return append([]byte{0x90, 'O', 'p', 'u', 's'}, opusHead...) }
+
+// opusPayload is an Enhanced RTMP Opus CodedFrames message: one 20 ms
+// packet that identifies frame i.
+func opusPayload(i int) []byte {
+	return []byte{0x91, 'O', 'p', 'u', 's', 0xFC, byte(i >> 8), byte(i), 0x55}
+}
+
+// opusFrames is an E-RTMP Opus publish: the sequence start, then n
+// packets 20 ms apart.
+func opusFrames(n int) []media.Frame {
+	out := []media.Frame{{Type: media.TypeAudio, Payload: opusSeqPayload(), SeqHeader: true}}
+	for i := range n {
+		out = append(out, media.Frame{Type: media.TypeAudio, Time: int64(i) * 20, Payload: opusPayload(i)})
+	}
+	return out
+}

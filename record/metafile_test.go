@@ -8,10 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rtmprecd/rtmprecd/media"
-
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 

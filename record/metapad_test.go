@@ -9,12 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rtmprecd/rtmprecd/media"
-
 	goflvtag "github.com/yutopp/go-flv/tag"
 
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )

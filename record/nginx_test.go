@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/media"
-
 	"github.com/rtmprecd/rtmprecd/internal/nginxrtmp"
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 // sideBySideRecorders is the application body both servers run, with

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
-
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/media"
-
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 

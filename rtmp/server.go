@@ -1,7 +1,9 @@
 // Package rtmp is rtmprecd's server-side RTMP core: it accepts publishers,
 // runs the protocol (handshake, chunk stream, AMF0 commands from the
 // sub-packages handshake, chunk and amf), keeps the session registry and
-// hands every session's media to the modules' hooks (see Module).
+// hands every session's media, classified by the media package (which
+// also keeps each publish's codec state), to the modules' hooks (see
+// Module).
 //
 // Usage: build one Server with NewServer, call Serve once per listener
 // (each in its own goroutine), and Shutdown to stop:
