@@ -115,3 +115,43 @@ func checkUnit(t *testing.T, typ uint8, body []byte, u *Unit) {
 		t.Fatalf("rebuilt unit %+v, want %+v", r, u)
 	}
 }
+
+// configCodecs are the codecs FuzzConfig feeds, chosen by the input's
+// first byte.
+var configCodecs = []Codec{CodecAVC, CodecHEVC, CodecAV1, CodecVP9, CodecAAC, CodecOpus, CodecFLAC, CodecMP3, CodecAC3, CodecEAC3}
+
+func configSeeds() [][]byte {
+	seeds := [][]byte{avcRecord(0x42), hevcRecord(), av1Record(), vp9Record(), aacASC, opusHead(), flacHead, mp3Frame, ac3Frame, eac3Frm}
+	for i := range seeds {
+		seeds[i] = append([]byte{byte(i)}, seeds[i]...)
+	}
+	return append(seeds, append([]byte{3}, vp9Key...))
+}
+
+// FuzzConfig feeds arbitrary bytes to every codec's configuration and
+// frame-header parser (including the mediacommon ones): no panic, and
+// what they report stays within what a real stream can have.
+func FuzzConfig(f *testing.F) {
+	seeds := configSeeds()
+	if *updateCorpus {
+		fuzzseed.Write(f, "FuzzConfig", seeds)
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) == 0 {
+			return
+		}
+		c := configCodecs[int(b[0])%len(configCodecs)]
+		tr := &Track{Codec: c}
+		configure(tr, b[1:])
+		describe(tr, b[1:], true)
+		if tr.Width < 0 || tr.Height < 0 || tr.Width > 1<<16 || tr.Height > 1<<16 || tr.SampleRate < 0 || tr.Channels < 0 || tr.Channels > 255 {
+			t.Fatalf("%v track %+v", c, tr)
+		}
+		if tr.params == "" {
+			t.Fatalf("%v: configure left no parameters", c)
+		}
+	})
+}
