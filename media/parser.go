@@ -98,34 +98,40 @@ func (s *State) set(t *Track) {
 // update returns the track after part pt of a message with header h, and
 // for a sequence start what it did. old is the track before (nil if new).
 func update(old *Track, h *Header, pt *Part, ts int64, body []byte) (*Track, Param) {
+	if h.Packet == PacketSeqStart {
+		return sequenceStart(old, h, pt, ts, body)
+	}
 	t := old
 	if t == nil || !sameCodec(t, h, pt) {
 		t = newTrack(h, pt)
 	}
-	switch {
-	case h.Packet == PacketSeqStart:
-		n := newTrack(h, pt)
-		if h.Multitrack {
-			u := Unit{Track: n, Packet: h.Packet, DTS: ts, PTS: ts, Data: pt.Data, frameType: h.FrameType}
-			n.Header = AppendTag(nil, &u)
-		} else {
-			n.Header = bytes.Clone(body)
-		}
-		configure(n, n.Header[len(n.Header)-len(pt.Data):])
-		if old == nil || old.Header == nil {
-			return n, ParamNew
-		}
-		if old.SameParams(n) {
-			return old, ParamResend
-		}
-		return n, ParamChange
-	case h.Packet == PacketFrame && needsDescribe(t):
+	if h.Packet == PacketFrame && needsDescribe(t) {
 		n := *t
 		if describe(&n, pt.Data, h.Key()) {
 			return &n, ParamNone
 		}
 	}
 	return t, ParamNone
+}
+
+// sequenceStart applies the parameter rule to a sequence start: the same
+// parameters keep old (a resend), others make a new track.
+func sequenceStart(old *Track, h *Header, pt *Part, ts int64, body []byte) (*Track, Param) {
+	n := newTrack(h, pt)
+	if h.Multitrack {
+		u := Unit{Track: n, Packet: h.Packet, DTS: ts, PTS: ts, Data: pt.Data, frameType: h.FrameType}
+		n.Header = AppendTag(nil, &u)
+	} else {
+		n.Header = bytes.Clone(body)
+	}
+	configure(n, n.Header[len(n.Header)-len(pt.Data):])
+	switch {
+	case old == nil || old.Header == nil:
+		return n, ParamNew
+	case old.SameParams(n):
+		return old, ParamResend
+	}
+	return n, ParamChange
 }
 
 // sameCodec reports whether part pt continues track t's codec.
