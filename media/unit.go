@@ -58,7 +58,9 @@ func (u *Unit) FrameType() uint8 { return u.frameType }
 type Frame struct {
 	Type uint8 // TypeAudio, TypeVideo or TypeData
 	// Time is the message timestamp in milliseconds on the publish's 64-bit
-	// timeline: 32-bit RTMP timestamps never wrap here.
+	// timeline as the RTMP server places it: 32-bit RTMP timestamps never
+	// wrap here, and timestamp jumps are already rebased, so every hook sees
+	// the same sane timeline.
 	Time int64
 	// Payload is the message body byte for byte (FLV AUDIODATA/VIDEODATA,
 	// or the AMF0 data without any @setDataFrame).
