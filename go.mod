@@ -3,6 +3,7 @@ module github.com/rtmprecd/rtmprecd
 go 1.26.0
 
 require (
+	github.com/bluenviron/mediacommon/v2 v2.9.5
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/lestrrat-go/strftime v1.2.0
 	github.com/prometheus/client_golang v1.25.0
@@ -16,7 +17,6 @@ require (
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
-	github.com/bluenviron/mediacommon/v2 v2.9.5 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/hashicorp/errwrap v1.1.0 // indirect
 	github.com/hashicorp/go-multierror v1.1.0 // indirect
