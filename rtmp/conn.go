@@ -203,7 +203,7 @@ func isDisconnect(err error) bool {
 // or was closed to make room under max_connections (one Warn a minute
 // says so, limit.go).
 func (s *Session) logEnd(why CloseReason, err error) {
-	if !s.shaken {
+	if !s.handshook.Load() {
 		s.logHandshakeEnd(err)
 		return
 	}

@@ -45,7 +45,7 @@ type Session struct {
 	evicted  atomic.Bool   // closed to make room under max_connections; set under the registry's mutex
 
 	bytesOut  atomic.Uint64 // every byte of the chunk stream written (not the handshake)
-	handshook atomic.Bool   // the handshake completed
+	handshook atomic.Bool   // the handshake completed; read by logEnd and the access log
 	actions   actionQueue   // Redirect calls for the session goroutine
 
 	// ctx is cancelled by Drop and when the session ends, so that OnConnect
@@ -54,7 +54,6 @@ type Session struct {
 	cancel context.CancelFunc
 
 	// Owned by the session goroutine.
-	shaken     bool // the handshake completed
 	in         deadlineReader
 	rbuf       readBuf // buffered reader on in
 	rd         *chunk.Reader
@@ -217,7 +216,6 @@ func (s *Session) run() (CloseReason, error) {
 	if err := s.handshake(br); err != nil {
 		return s.classify(err)
 	}
-	s.shaken = true
 	s.srv.reg.advance(s, stageConnect)
 	// Until connect completes, only what connect needs (partial.go).
 	s.rd = chunk.NewReader(br, preConnectMaxMessage)
