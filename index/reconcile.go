@@ -1,0 +1,85 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"time"
+)
+
+// all selects every row a query can return in one page.
+const all = math.MaxInt32
+
+// ReasonCrash is the reason of a row that reconciliation completed: the
+// daemon stopped without closing the file.
+const ReasonCrash = "crash"
+
+// Reconciled counts what Reconcile did.
+type Reconciled struct{ Done, Failed, Missing int }
+
+// Reconcile completes the rows a crash left in status recording, before
+// any new recording starts: a file that reads is done with its figures,
+// one that does not is failed, one that is gone is missing. One log line
+// per row.
+func Reconcile(ctx context.Context, s Store, log *slog.Logger) (Reconciled, error) {
+	var out Reconciled
+	rows, _, err := s.List(ctx, Query{Status: StatusRecording, Size: all})
+	if err != nil {
+		return out, err
+	}
+	now := time.Now()
+	for i := range rows {
+		r := &rows[i]
+		complete(r, now)
+		switch r.Status {
+		case StatusDone:
+			out.Done++
+			log.Info("index: completed a recording left open", "path", r.Path, "size", r.Size, "duration", r.Duration)
+		case StatusFailed:
+			out.Failed++
+			log.Warn("index: recording left open does not read", "path", r.Path, "err", r.Error)
+		case StatusMissing:
+			out.Missing++
+			log.Warn("index: recording left open is gone", "path", r.Path)
+		}
+		if err := s.Put(ctx, r); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// complete sets r's figures and status from its file.
+func complete(r *Recording, now time.Time) {
+	r.Updated, r.Reason = now, ReasonCrash
+	facts, err := Probe(r.Format, r.Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		r.Status = StatusMissing
+		return
+	case err != nil:
+		r.Status, r.Error = StatusFailed, err.Error()
+		if st, serr := os.Stat(r.Path); serr == nil {
+			r.Size, r.End = st.Size(), st.ModTime()
+		}
+		return
+	}
+	facts.Fill(r)
+	r.Status, r.End = StatusDone, facts.ModTime
+}
+
+// Probe reads the facts of a recording by its format. Formats without a
+// reader here give their size and modification time.
+func Probe(format, path string) (Facts, error) {
+	if format == "" || format == "flv" {
+		return ProbeFLV(path)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return Facts{}, err
+	}
+	return Facts{Size: st.Size(), ModTime: st.ModTime()}, nil
+}

@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema versions in order: migrations[i] takes the
+// database from version i to i+1 (PRAGMA user_version). Append only: a
+// released step is never edited, so every database reaches the same
+// schema whatever version it started from.
+var migrations = []string{
+	`CREATE TABLE recordings (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		stream_path  TEXT    NOT NULL,
+		app          TEXT    NOT NULL,
+		name         TEXT    NOT NULL,
+		recorder     TEXT    NOT NULL DEFAULT '',
+		format       TEXT    NOT NULL,
+		path         TEXT    NOT NULL,
+		status       TEXT    NOT NULL,
+		start_ms     INTEGER NOT NULL,
+		end_ms       INTEGER NOT NULL DEFAULT 0,
+		duration_ms  INTEGER NOT NULL DEFAULT 0,
+		size         INTEGER NOT NULL DEFAULT 0,
+		video_frames INTEGER NOT NULL DEFAULT 0,
+		audio_frames INTEGER NOT NULL DEFAULT 0,
+		keyframes    INTEGER NOT NULL DEFAULT 0,
+		video_codec  TEXT    NOT NULL DEFAULT '',
+		width        INTEGER NOT NULL DEFAULT 0,
+		height       INTEGER NOT NULL DEFAULT 0,
+		frame_rate   REAL    NOT NULL DEFAULT 0,
+		audio_codec  TEXT    NOT NULL DEFAULT '',
+		sample_rate  INTEGER NOT NULL DEFAULT 0,
+		channels     INTEGER NOT NULL DEFAULT 0,
+		reason       TEXT    NOT NULL DEFAULT '',
+		error        TEXT    NOT NULL DEFAULT '',
+		pinned       INTEGER NOT NULL DEFAULT 0,
+		event_id     TEXT    NOT NULL DEFAULT '',
+		event_name   TEXT    NOT NULL DEFAULT '',
+		event_desc   TEXT    NOT NULL DEFAULT '',
+		event_level  INTEGER NOT NULL DEFAULT 0,
+		updated_ms   INTEGER NOT NULL DEFAULT 0
+	);
+	-- one live row per file; deleted and missing rows stay as history
+	CREATE UNIQUE INDEX recordings_live_path ON recordings(path) WHERE status NOT IN ('deleted', 'missing');
+	-- list: a stream's recordings by time, newest first
+	CREATE INDEX recordings_stream_start ON recordings(stream_path, start_ms);
+	-- reconciliation: the rows a crash left open
+	CREATE INDEX recordings_open ON recordings(status) WHERE status = 'recording';`,
+}
+
+// SchemaVersion is the version this build migrates to.
+var SchemaVersion = len(migrations)
+
+// migrate runs the steps the database lacks, each in its own
+// transaction with its version bump.
+func migrate(ctx context.Context, db *sql.DB) error {
+	v, err := version(ctx, db)
+	if err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this build's %d: use a newer rtmprecd or another record_index", v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		if err := step(ctx, db, v); err != nil {
+			return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+func step(ctx context.Context, db *sql.DB, v int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func version(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}

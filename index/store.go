@@ -1,0 +1,98 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned for an unknown id.
+var ErrNotFound = errors.New("no such recording")
+
+// ErrCorrupt wraps a database that fails its integrity check.
+var ErrCorrupt = errors.New("index database is corrupt")
+
+// Store is the database of recordings. Implementations are safe for
+// concurrent use. Apply is called by one Writer at a time; the other
+// methods may run beside it (the API, reconciliation).
+//
+// Rows are keyed by their file: among the rows that are not deleted or
+// missing, at most one has a given path. A row that is deleted or missing
+// keeps its path as a record, and a new file at that path gets a new row.
+type Store interface {
+	// Apply makes every change of batch, in order, in one transaction.
+	// A change about a path without a live row creates one (an Opened that
+	// was dropped does not lose the Closed that follows).
+	Apply(ctx context.Context, batch []Change) error
+	// Get returns the row with id, or ErrNotFound.
+	Get(ctx context.Context, id int64) (Recording, error)
+	// List returns the page of rows that q selects, newest first, and the
+	// number of rows it selects in all.
+	List(ctx context.Context, q Query) (rows []Recording, total int, err error)
+	// Catalog sums the rows of every stream path that has any not deleted.
+	Catalog(ctx context.Context) ([]Stream, error)
+	// Put writes r as it is: inserted when r.ID is 0 (r.ID is set), else
+	// replaced. Reconciliation, rebuild and the API use it.
+	Put(ctx context.Context, r *Recording) error
+	// Live returns the row at path that is neither deleted nor missing.
+	Live(ctx context.Context, path string) (Recording, error)
+	// Close releases the database.
+	Close() error
+}
+
+// Query selects rows for List. Zero fields do not filter.
+type Query struct {
+	StreamPath string
+	// Start and End select rows whose [start, end] overlaps [Start, End];
+	// a recording in progress extends to now.
+	Start, End time.Time
+	Format     string
+	Recorder   *string // nil: any; "" is the inline recorder
+	Status     Status  // "": every status but deleted
+	EventOnly  bool    // only rows with an event id
+	Page       int     // from 1
+	Size       int     // rows per page
+}
+
+// Stream is one line of the catalog.
+type Stream struct {
+	StreamPath string
+	Count      int
+	Size       int64
+	Duration   time.Duration
+	FirstStart time.Time
+	LastStart  time.Time
+	Formats    []string
+}
+
+// ChangeKind says what happened to a file.
+type ChangeKind uint8
+
+// Kinds of change, from the recorder's file events.
+const (
+	Opened    ChangeKind = iota + 1 // a file was opened: a row in status recording
+	Progress                        // the file grew: size and duration
+	Closed                          // the file was closed: every figure final
+	Discarded                       // the file was removed because it held no media: the row goes
+)
+
+func (k ChangeKind) String() string {
+	switch k {
+	case Opened:
+		return "opened"
+	case Progress:
+		return "progress"
+	case Closed:
+		return "closed"
+	case Discarded:
+		return "discarded"
+	}
+	return "unknown"
+}
+
+// Change is one event about one file. Row carries the figures known at
+// that moment; Row.Path identifies the file.
+type Change struct {
+	Kind ChangeKind
+	Row  Recording
+}
