@@ -34,10 +34,22 @@ type Store interface {
 	// Put writes r as it is: inserted when r.ID is 0 (r.ID is set), else
 	// replaced. Reconciliation, rebuild and the API use it.
 	Put(ctx context.Context, r *Recording) error
+	// Mark changes only the pin or the status of row id (nil/"" keep
+	// them) and returns the row, so it never undoes a concurrent write of
+	// the row's figures.
+	Mark(ctx context.Context, id int64, m Mark) (Recording, error)
 	// Live returns the row at path that is neither deleted nor missing.
 	Live(ctx context.Context, path string) (Recording, error)
 	// Close releases the database.
 	Close() error
+}
+
+// Mark is a change of a row's pin or status (the API's pin, unpin and
+// delete).
+type Mark struct {
+	Pinned  *bool
+	Status  Status
+	Updated time.Time
 }
 
 // Query selects rows for List. Zero fields do not filter.

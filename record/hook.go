@@ -48,7 +48,7 @@ type hook struct {
 	nodes  []*node
 	live   bool // between OnPublish and OnClose
 	status []status
-	done   []Event
+	done   []pendingEvent
 
 	// Multitrack: nodes record the default track (id 0) of each kind.
 	others bool          // another track was seen and logged, once per publish
@@ -176,8 +176,12 @@ func (h *hook) flush() {
 	for _, s := range st {
 		h.src.SendStatus(s.level, s.code, s.desc)
 	}
-	for _, ev := range done {
-		h.m.emit(ev)
+	for _, p := range done {
+		if p.file != nil {
+			h.m.emitFile(*p.file)
+		} else {
+			h.m.emit(p.done)
+		}
 	}
 }
 

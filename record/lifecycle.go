@@ -37,6 +37,7 @@ func (n *node) open() error {
 	}
 	n.failed, n.stopped, n.lastOpen = false, false, now
 	n.log.Info("record: file opened", "path", o.path, "append", o.appended)
+	n.fileEvent(FileOpened, now)
 	n.notify("status", "NetStream.Record.Start")
 	return nil
 }
@@ -73,7 +74,7 @@ func (n *node) close(r Reason, err error) {
 		Start:    n.opened, End: end,
 		Reason: r, Err: err,
 	}
-	n.h.done = append(n.h.done, ev)
+	n.h.done = append(n.h.done, pendingEvent{done: ev})
 	n.log.Info("record: file closed", "path", n.path, "size", size,
 		"video", n.vframes, "audio", n.aframes, "duration", ev.Duration, "reason", string(r))
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
@@ -91,6 +92,7 @@ func (n *node) removeEmpty(r Reason) bool {
 		return false
 	}
 	n.log.Debug("record: removed a file without media", "path", n.path, "reason", string(r))
+	n.fileEvent(FileDiscarded, n.now())
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
 	return true
 }

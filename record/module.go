@@ -47,6 +47,8 @@ type Module struct {
 	mu    sync.Mutex
 	flush chan struct{} // closes to stop the flush ticker; nil when stopped
 	subs  []func(Event)
+	// fileSubs receive FileEvents (the index).
+	fileSubs []func(FileEvent)
 	// streams indexes publishing hooks by application and stream name for
 	// Start and Stop. A name can briefly have two hooks (a duplicate
 	// publisher between its OnPublish and its rejection): the oldest wins.

@@ -87,3 +87,20 @@ func (s *Store) Put(ctx context.Context, r *index.Recording) error {
 	}
 	return nil
 }
+
+// Mark sets row id's pin and/or status.
+func (s *Store) Mark(ctx context.Context, id int64, m index.Mark) (index.Recording, error) {
+	var pinned any
+	if m.Pinned != nil {
+		pinned = *m.Pinned
+	}
+	res, err := s.db.ExecContext(ctx, "UPDATE recordings SET pinned = coalesce(?, pinned), status = coalesce(nullif(?, ''), status), updated_ms = ? WHERE id = ?",
+		pinned, string(m.Status), ms(m.Updated), id)
+	if err != nil {
+		return index.Recording{}, fmt.Errorf("index: mark %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return index.Recording{}, fmt.Errorf("recording %d: %w", id, index.ErrNotFound)
+	}
+	return s.Get(ctx, id)
+}
