@@ -21,6 +21,7 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		Pid:             root.str("pid"),
 		ConfigWatch:     root.flag("config_watch"),
 		ShutdownTimeout: root.dur("shutdown_timeout"),
+		RecordIndex:     root.str("record_index"),
 		ExecMaxChildren: int(root.int64("exec_max_children")),
 	}
 	if cfg.ErrorLog == "stderr" {
@@ -48,6 +49,9 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		}
 	}
 	if err := checkListens(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkRecordAPI(root, cfg); err != nil {
 		return nil, err
 	}
 	cfg.Warnings = l.warnings
@@ -245,6 +249,7 @@ func buildLocation(c *scope) (*Location, error) {
 		StatStylesheet: c.str("rtmp_stat_stylesheet"),
 		Metrics:        c.flag("rtmp_metrics"),
 		PerStream:      c.flag("metrics_per_stream"),
+		RecordAPI:      c.flag("record_api"),
 		ControlToken:   c.str("control_token"),
 		Alias:          c.str("alias"),
 	}
@@ -273,6 +278,24 @@ func checkListens(cfg *Config) error {
 			return errAt(li.Pos, fmt.Sprintf("duplicate \"listen\" address %q", li.Addr))
 		}
 		seen[li.Addr] = true
+	}
+	return nil
+}
+
+// checkRecordAPI rejects a record_api location without record_index: the
+// API answers from the index.
+func checkRecordAPI(root *scope, cfg *Config) error {
+	if cfg.RecordIndex != "" {
+		return nil
+	}
+	for _, top := range root.children {
+		for _, s := range top.children {
+			for _, c := range s.children {
+				if c.ctx == ctxLoc && c.flag("record_api") {
+					return errAt(c.vals["record_api"].pos, `"record_api" needs "record_index" at the top level: the API answers from the recordings index`)
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -55,6 +55,7 @@ func dump(root *scope) []byte {
 	w.line("error_log", el.file, el.level)
 	w.line("config_watch", formatFlag(root.flag("config_watch")))
 	w.line("shutdown_timeout", formatTime(root.dur("shutdown_timeout")))
+	optional(w, root, "record_index")
 	// rtmp before http whatever the source order: the dump is canonical
 	for _, top := range root.children {
 		if top.ctx == ctxRTMP {
@@ -227,6 +228,7 @@ func dumpHTTP(w *dumper, h *scope) {
 			optional(w, c, "rtmp_stat_stylesheet")
 			w.line("rtmp_metrics", formatFlag(c.flag("rtmp_metrics")))
 			w.line("metrics_per_stream", formatFlag(c.flag("metrics_per_stream")))
+			w.line("record_api", formatFlag(c.flag("record_api")))
 			optional(w, c, "control_token")
 			if a := c.str("alias"); a != "" {
 				w.line("alias", a)

@@ -80,6 +80,7 @@ var table = []*row{
 		doc: "Log destination (`stderr` or a file) and minimum level."},
 	flagRow("config_watch", ctxMain, "off", "Reload the configuration when the file changes (SIGHUP always reloads)."),
 	timeRow("shutdown_timeout", ctxMain, "10s", "How long a stop waits for recordings to finish before closing them."),
+	str1("record_index", ctxMain, "", "PATH", "Keep an index of every recording in the SQLite database PATH (created if absent; give it a hidden name outside the record paths), with a journal beside it (PATH.journal). Without it nothing is indexed, as nginx-rtmp."),
 
 	// rtmp and its servers
 	{name: "server", ctx: ctxRTMP, inner: ctxSrv, repeat: keepBlocks, doc: "One RTMP server."},
@@ -151,6 +152,7 @@ var table = []*row{
 	words("rtmp_control", []string{"all", "record", "drop", "redirect"}, "Serve the control API (`.../record/start`, `.../drop/publisher`, ...) here."),
 	words("rtmp_stat", []string{"all", "global", "live", "clients"}, "Serve nginx-rtmp's XML statistics here."),
 	flagRow("rtmp_metrics", ctxLoc, "off", "Serve Prometheus metrics here."),
+	flagRow("record_api", ctxLoc, "off", "Serve the recordings JSON API (list, catalog, start, stop, delete, files) below this location; needs `record_index`."),
 	flagRow("metrics_per_stream", ctxHTTPAll, "off", "Add per-stream series to the metrics."),
 	str1("control_token", ctxHTTPAll, "", "STRING", "Bearer token required by every location of the block it is set in (the control API, /stat, /metrics, files)."),
 	str1("rtmp_stat_stylesheet", ctxHTTPAll, "", "URL", "Adds the `<?xml-stylesheet?>` instruction pointing at URL (nginx-rtmp's stat.xsl) to the XML of /stat."),

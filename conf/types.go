@@ -30,6 +30,9 @@ type Config struct {
 	ErrorLogLevel   string        // error_log FILE LEVEL. Default: "info".
 	ConfigWatch     bool          // config_watch. Default: off.
 	ShutdownTimeout time.Duration // shutdown_timeout. Default: 10s.
+	// RecordIndex is the recordings index database. record_index.
+	// Default: none (no index).
+	RecordIndex string
 	// ExecMaxChildren bounds the exec_* children running at once in the
 	// whole process (rtmp block only). exec_max_children. Default: 32.
 	ExecMaxChildren int
@@ -205,6 +208,7 @@ type Location struct {
 	StatStylesheet string   // rtmp_stat_stylesheet, inherited. Default: none.
 	Metrics        bool     // rtmp_metrics. Default: off.
 	PerStream      bool     // metrics_per_stream. Default: off.
+	RecordAPI      bool     // record_api. Default: off.
 	ControlToken   string   // control_token, inherited from the server. Default: none.
 	// Root is the directory files are served from, the request path
 	// appended (root, inherited); Alias is the directory the path after the
