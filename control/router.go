@@ -51,6 +51,10 @@ func (s *Server) route(hs *conf.HTTPServer, w http.ResponseWriter, r *http.Reque
 	if loc != nil {
 		token = loc.ControlToken
 	}
+	if loc != nil && loc.RecordAPI {
+		s.recordAPI(loc, w, r)
+		return
+	}
 	if !authorized(w, r, token) {
 		return
 	}
@@ -161,4 +165,15 @@ func allowMethods(w http.ResponseWriter, r *http.Request, ms ...string) bool {
 	w.Header().Set("Allow", strings.Join(ms, ", "))
 	fail(w, http.StatusMethodNotAllowed, r.Method+" not allowed; use "+strings.Join(ms, " or "))
 	return false
+}
+
+// recordAPI hands a record_api location's request to the recordings API,
+// which checks the token itself: its file routes also take signed URLs
+// and a session cookie.
+func (s *Server) recordAPI(loc *conf.Location, w http.ResponseWriter, r *http.Request) {
+	if s.opts.RecordAPI == nil {
+		fail(w, http.StatusServiceUnavailable, "the recordings API is not available")
+		return
+	}
+	s.opts.RecordAPI(loc.Path, loc.ControlToken).ServeHTTP(w, r)
 }

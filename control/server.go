@@ -71,8 +71,12 @@ type Options struct {
 	Reloader Reloader // nil: reload answers 501, status has no config
 	Meter    *Module  // nil: no byte counts or bandwidth, drop does not wait
 	Metrics  Metrics  // nil: rtmp_metrics locations answer 501
-	Version  string   // reported by /stat (nginx_rtmp_version) and status
-	Logger   *slog.Logger
+	// RecordAPI returns the recordings API of a record_api location
+	// mounted at prefix; the API checks token itself (it also takes signed
+	// URLs). Nil: record_api locations answer 503.
+	RecordAPI func(prefix, token string) http.Handler
+	Version   string // reported by /stat (nginx_rtmp_version) and status
+	Logger    *slog.Logger
 	// Started is the daemon's start, for uptime. Default: New's time.
 	Started time.Time
 	// DropWait bounds how long drop waits for the dropped publishers'

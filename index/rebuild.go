@@ -107,7 +107,8 @@ func (root Root) describe() string {
 
 func (root Root) matches(name string) bool {
 	if root.Timed {
-		return filepath.Ext(name) == filepath.Ext(root.Suffix)
+		_, _, ok := newTimedSuffix(root.Suffix).split(name)
+		return ok
 	}
 	return strings.HasSuffix(name, root.Suffix) && len(name) > len(root.Suffix)
 }
@@ -142,7 +143,7 @@ func rebuildFile(ctx context.Context, s Store, root Root, p string, byPath map[s
 
 // fromFile makes a new row from what the file's name and content tell.
 func fromFile(root Root, p string, facts Facts, out io.Writer) Recording {
-	name, stamp, guessed := streamName(root, p)
+	name, stamp, stamped, guessed := streamName(root, p)
 	if guessed {
 		fmt.Fprintf(out, "note     %s: stream name %q taken from the file name; a \"-N\" ending is read as a split piece only when the base file is there\n", p, name)
 	}
@@ -151,9 +152,12 @@ func fromFile(root Root, p string, facts Facts, out io.Writer) Recording {
 	if r.Format == "" {
 		r.Format = "flv"
 	}
-	if stamp > 0 {
+	switch {
+	case stamp > 0:
 		r.Start = time.Unix(stamp, 0).UTC()
-	} else {
+	case !stamped.IsZero():
+		r.Start = stamped.UTC()
+	default:
 		r.Start = facts.ModTime.Add(-facts.Duration).UTC()
 		fmt.Fprintf(out, "note     %s: start time is the modification time minus the media duration (no record_unique stamp)\n", p)
 	}
@@ -172,11 +176,11 @@ var (
 // streamName undoes the recorder's naming: escaped name, "-" Unix second
 // with record_unique, "-N" for a taken name, then the suffix. guessed
 // reports an ambiguity the file name cannot settle.
-func streamName(root Root, p string) (name string, stamp int64, guessed bool) {
+func streamName(root Root, p string) (name string, stamp int64, stamped time.Time, guessed bool) {
 	base := filepath.Base(p)
-	stem := strings.TrimSuffix(base, filepath.Ext(base))
-	if !root.Timed {
-		stem = strings.TrimSuffix(base, root.Suffix)
+	stem := strings.TrimSuffix(base, root.Suffix)
+	if root.Timed {
+		stem, stamped, _ = newTimedSuffix(root.Suffix).split(base)
 	}
 	if m := counterRE.FindStringSubmatch(stem); m != nil {
 		without := stem[:len(stem)-len(m[0])]
@@ -195,7 +199,7 @@ func streamName(root Root, p string) (name string, stamp int64, guessed bool) {
 	if un, err := url.PathUnescape(stem); err == nil {
 		stem = un
 	}
-	return stem, stamp, guessed
+	return stem, stamp, stamped, guessed
 }
 
 func siblingExists(p, base string) bool {

@@ -197,3 +197,29 @@ func TestReconcileCompletesRowsLeftOpenByACrash(t *testing.T) {
 		t.Fatalf("missing %+v", rows)
 	}
 }
+
+// TestRebuildReadsTheNameAndStartOfAStrftimeSuffix: the sample
+// configuration's suffix -%Y%m%d-%H%M%S.flv gives the stream name and the
+// open time back, "-N" pieces included.
+func TestRebuildReadsTheNameAndStartOfAStrftimeSuffix(t *testing.T) {
+	s, _ := openStore(t)
+	dir := t.TempDir()
+	b := golden(t)
+	put(t, filepath.Join(dir, "cam1-20260301-140000.flv"), b)
+	put(t, filepath.Join(dir, "cam1-1-20260301-140000.flv"), b)
+	roots := []index.Root{{Dir: dir, App: "live", Suffix: "-%Y%m%d-%H%M%S.flv", Timed: true, Format: "flv"}}
+	var out bytes.Buffer
+	if _, err := index.Rebuild(context.Background(), s, roots, "", &out); err != nil {
+		t.Fatal(err)
+	}
+	rows, total, _ := s.List(context.Background(), index.Query{Size: 10})
+	want := time.Date(2026, 3, 1, 14, 0, 0, 0, time.Local)
+	for _, r := range rows {
+		if r.StreamPath != "live/cam1" || !r.Start.Equal(want) {
+			t.Errorf("%s: stream %s start %v", r.Path, r.StreamPath, r.Start)
+		}
+	}
+	if total != 2 || strings.Contains(out.String(), "modification time") {
+		t.Fatalf("%d rows:\n%s", total, out.String())
+	}
+}

@@ -107,4 +107,8 @@ func (k ChangeKind) String() string {
 type Change struct {
 	Kind ChangeKind
 	Row  Recording
+	// Probe asks the writer to read the codec fields and the keyframe
+	// count from the file before writing (a closed file): its goroutine,
+	// not the recorder's, pays for reading the file.
+	Probe bool
 }

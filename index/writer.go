@@ -186,6 +186,11 @@ func (w *Writer) apply(batch []Change) {
 	if len(batch) == 0 {
 		return
 	}
+	for i := range batch {
+		if batch[i].Probe {
+			probeInto(&batch[i].Row)
+		}
+	}
 	if err := w.store.Apply(context.Background(), batch); err != nil {
 		w.failed.Add(uint64(len(batch)))
 		w.log.Error("index: write failed; recording goes on and reconciliation at next start repairs the rows",
@@ -196,4 +201,17 @@ func (w *Writer) apply(batch []Change) {
 	if w.dropping.Load() && len(w.queue) == 0 && w.dropping.Swap(false) {
 		w.log.Warn("index: queue drained", "dropped_total", w.dropped.Load())
 	}
+}
+
+// probeInto fills r's codec fields and keyframe count from its file; the
+// other figures are the recorder's. A file that does not read keeps them
+// empty (the row says what the recorder knew).
+func probeInto(r *Recording) {
+	f, err := Probe(r.Format, r.Path)
+	if err != nil {
+		return
+	}
+	r.Keyframes = f.Keyframes
+	r.VideoCodec, r.Width, r.Height, r.FrameRate = f.VideoCodec, f.Width, f.Height, f.FrameRate
+	r.AudioCodec, r.SampleRate, r.Channels = f.AudioCodec, f.SampleRate, f.Channels
 }

@@ -30,8 +30,9 @@ type Daemon struct {
 	api  *control.Server // the http {} blocks: control API and /stat
 	mods *moduleSet
 	cfg  atomic.Pointer[conf.Config]
-	sd   *notifier         // systemd's NOTIFY_SOCKET; does nothing outside systemd
-	met  *metrics.Exporter // /metrics
+	sd   *notifier                // systemd's NOTIFY_SOCKET; does nothing outside systemd
+	met  *metrics.Exporter        // /metrics
+	idx  atomic.Pointer[recIndex] // the recordings index; nil without record_index
 
 	// owned by the run goroutine (and by start, before run)
 	pid        *pidFile // nil without a pid directive
@@ -120,6 +121,9 @@ func (d *Daemon) Status() ReloadStatus {
 // error_log are already open.
 func (d *Daemon) start() error {
 	cfg := d.cfg.Load()
+	if err := d.openIndex(cfg); err != nil {
+		return err
+	}
 	finish, err := prepare(cfg, d.stages)
 	if err != nil {
 		return err
@@ -211,7 +215,39 @@ func (d *Daemon) shutdown() {
 	if err := d.mods.notify.Wait(ctx); err != nil {
 		d.log.Warn("callbacks still pending at exit", "timeout", timeout, "err", err)
 	}
+	if x := d.index(); x != nil {
+		x.close(ctx) // after the last file closed: its row is written
+	}
 	d.mods.access.Close() // every session has ended and written its line
 	d.pid.remove()
 	d.log.Info("stopped")
+}
+
+// index returns the recordings index, nil without record_index.
+func (d *Daemon) index() *recIndex { return d.idx.Load() }
+
+// openIndex opens record_index before anything records, so that
+// reconciliation sees only what the last run left; a reload that changes
+// record_index is logged and applied at the next start.
+func (d *Daemon) openIndex(cfg *conf.Config) error {
+	if cfg.RecordIndex == "" {
+		return nil
+	}
+	x, err := openIndex(context.Background(), cfg, d.mods.record, d.cfg.Load, d.log)
+	if err != nil {
+		return err
+	}
+	d.idx.Store(x)
+	d.met.Index(func() metrics.IndexStats {
+		st := x.writer.Stats()
+		return metrics.IndexStats{Applied: st.Applied, Dropped: st.Dropped, Failed: st.Failed}
+	})
+	d.addStage(func(next *conf.Config) (func(bool), error) {
+		return func(commit bool) {
+			if commit && next.RecordIndex != x.path {
+				d.log.Warn("record_index changed: the index in use stays until the next start", "in_use", x.path, "configured", next.RecordIndex)
+			}
+		}, nil
+	})
+	return nil
 }

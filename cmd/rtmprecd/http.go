@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
@@ -37,8 +38,16 @@ func newControl(d *Daemon, meter *control.Module, rec *record.Module, log *slog.
 		Reloader: controlReloader{d},
 		Meter:    meter,
 		Metrics:  d.met,
-		Version:  version,
-		Logger:   log,
+		RecordAPI: func(prefix, token string) http.Handler {
+			if x := d.index(); x != nil {
+				return x.handler(prefix, token)
+			}
+			return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				http.Error(w, `{"code":503,"message":"record_index was not set when rtmprecd started: restart it to open the index"}`, http.StatusServiceUnavailable)
+			})
+		},
+		Version: version,
+		Logger:  log,
 	})
 }
 

@@ -29,6 +29,9 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 // run is the whole command minus os.Exit, so tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "index" {
+		return runIndexCmd(args[1:], stdout, stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, errUsage) {
 		return exitOK
@@ -89,6 +92,11 @@ func check(o options, cfg *conf.Config, err error, stdout, stderr io.Writer) int
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "rtmprecd: [warn] %s\n", w)
+	}
+	if err := checkIndex(cfg); err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
+		fmt.Fprintf(stderr, "rtmprecd: configuration file %s test failed\n", o.config)
+		return exitConfig
 	}
 	fmt.Fprintf(stderr, "rtmprecd: configuration file %s test is successful\n", o.config)
 	if o.dump {

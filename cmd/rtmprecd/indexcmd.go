@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/index"
+	"github.com/rtmprecd/rtmprecd/index/sqlite"
+)
+
+// runIndexCmd is `rtmprecd index rebuild -c CONF`: (re)create the rows of
+// the recordings index from the files under the record paths and the
+// journal, printing what it could not determine.
+func runIndexCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "rebuild" {
+		fmt.Fprintln(stderr, "usage: rtmprecd index rebuild [-c file]")
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("rtmprecd index rebuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("c", defaultConfig, "configuration `file`")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	cfg, err := conf.Load(*path)
+	if err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
+		return exitConfig
+	}
+	if cfg.RecordIndex == "" {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %s sets no record_index: nothing to rebuild\n", *path)
+		return exitConfig
+	}
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, cfg.RecordIndex)
+	if err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
+		return exitConfig
+	}
+	defer store.Close()
+	sum, err := index.Rebuild(ctx, store, indexRoots(cfg), index.JournalPath(cfg.RecordIndex), stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [error] index rebuild: %v\n", err)
+		return exitConfig
+	}
+	fmt.Fprintf(stdout, "rebuilt %s: %d added, %d updated, %d missing, %d skipped, %d journal entries replayed\n",
+		cfg.RecordIndex, sum.Added, sum.Updated, sum.Missing, sum.Skipped, sum.Replayed)
+	return exitOK
+}
+
+// indexRoots are the record paths of every recorder that records.
+func indexRoots(cfg *conf.Config) []index.Root {
+	var roots []index.Root
+	for _, srv := range cfg.Servers {
+		for _, app := range srv.Applications {
+			for _, rec := range app.Recorders {
+				if rec.Path == "" || rec.Flags.Has(conf.RecordOff) {
+					continue
+				}
+				roots = append(roots, index.Root{Dir: rec.Path, App: app.Name, Recorder: rec.Name, Format: "flv",
+					Suffix: rec.Suffix, Timed: rec.SuffixFormat != nil, Unique: rec.Unique})
+			}
+		}
+	}
+	return roots
+}
+
+// checkIndex is -t's check of record_index: a damaged database fails the
+// test, as it would fail the start.
+func checkIndex(cfg *conf.Config) error {
+	if cfg.RecordIndex == "" {
+		return nil
+	}
+	return sqlite.Check(context.Background(), cfg.RecordIndex)
+}

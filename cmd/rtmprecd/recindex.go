@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/index"
+	"github.com/rtmprecd/rtmprecd/index/sqlite"
+	"github.com/rtmprecd/rtmprecd/recapi"
+	"github.com/rtmprecd/rtmprecd/record"
+)
+
+// progressPeriod is how often the rows of files being recorded get their
+// current size and duration.
+const progressPeriod = 5 * time.Second
+
+// recIndex is the recordings index service: the database opened at
+// start (record_index), reconciled before any recording starts, written
+// from the recorder's file events through one writer, and the API over
+// it. record_index is read at start only; a reload that changes it is
+// logged and takes effect at the next start.
+type recIndex struct {
+	path    string
+	log     *slog.Logger
+	rec     *record.Module
+	store   *sqlite.Store
+	writer  *index.Writer
+	journal *index.Journal
+	api     *recapi.API
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	gone    bool // the database file was found removed (logged once)
+}
+
+// openIndex opens, checks and reconciles the index of cfg, and subscribes
+// it to rec's file events. A damaged database stops the start with an
+// error saying how to recover.
+func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config func() *conf.Config, log *slog.Logger) (*recIndex, error) {
+	store, err := sqlite.Open(ctx, cfg.RecordIndex)
+	if err != nil {
+		return nil, err
+	}
+	n, err := index.Reconcile(ctx, store, log)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("record_index %s: reconciliation: %w", cfg.RecordIndex, err)
+	}
+	if n != (index.Reconciled{}) {
+		log.Info("index: reconciled recordings left open", "done", n.Done, "failed", n.Failed, "missing", n.Missing)
+	}
+	j, err := index.OpenJournal(index.JournalPath(cfg.RecordIndex))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	x := &recIndex{path: cfg.RecordIndex, log: log, rec: rec, store: store, journal: j, stop: make(chan struct{})}
+	x.writer = index.NewWriter(store, index.WriterOptions{Logger: log})
+	x.api = recapi.New(recapi.Options{Store: store, Writer: x.writer, Journal: j, Recorder: rec, Config: config, Logger: log})
+	rec.FileEvents(x.fileEvent)
+	rec.Events(x.recordDone)
+	x.wg.Add(1)
+	go x.progress()
+	log.Info("index: open", "path", cfg.RecordIndex)
+	return x, nil
+}
+
+// fileEvent turns an opened or discarded file into a change.
+func (x *recIndex) fileEvent(ev record.FileEvent) {
+	r := index.Recording{StreamPath: index.StreamPathOf(ev.App, ev.Name), App: ev.App, Name: ev.Name,
+		Recorder: ev.Recorder, Format: ev.Format, Path: ev.Path, Start: ev.Time, Updated: ev.Time}
+	kind := index.Opened
+	if ev.Kind == record.FileDiscarded {
+		kind = index.Discarded
+	}
+	x.writer.Submit(index.Change{Kind: kind, Row: r})
+}
+
+// recordDone turns a closed file into a change with the event's figures;
+// the codec fields come from the file's onMetaData, read by the writer's
+// goroutine, never the publisher's.
+func (x *recIndex) recordDone(ev record.Event) {
+	r := index.Recording{StreamPath: index.StreamPathOf(ev.App, ev.Name), App: ev.App, Name: ev.Name,
+		Recorder: ev.Recorder, Format: "flv", Path: ev.Path, Status: index.StatusDone,
+		Start: ev.Start, End: ev.End, Duration: ev.Duration, Size: ev.Size,
+		VideoFrames: ev.VideoFrames, AudioFrames: ev.AudioFrames, Reason: string(ev.Reason), Updated: ev.End}
+	if ev.Err != nil {
+		r.Status, r.Error = index.StatusFailed, ev.Err.Error()
+	}
+	x.writer.Submit(index.Change{Kind: index.Closed, Row: r, Probe: true})
+}
+
+// progress writes the size and duration of the files being recorded
+// every progressPeriod, and notices a database file removed under it.
+func (x *recIndex) progress() {
+	defer x.wg.Done()
+	t := time.NewTicker(progressPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-x.stop:
+			return
+		case now := <-t.C:
+			x.checkFile()
+			for _, r := range x.rec.Recordings() {
+				x.writer.Submit(index.Change{Kind: index.Progress, Row: index.Recording{Path: r.Path, Size: r.Size,
+					Duration: r.Duration, Updated: now}})
+			}
+		}
+	}
+}
+
+// checkFile logs once when the database file disappears: SQLite goes on
+// writing to the removed file, so rows are lost until a rebuild, while
+// recording goes on untouched.
+func (x *recIndex) checkFile() {
+	if _, err := os.Stat(x.path); err != nil && !x.gone {
+		x.gone = true
+		x.log.Error("index: the database file is gone; recording goes on, rows written now are lost: restart, then run `rtmprecd index rebuild -c CONF`",
+			"path", x.path, "err", err)
+	}
+}
+
+// handler is the API of a record_api location.
+func (x *recIndex) handler(prefix, token string) http.Handler {
+	return x.api.Handler(prefix, token)
+}
+
+// close writes what is queued and closes the database, after the last
+// recording closed.
+func (x *recIndex) close(ctx context.Context) {
+	close(x.stop)
+	x.wg.Wait()
+	if err := x.writer.Close(ctx); err != nil {
+		x.log.Warn("index: queued rows not written at exit", "err", err)
+	}
+	st := x.writer.Stats()
+	x.log.Info("index: closed", "written", st.Applied, "dropped", st.Dropped, "failed", st.Failed)
+	x.journal.Close()
+	x.store.Close()
+}
