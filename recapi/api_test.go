@@ -182,7 +182,10 @@ func TestBadInputIsA400WithAJSONMessage(t *testing.T) {
 	for _, q := range []string{"start=yesterday", "size=0", "page=-1", "status=gone", "eventOnly=maybe",
 		"start=2026-03-02T00:00:00Z&end=2026-03-01T00:00:00Z"} {
 		res := r.c.Do("GET", "/list/{streamPath}", "list/live/cam1?"+q, nil)
-		var e struct{ Code int; Message string }
+		var e struct {
+			Code    int
+			Message string
+		}
 		res.JSON(t, &e)
 		if res.Status != 400 || e.Code != 400 || e.Message == "" {
 			t.Errorf("%s: %d %s", q, res.Status, res.Body)

@@ -42,7 +42,7 @@ func parseControl(r *http.Request) (controlRequest, error) {
 	}
 	if len(strings.TrimSpace(string(b))) > 0 {
 		var body struct {
-			Recorder *string        `json:"recorder"`
+			Recorder *string         `json:"recorder"`
 			Duration json.RawMessage `json:"duration"`
 		}
 		if err := json.Unmarshal(b, &body); err != nil {
