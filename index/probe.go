@@ -16,7 +16,7 @@ import (
 type Facts struct {
 	Size        int64
 	Duration    time.Duration // last minus first media timestamp
-	VideoFrames int64         // media tags, sequence headers not counted
+	VideoFrames int64         // media tags; sequence headers and end-of-sequence markers not counted
 	AudioFrames int64
 	Keyframes   int64
 	VideoCodec  string
@@ -92,8 +92,11 @@ func (f *Facts) count(t *flv.Tag) {
 	}
 	switch t.Type {
 	case flv.TagVideo:
+		if t.IsEndOfSeq() {
+			return // a marker, not a picture (ffprobe counts no packet)
+		}
 		f.VideoFrames++
-		if t.IsKeyframe() && !t.IsEndOfSeq() {
+		if t.IsKeyframe() {
 			f.Keyframes++
 		}
 	case flv.TagAudio:

@@ -203,15 +203,13 @@ func (w *Writer) apply(batch []Change) {
 	}
 }
 
-// probeInto fills r's codec fields and keyframe count from its file; the
-// other figures are the recorder's. A file that does not read keeps them
-// empty (the row says what the recorder knew).
+// probeInto sets r's figures from its file, so a row says what the file
+// holds (as rebuild would read it) rather than the recorder's running
+// counts; a file that does not read keeps the recorder's figures.
 func probeInto(r *Recording) {
 	f, err := Probe(r.Format, r.Path)
 	if err != nil {
 		return
 	}
-	r.Keyframes = f.Keyframes
-	r.VideoCodec, r.Width, r.Height, r.FrameRate = f.VideoCodec, f.Width, f.Height, f.FrameRate
-	r.AudioCodec, r.SampleRate, r.Channels = f.AudioCodec, f.SampleRate, f.Channels
+	f.Fill(r)
 }

@@ -18,7 +18,7 @@ import (
 
 // progressPeriod is how often the rows of files being recorded get their
 // current size and duration.
-const progressPeriod = 5 * time.Second
+var progressPeriod = 5 * time.Second
 
 // recIndex is the recordings index service: the database opened at
 // start (record_index), reconciled before any recording starts, written
