@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -68,7 +69,9 @@ func runIndexed(t *testing.T, path string) (d *Daemon, c *apitest.Client, logs *
 		out.Close()
 	}
 	t.Cleanup(stop)
-	c = &apitest.Client{T: t, Base: "http://" + d.api.Addrs()[0].String() + "/mp4/api", Token: "tok"}
+	if addrs := d.api.Addrs(); len(addrs) > 0 {
+		c = &apitest.Client{T: t, Base: "http://" + addrs[0].String() + "/mp4/api", Token: "tok"}
+	}
 	return d, c, logs, stop
 }
 
@@ -240,4 +243,116 @@ func snapshot(t *testing.T, db string) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// TestIndexReconcilesAfterKill9: the built binary is killed while our
+// client publishes; at the next start the row left in status recording
+// is completed from the file.
+func TestIndexReconcilesAfterKill9(t *testing.T) {
+	dir := t.TempDir()
+	conf := fmt.Sprintf(`record_index %[1]s/.index.db;
+rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %[1]s/all; } } }
+`, dir)
+	d := startDaemon(t, conf)
+	p := startPublisher(t, d.addr, "live", "cam1")
+	p.waitSent(100)
+	d.waitLog(t, "record: file opened", 1)
+	waitFor(t, 10*time.Second, "the opened row", func() bool { return rowStatus(t, dir) == "recording" })
+	if err := d.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	d.wait(t)
+	p.c.Close()
+
+	again := startDaemon(t, conf)
+	again.waitLog(t, "index: completed a recording left open", 1)
+	if code := again.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d\n%s", code, again.log())
+	}
+	s, err := sqlite.Open(context.Background(), filepath.Join(dir, ".index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := s.Live(context.Background(), filepath.Join(dir, "all", "cam1.flv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := index.ProbeFLV(r.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != index.StatusDone || r.Reason != index.ReasonCrash || r.Size != f.Size || r.VideoFrames != f.VideoFrames ||
+		r.VideoFrames == 0 || r.Duration != f.Duration || r.End.IsZero() {
+		t.Fatalf("row %+v\nfile %+v", r, f)
+	}
+}
+
+// rowStatus is the status of the only row of the index in dir, read by
+// a second connection while the daemon runs (WAL).
+func rowStatus(t *testing.T, dir string) string {
+	s, err := sqlite.Open(context.Background(), filepath.Join(dir, ".index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, _, _ := s.List(context.Background(), index.Query{Size: 10})
+	if len(rows) != 1 {
+		return ""
+	}
+	return string(rows[0].Status)
+}
+
+// TestCorruptIndexIsReportedAtTestAndStart: -t and the start both fail
+// naming the file, saying it is corrupt and how to recover.
+func TestCorruptIndexIsReportedAtTestAndStart(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, ".index.db")
+	if err := os.WriteFile(db, bytes.Repeat([]byte("rtmprecd is not a database "), 300), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := writeConf(t, fmt.Sprintf(`record_index %s;
+rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %s; } } }
+`, db, dir))
+	want := "record_index " + db + ": index database is corrupt"
+	code, out := runBinary(t, "-t", "-c", path)
+	if code != exitConfig || !strings.Contains(out, want) || !strings.Contains(out, "index rebuild") || !strings.Contains(out, "test failed") {
+		t.Fatalf("-t: exit %d\n%s", code, out)
+	}
+	d, _ := launchDaemon(t, path)
+	if code := d.wait(t); code != exitConfig || !strings.Contains(d.log(), want) {
+		t.Fatalf("start: exit %d\n%s", code, d.log())
+	}
+}
+
+// TestRecordingGoesOnWhenTheIndexDisappears: the database files are
+// removed while our client publishes; the daemon says so once, the
+// publisher is not disturbed and the file is complete.
+func TestRecordingGoesOnWhenTheIndexDisappears(t *testing.T) {
+	old := progressPeriod
+	progressPeriod = 20 * time.Millisecond
+	t.Cleanup(func() { progressPeriod = old })
+	dir := t.TempDir()
+	path := writeConf(t, fmt.Sprintf(`record_index %[1]s/.index.db;
+rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %[1]s/all; } } }
+`, dir))
+	d, _, logs, stop := runIndexed(t, path)
+	p := startPublisher(t, d.lis.live[0].sock.ln.Addr().String(), "live", "cam1")
+	p.waitSent(50)
+	for _, suffix := range []string{"", "-wal", "-shm", ".journal"} {
+		os.Remove(filepath.Join(dir, ".index.db") + suffix)
+	}
+	waitFor(t, 10*time.Second, "the log line", func() bool { return strings.Contains(logs.String(), "the database file is gone") }, logs.String)
+	p.waitSent(p.sent.Load() + 100)
+	sent, err := p.finish()
+	if err != nil {
+		t.Fatalf("publisher disturbed: %v", err)
+	}
+	stop()
+	if got := mediaTags(t, filepath.Join(dir, "all", "cam1.flv")); got != sent {
+		t.Fatalf("file holds %d media tags of %d sent", got, sent)
+	}
+	if n := strings.Count(logs.String(), "the database file is gone"); n != 1 {
+		t.Fatalf("logged %d times", n)
+	}
 }
