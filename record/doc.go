@@ -56,5 +56,7 @@
 //
 // Every closed file that holds media, or was appended to, produces one
 // Event for the record-done subscribers (Module.Events), after the file
-// is closed and its header fixed.
+// is closed and its header fixed. FileEvents tell the recordings index
+// when a file opens and when an empty one is discarded, in order with the
+// record-done Events.
 package record
