@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/record"
 )
@@ -19,7 +20,6 @@ func TestRecordStartStop(t *testing.T) {
 	for i, m := range []string{http.MethodGet, http.MethodPost} {
 		t.Run(m, func(t *testing.T) {
 			got := r.want(m, "/control/record/start?app=live&name=cam1&rec=man", 200, "")
-			startSize := manSize(r.rec.Recordings())
 			if i > 0 {
 				want = got // the first file is never overwritten: a new name
 			}
@@ -31,8 +31,10 @@ func TestRecordStartStop(t *testing.T) {
 			}
 			r.want(m, "/control/record/start?app=live&name=cam1&rec=man", 204, "")
 			p.gop()
-			// A file that gets no media is removed at stop: let the GOP in.
-			eventually(t, "the GOP recorded", func() bool { return manSize(r.rec.Recordings()) > startSize })
+			// A file that gets no media is removed at stop: let the whole GOP
+			// in (its size alone also grows with sequence headers still in
+			// flight from the publish).
+			eventually(t, "the GOP recorded", func() bool { return manDuration(r.rec.Recordings()) >= 60*time.Millisecond })
 			if got := r.want(m, "/control/record/stop?app=live&name=cam1&rec=man", 200, ""); got != want {
 				t.Fatalf("stop body %q, want %q", got, want)
 			}
@@ -45,11 +47,11 @@ func TestRecordStartStop(t *testing.T) {
 	}
 }
 
-// manSize is the size of the manual recorder's open file, or 0.
-func manSize(recs []record.Recording) int64 {
+// manDuration is the media time in the manual recorder's open file, or 0.
+func manDuration(recs []record.Recording) time.Duration {
 	for _, rc := range recs {
 		if rc.Recorder == "man" {
-			return rc.Size
+			return rc.Duration
 		}
 	}
 	return 0

@@ -50,6 +50,13 @@ type hook struct {
 	status []status
 	done   []pendingEvent
 
+	// deliver is held while queued statuses and events are delivered, so
+	// that a flush returns only once everything queued before it was
+	// delivered, even when another goroutine took the queue first (a
+	// control Stop racing the publisher's frames), and deliveries never
+	// interleave.
+	deliver sync.Mutex
+
 	// Multitrack: nodes record the default track (id 0) of each kind.
 	others bool          // another track was seen and logged, once per publish
 	view   media.Frame   // one default-track unit of a multitrack message
@@ -169,6 +176,8 @@ func (h *hook) closeAll(r Reason) {
 
 // flush delivers the statuses and events queued under mu, in order.
 func (h *hook) flush() {
+	h.deliver.Lock()
+	defer h.deliver.Unlock()
 	h.mu.Lock()
 	st, done := h.status, h.done
 	h.status, h.done = nil, nil
