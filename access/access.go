@@ -30,13 +30,13 @@ var _ rtmp.Module = Module{}
 // Name returns "access".
 func (Module) Name() string { return "access" }
 
-// Hook returns nil when the application has no publish rule.
-func (Module) Hook(s *rtmp.Session) any {
+// Hook returns no hooks when the application has no publish rule.
+func (Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	app := s.App()
 	if app == nil || !hasPublishRule(app.Access) {
-		return nil
+		return rtmp.Hooks{}
 	}
-	return &hook{rules: app.Access, addr: s.Addr()}
+	return rtmp.Hooks{Publish: &hook{rules: app.Access, addr: s.Addr()}}
 }
 
 func hasPublishRule(rules []conf.AccessRule) bool {

@@ -56,14 +56,14 @@ var (
 func (m *Module) Name() string { return "access_log" }
 
 // Hook returns the session's publish recorder when its application has an
-// access log, else nil.
-func (m *Module) Hook(s *rtmp.Session) any {
+// access log, else no hooks.
+func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	if app := s.App(); app == nil || len(app.AccessLogs) == 0 {
-		return nil
+		return rtmp.Hooks{}
 	}
 	h := &hook{}
 	m.pubs.Store(s, h)
-	return h
+	return rtmp.Hooks{Publish: h}
 }
 
 // hook remembers the last publish the client asked for; it is used on the

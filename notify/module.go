@@ -58,18 +58,19 @@ var _ rtmp.Module = (*Module)(nil)
 // Name returns "notify".
 func (m *Module) Name() string { return "notify" }
 
-// Hook returns the session's hook, or nil when its application has no
-// callback and no exec command.
-func (m *Module) Hook(s *rtmp.Session) any {
+// Hook returns the session's hooks, none when its application has no
+// callback and no exec command. Media reaches it only for on_update.
+func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	app := s.App()
 	if app == nil || !uses(app) {
-		return nil
+		return rtmp.Hooks{}
 	}
 	h := newHook(m, s, app)
+	hs := rtmp.Hooks{Connect: h, Publish: h, Close: h}
 	if app.Notify.OnUpdate != "" && app.Notify.UpdateTimeout > 0 {
-		return &avHook{h}
+		hs.AV = avHook{h}
 	}
-	return h
+	return hs
 }
 
 // uses reports whether app configures anything this module does.

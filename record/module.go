@@ -62,14 +62,15 @@ var _ rtmp.Module = (*Module)(nil)
 // Name returns "record".
 func (m *Module) Name() string { return "record" }
 
-// Hook returns the session's recorder hook, or nil when the session's
+// Hook returns the session's recorder hooks, none when the session's
 // application has no recorder.
-func (m *Module) Hook(s *rtmp.Session) any {
+func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	app := s.App()
 	if app == nil || len(app.Recorders) == 0 {
-		return nil
+		return rtmp.Hooks{}
 	}
-	return m.newHook(sessionSource{s}, s.ID(), app)
+	h := m.newHook(sessionSource{s}, s.ID(), app)
+	return rtmp.Hooks{Publish: h, AV: h, Close: h}
 }
 
 // Events registers fn to receive an Event for every closed file. fn runs
