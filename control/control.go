@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/httpd"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -17,7 +17,8 @@ import (
 // control serves a location with rtmp_control. As nginx-rtmp, only the
 // last two path segments matter: .../SECTION/METHOD. Our own
 // .../status and .../reload are recognised by the last segment.
-func (s *Server) control(loc *conf.Location, w http.ResponseWriter, r *http.Request) {
+func (s *Server) control(w http.ResponseWriter, r *http.Request, at httpd.Location) {
+	loc := at.Location
 	section, method := lastTwo(r.URL.Path)
 	switch section {
 	case "record", "drop", "redirect":
@@ -28,7 +29,7 @@ func (s *Server) control(loc *conf.Location, w http.ResponseWriter, r *http.Requ
 		if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
 			return
 		}
-		sel, err := parseSelector(r.URL.RawQuery, s.cfg.Load())
+		sel, err := parseSelector(r.URL.RawQuery, at.Config)
 		if err != nil {
 			fail(w, http.StatusBadRequest, err.Error())
 			return

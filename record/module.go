@@ -44,9 +44,11 @@ type Module struct {
 
 	files openFiles // the files being recorded, so two streams never write one
 
-	mu    sync.Mutex
-	flush chan struct{} // closes to stop the flush ticker; nil when stopped
-	subs  []func(Event)
+	mu       sync.Mutex
+	flush    chan struct{}  // closes to stop the flush ticker; nil when stopped
+	flushing sync.WaitGroup // the flush ticker's goroutine, while it runs
+	stopped  bool           // the daemon stopped the flusher for good
+	subs     []func(Event)
 	// fileSubs receive FileEvents (the index).
 	fileSubs []func(FileEvent)
 	// streams indexes publishing hooks by application and stream name for

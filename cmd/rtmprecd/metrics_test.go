@@ -100,7 +100,7 @@ func TestDaemonMetrics(t *testing.T) {
 	path := writeConf(t, metricsConf(dir, file, ""))
 	d, logs, _ := startInProcess(t, path)
 	h := d.met.Handler(true)
-	addr := d.lis.live[0].sock.ln.Addr().String()
+	addr := rtmpAddr(d, 0)
 
 	f := scrapeMetrics(t, h)
 	if g := metricValue(f, "rtmprecd_config_generation"); g != 1 {
@@ -194,7 +194,7 @@ func TestDaemonMetricsDiskFull(t *testing.T) {
 	path := writeConf(t, recordConf(dir))
 	d, _, _ := startInProcess(t, path)
 	h := d.met.Handler(false)
-	p := startPublisher(t, d.lis.live[0].sock.ln.Addr().String(), "live", "cam")
+	p := startPublisher(t, rtmpAddr(d, 0), "live", "cam")
 	waitMetric(t, h, 1, "rtmprecd_recordings_open", "app", "live")
 
 	fill(t, filepath.Join(dir, "filler"))

@@ -1,32 +1,56 @@
 package main
 
 import (
+	"io"
 	"log/slog"
-	"sync/atomic"
+	"slices"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/conf"
 )
 
-// TestExecMaxChildrenFollowsReload: notify reads exec_max_children from
-// the running configuration, so the snapshot a reload swaps in bounds the
-// next exec_* start.
-func TestExecMaxChildrenFollowsReload(t *testing.T) {
-	var cur atomic.Pointer[conf.Config]
-	load := func(src string) *conf.Config {
-		cfg, err := conf.LoadBytes("t.conf", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
+// names returns what each element calls itself.
+func names[T interface{ Name() string }](list []T) []string {
+	var out []string
+	for _, m := range list {
+		out = append(out, m.Name())
 	}
-	cur.Store(load("rtmp { exec_max_children 3; }"))
-	mods := newModules(slog.New(slog.DiscardHandler), nil, cur.Load)
-	if got := mods.notify.MaxChildren(); got != 3 {
-		t.Errorf("exec_max_children 3 gives %d", got)
+	return out
+}
+
+// TestModuleOrder pins the daemon's module order, which decides what the
+// other modules see: the access log first (it logs the name the client
+// asked for, before on_publish may rename it), notify next (on_publish may
+// refuse or rename before anything else runs), access next (a refused publisher never reaches a
+// recorder), the control API's meter right before the recorders (drop
+// waits for its OnClose, which then runs once the files are closed), the
+// recorders (closed, with record_done queued, before notify's
+// publish_done, OnClose running in reverse), metrics last (it counts only
+// publishes every other module allowed, under their final names).
+func TestModuleOrder(t *testing.T) {
+	mods := newModules(slog.New(slog.DiscardHandler), nil)
+	want := []string{"access_log", "notify", "access", "control", "record", "metrics"}
+	if got := names(mods.list); !slices.Equal(got, want) {
+		t.Errorf("module order %q, want %q", got, want)
 	}
-	cur.Store(load("rtmp { exec_max_children 7; }"))
-	if got := mods.notify.MaxChildren(); got != 7 {
-		t.Errorf("after the swap: %d, want 7", got)
+}
+
+// TestServiceOrder pins the daemon's service order (see services): the
+// pid file first and so removed last, error_log next, the access logs and
+// the recordings index before notify so that they close after the last
+// callbacks were waited for, the flush ticker last and so stopped first.
+func TestServiceOrder(t *testing.T) {
+	cfg, err := conf.LoadBytes("t.conf", []byte("rtmp { server { listen 127.0.0.1:0; } }"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := newLogOutput(cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(cfg, out, nil)
+	want := []string{"pid", "error_log", "access_log", "record_index", "metrics", "notify", "record flusher"}
+	if got := names(d.svc); !slices.Equal(got, want) {
+		t.Errorf("service order %q, want %q", got, want)
 	}
 }
