@@ -4,8 +4,8 @@
 //
 // It runs in the OnPublish phase after notify and before the recorders,
 // so a denied publisher gets NetStream.Publish.Denied and never has a file
-// opened for it (nginx-rtmp checks access after the recorder opened the
-// file; see the spec §0.1).
+// opened for it (nginx-rtmp chains its handlers so that access is checked
+// after the recorder opened, and truncated, the file).
 package access
 
 import (
