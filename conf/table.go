@@ -113,7 +113,7 @@ var table = []*row{
 	{name: "log_format", ctx: ctxRTMP, min: 2, max: -1, repeat: appendList, set: setLogFormat, dump: dumpLogFormats, syntax: "NAME TEXT ...",
 		doc: "Define an access log format: the texts joined, with nginx-rtmp's variables `$connection`, `$remote_addr`, `$app`, `$flashver`, `$swfurl`, `$tcurl`, `$pageurl`, `$command`, `$name`, `$args`, `$bytes_sent`, `$bytes_received`, `$time_local`, `$session_time`, `$session_readable_time`."},
 	{name: "listen", ctx: ctxSrv | ctxHTTPSrv, min: 1, max: -1, repeat: appendList, set: setListen, dump: dumpListen, syntax: "[ADDR:]PORT [params]",
-		doc: "Address to accept connections on; a bare port means all interfaces. nginx parameters (`bind`, `so_keepalive=`, ...) are ignored with a warning."},
+		doc: "Address to accept connections on; a bare port (or `*:PORT`) means every interface, IPv4 and IPv6; an IPv4 address (`0.0.0.0` included) binds IPv4 only, an IPv6 one IPv6 only. nginx parameters (`bind`, `so_keepalive=`, ...) are ignored with a warning."},
 	{name: "application", ctx: ctxSrv, min: 1, max: 1, inner: ctxApp, repeat: keepBlocks, syntax: "NAME", doc: "Application matched exactly by name on connect."},
 	intRow("chunk_size", ctxCore, "4096", 128, 1<<24-1, "Outgoing RTMP chunk size."),
 	sizeRow("max_message", ctxCore, "1m", "Largest incoming RTMP message; larger ones drop the connection."),

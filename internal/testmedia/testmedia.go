@@ -36,8 +36,9 @@ const clipSeconds = "4"
 // on PATH, and skips it otherwise; it returns ffmpeg's path.
 func RequireFFmpeg(t testing.TB) string {
 	t.Helper()
+	path := testenv.Tool(t, "ffmpeg")
 	testenv.Tool(t, "ffprobe")
-	return testenv.Tool(t, "ffmpeg")
+	return path
 }
 
 // Main runs the tests of a package that uses the shared clips, removes the
