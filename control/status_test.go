@@ -2,7 +2,6 @@ package control
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +127,5 @@ func TestReloadMovesListener(t *testing.T) {
 	if n := len(r.web.Addrs()); n != 1 {
 		t.Fatalf("%d listeners after removing one, want 1", n)
 	}
-	r.want("GET", "/stat", 200, fmt.Sprint("<rtmp>"))
+	r.want("GET", "/stat", 200, "<rtmp>")
 }
