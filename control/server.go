@@ -103,9 +103,3 @@ func (s *Server) Routes() []httpd.Route {
 			Serves: func(loc *conf.Location) bool { return len(loc.Stat) > 0 }},
 	}
 }
-
-// fail and allowMethods are the router's answers, shared by every route.
-var (
-	fail         = httpd.Fail
-	allowMethods = httpd.AllowMethods
-)

@@ -247,7 +247,7 @@ func (s *Server) statStream(pub publisher, now time.Time, recs []record.Recordin
 
 // stat serves /stat as XML, or JSON with ?format=json.
 func (s *Server) stat(w http.ResponseWriter, r *http.Request, at httpd.Location) {
-	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+	if !httpd.AllowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
 	st := s.Stat(at.Stat, at.Config)
@@ -257,7 +257,7 @@ func (s *Server) stat(w http.ResponseWriter, r *http.Request, at httpd.Location)
 	case "", "xml":
 		b, err := xml.MarshalIndent(st, "", " ")
 		if err != nil {
-			fail(w, http.StatusInternalServerError, "encoding stat: "+err.Error())
+			httpd.Fail(w, http.StatusInternalServerError, "encoding stat: "+err.Error())
 			return
 		}
 		h := w.Header()
@@ -267,6 +267,6 @@ func (s *Server) stat(w http.ResponseWriter, r *http.Request, at httpd.Location)
 		w.Write(stylesheetPI(at.StatStylesheet))
 		w.Write(append(b, '\n'))
 	default:
-		fail(w, http.StatusBadRequest, "format="+f+": use xml or json")
+		httpd.Fail(w, http.StatusBadRequest, "format="+f+": use xml or json")
 	}
 }

@@ -122,11 +122,13 @@ func (rt *Router) serve(w http.ResponseWriter, r *http.Request, hs *conf.HTTPSer
 		Fail(w, http.StatusNotFound, "location "+loc.Path+" serves nothing")
 		return
 	}
-	limit := route.MaxBody
-	if limit <= 0 {
-		limit = DefaultMaxBody
+	if r.Body != nil && r.Body != http.NoBody {
+		limit := route.MaxBody
+		if limit <= 0 {
+			limit = DefaultMaxBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	route.Serve(w, r, Location{Location: loc, Config: cfg})
 }
 
