@@ -41,14 +41,9 @@ type dumper struct {
 
 // block writes s's settings and then its child blocks.
 func (w *dumper) block(s *scope) {
-	written := map[string]bool{} // rows sharing a storage key (allow, deny) dump once
 	for _, r := range table {
-		if r.dump == nil || r.dumpAt&s.ctx == 0 || written[r.storeKey()] {
-			continue
-		}
-		written[r.storeKey()] = true
-		for _, words := range r.dump(r, s) {
-			w.add(words[0], words[1:], false)
+		if r.dump != nil && r.dumpAt&s.ctx != 0 && !r.sharedKey {
+			r.dump(r, s, w)
 		}
 	}
 	for _, r := range table {
@@ -69,6 +64,9 @@ func (w *dumper) block(s *scope) {
 		}
 	}
 }
+
+// line writes one setting line.
+func (w *dumper) line(name string, args ...string) { w.add(name, args, false) }
 
 func (w *dumper) add(name string, args []string, block bool) *parser.Directive {
 	d := &parser.Directive{Name: name, Args: append([]string(nil), args...), HasBlock: block}

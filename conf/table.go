@@ -76,6 +76,9 @@ type row struct {
 	// snapshot. Default: the innermost context the directive may appear
 	// in, in each of the rtmp and http trees.
 	dumpAt ctx
+	// sharedKey marks a row whose storage key an earlier row has (deny
+	// after allow): the earlier row dumps the value.
+	sharedKey bool
 }
 
 // readAt sets the blocks the snapshot reads the row's value in (dumpAt).
@@ -185,9 +188,14 @@ var table = []*row{
 // rows indexes the table by name; a name may have one row per context (server).
 var rows = func() map[string][]*row {
 	m := make(map[string][]*row)
+	keys := make(map[string]bool)
 	for _, r := range table {
 		if r.dumpAt == 0 && r.inner == 0 {
 			r.dumpAt = innermost(r.ctx&rtmpTree) | innermost(r.ctx&httpTree) | r.ctx&ctxMain
+		}
+		if r.inner == 0 {
+			r.sharedKey = keys[r.storeKey()]
+			keys[r.storeKey()] = true
 		}
 		m[r.name] = append(m[r.name], r)
 	}
