@@ -215,4 +215,3 @@ func (d *Daemon) shutdown() {
 	}
 	d.log.Info("stopped")
 }
-
