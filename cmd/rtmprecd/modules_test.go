@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -40,6 +41,34 @@ func TestModuleOrder(t *testing.T) {
 // the recordings index before notify so that they close after the last
 // callbacks were waited for, the flush ticker last and so stopped first.
 func TestServiceOrder(t *testing.T) {
+	d := idleDaemon(t)
+	want := []string{"pid", "error_log", "access_log", "record_index", "metrics", "notify", "record flusher"}
+	if got := names(d.svc); !slices.Equal(got, want) {
+		t.Errorf("service order %q, want %q", got, want)
+	}
+}
+
+// TestRouteOrder pins the HTTP routes (see routes): their precedence when
+// a location enables several directives, as the handlers were chosen
+// before the router (the recordings API first, then the control API,
+// /stat, /metrics, files), and which are sensitive, so warned about when
+// reachable beyond loopback without control_token: all but files, which
+// serve what the operator put in their directory.
+func TestRouteOrder(t *testing.T) {
+	var got []string
+	for _, r := range idleDaemon(t).routes() {
+		got = append(got, fmt.Sprintf("%s sensitive=%v", r.Directive, r.Sensitive))
+	}
+	want := []string{"record_api sensitive=true", "rtmp_control sensitive=true", "rtmp_stat sensitive=true",
+		"rtmp_metrics sensitive=true", "root sensitive=false"}
+	if !slices.Equal(got, want) {
+		t.Errorf("routes %q, want %q", got, want)
+	}
+}
+
+// idleDaemon builds a daemon that is never started.
+func idleDaemon(t *testing.T) *Daemon {
+	t.Helper()
 	cfg, err := conf.LoadBytes("t.conf", []byte("rtmp { server { listen 127.0.0.1:0; } }"))
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +77,5 @@ func TestServiceOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDaemon(cfg, out, nil)
-	want := []string{"pid", "error_log", "access_log", "record_index", "metrics", "notify", "record flusher"}
-	if got := names(d.svc); !slices.Equal(got, want) {
-		t.Errorf("service order %q, want %q", got, want)
-	}
+	return newDaemon(cfg, out, nil)
 }
