@@ -4,8 +4,8 @@
 //
 // It runs in the OnPublish phase after notify and before the recorders,
 // so a denied publisher gets NetStream.Publish.Denied and never has a file
-// opened for it (nginx-rtmp checks access after the recorder opened the
-// file; see the spec §0.1).
+// opened for it (nginx-rtmp chains its handlers so that access is checked
+// after the recorder opened, and truncated, the file).
 package access
 
 import (
@@ -30,13 +30,13 @@ var _ rtmp.Module = Module{}
 // Name returns "access".
 func (Module) Name() string { return "access" }
 
-// Hook returns nil when the application has no publish rule.
-func (Module) Hook(s *rtmp.Session) any {
+// Hook returns no hooks when the application has no publish rule.
+func (Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	app := s.App()
 	if app == nil || !hasPublishRule(app.Access) {
-		return nil
+		return rtmp.Hooks{}
 	}
-	return &hook{rules: app.Access, addr: s.Addr()}
+	return rtmp.Hooks{Publish: &hook{rules: app.Access, addr: s.Addr()}}
 }
 
 func hasPublishRule(rules []conf.AccessRule) bool {

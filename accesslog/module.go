@@ -6,9 +6,8 @@
 //
 //	al := &accesslog.Module{Logger: log}
 //	modules := []rtmp.Module{al, notify, ...} // first: it sees the name the client asked for
-//	finish, err := al.Prepare(cfg)            // at start and on every reload; finish(true) commits
+//	services := service.List{..., al, ...}    // Prepare/Commit at start and reload, Stop at exit
 //	al.Reopen()                               // on SIGUSR1
-//	al.Close()                                // after the last session ended
 package accesslog
 
 import (
@@ -22,6 +21,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/service"
 )
 
 // writeErrorEvery bounds how often a failing log file is reported, as
@@ -50,20 +50,21 @@ type Module struct {
 var (
 	_ rtmp.Module         = (*Module)(nil)
 	_ rtmp.SessionEndHook = (*Module)(nil)
+	_ service.Service     = (*Module)(nil)
 )
 
 // Name returns "access_log".
 func (m *Module) Name() string { return "access_log" }
 
 // Hook returns the session's publish recorder when its application has an
-// access log, else nil.
-func (m *Module) Hook(s *rtmp.Session) any {
+// access log, else no hooks.
+func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	if app := s.App(); app == nil || len(app.AccessLogs) == 0 {
-		return nil
+		return rtmp.Hooks{}
 	}
 	h := &hook{}
 	m.pubs.Store(s, h)
-	return h
+	return rtmp.Hooks{Publish: h}
 }
 
 // hook remembers the last publish the client asked for; it is used on the
@@ -171,9 +172,9 @@ func (m *Module) logger() *slog.Logger {
 }
 
 // Prepare opens the access logs of cfg that are not open yet, so that a
-// configuration whose log cannot be written does not start or reload.
-// finish(true) keeps them; finish(false) closes them again.
-func (m *Module) Prepare(cfg *conf.Config) (finish func(commit bool), err error) {
+// configuration whose log cannot be written does not start or reload;
+// Commit keeps them, Abort closes them again (service.Service).
+func (m *Module) Prepare(cfg *conf.Config) (service.Change, error) {
 	opened := map[string]*os.File{}
 	abort := func() {
 		for _, f := range opened {
@@ -193,11 +194,7 @@ func (m *Module) Prepare(cfg *conf.Config) (finish func(commit bool), err error)
 		}
 		opened[path] = f
 	}
-	return func(commit bool) {
-		if !commit {
-			abort()
-			return
-		}
+	return service.Funcs{OnAbort: abort, OnCommit: func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		for p, f := range opened {
@@ -207,7 +204,7 @@ func (m *Module) Prepare(cfg *conf.Config) (finish func(commit bool), err error)
 			}
 			m.addLocked(p, f)
 		}
-	}, nil
+	}}, nil
 }
 
 // Paths lists every access log file of cfg once, in order.
@@ -250,6 +247,10 @@ func (m *Module) Reopen() (int, error) {
 	}
 	return len(m.files), errors.Join(errs...)
 }
+
+// Stop closes every file once every session ended and wrote its line
+// (service.Service).
+func (m *Module) Stop(context.Context) error { return m.Close() }
 
 // Close closes every file; a later line opens its file again.
 func (m *Module) Close() error {

@@ -192,14 +192,3 @@ func accessLogs(s *scope, formats map[string]*LogFormat) ([]AccessLog, error) {
 	}
 	return out, nil
 }
-
-// dumpAccessLogs writes the logs in effect at a level, or `access_log off`
-// so that a level without logs does not inherit its parent's on reload.
-func dumpAccessLogs(w *dumper, logs []AccessLog) {
-	if len(logs) == 0 {
-		w.line("access_log", "off")
-	}
-	for _, a := range logs {
-		w.line("access_log", a.Path, a.Format.Name)
-	}
-}

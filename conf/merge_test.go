@@ -27,7 +27,7 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-// TestRecordInheritance follows spec §1.2: a block without record inherits
+// TestRecordInheritance follows nginx-rtmp: a block without record inherits
 // the parent's whole set, a block with record replaces it, lines in one
 // block accumulate.
 func TestRecordInheritance(t *testing.T) {

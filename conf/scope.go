@@ -33,9 +33,12 @@ func newScope(c ctx, parent *scope, pos parser.Pos, name string) *scope {
 }
 
 // defaults holds each row's default, parsed by the row's own setter so a
-// default can never disagree with what the directive would accept.
-var defaults = func() map[string]any {
-	m := make(map[string]any)
+// default can never disagree with what the directive would accept. It is
+// filled by init rather than a variable initializer: rows refer to their
+// dump functions, which read defaults.
+var defaults = map[string]any{}
+
+func init() {
 	for _, r := range table {
 		if r.def == "" || r.set == nil {
 			continue
@@ -45,10 +48,9 @@ var defaults = func() map[string]any {
 		if err != nil {
 			panic("conf: bad default for " + r.name + ": " + err.Error())
 		}
-		m[r.storeKey()] = v
+		defaults[r.storeKey()] = v
 	}
-	return m
-}()
+}
 
 func splitWords(s string) []string {
 	var out []string

@@ -22,6 +22,9 @@ func TestTableWellFormed(t *testing.T) {
 			t.Errorf("%s: two rows for one context", r.name)
 		}
 		seen[r.name] |= r.ctx
+		if r.inner == 0 && (r.dump == nil || r.dumpAt == 0 || r.dumpAt&^r.ctx != 0) {
+			t.Errorf("%s: a setting needs a dump function and is dumped where it may appear (dumpAt %b, ctx %b)", r.name, r.dumpAt, r.ctx)
+		}
 		if ignored(r.name, r.ctx) {
 			t.Errorf("%s: both implemented and ignored in %s", r.name, contextNames(r.ctx))
 		}

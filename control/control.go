@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/httpd"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -17,20 +17,21 @@ import (
 // control serves a location with rtmp_control. As nginx-rtmp, only the
 // last two path segments matter: .../SECTION/METHOD. Our own
 // .../status and .../reload are recognised by the last segment.
-func (s *Server) control(loc *conf.Location, w http.ResponseWriter, r *http.Request) {
+func (s *Server) control(w http.ResponseWriter, r *http.Request, at httpd.Location) {
+	loc := at.Location
 	section, method := lastTwo(r.URL.Path)
 	switch section {
 	case "record", "drop", "redirect":
 		if !enabled(loc.Control, section) {
-			fail(w, http.StatusNotFound, "rtmp_control does not enable "+section+" here")
+			httpd.Fail(w, http.StatusNotFound, "rtmp_control does not enable "+section+" here")
 			return
 		}
-		if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
+		if !httpd.AllowMethods(w, r, http.MethodGet, http.MethodPost) {
 			return
 		}
-		sel, err := parseSelector(r.URL.RawQuery, s.cfg.Load())
+		sel, err := parseSelector(r.URL.RawQuery, at.Config)
 		if err != nil {
-			fail(w, http.StatusBadRequest, err.Error())
+			httpd.Fail(w, http.StatusBadRequest, err.Error())
 			return
 		}
 		switch section {
@@ -44,17 +45,17 @@ func (s *Server) control(loc *conf.Location, w http.ResponseWriter, r *http.Requ
 	default:
 		switch method {
 		case "status":
-			if allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			if httpd.AllowMethods(w, r, http.MethodGet, http.MethodHead) {
 				s.status(w)
 			}
 		case "reload":
 			if !enabled(loc.Control, "all") {
-				fail(w, http.StatusNotFound, "reload needs rtmp_control all")
-			} else if allowMethods(w, r, http.MethodPost) {
+				httpd.Fail(w, http.StatusNotFound, "reload needs rtmp_control all")
+			} else if httpd.AllowMethods(w, r, http.MethodPost) {
 				s.reload(w)
 			}
 		default:
-			fail(w, http.StatusNotFound, fmt.Sprintf("unknown control call %q", section+"/"+method))
+			httpd.Fail(w, http.StatusNotFound, fmt.Sprintf("unknown control call %q", section+"/"+method))
 		}
 	}
 }
@@ -81,17 +82,17 @@ func enabled(words []string, section string) bool {
 // open failed.
 func (s *Server) record(w http.ResponseWriter, r *http.Request, method string, sel *selector) {
 	if method != "start" && method != "stop" {
-		fail(w, http.StatusNotFound, fmt.Sprintf("unknown method record/%q; use start or stop", method))
+		httpd.Fail(w, http.StatusNotFound, fmt.Sprintf("unknown method record/%q; use start or stop", method))
 		return
 	}
 	// nginx-rtmp widens a missing app or name to every stream: one `&`
 	// lost to an unquoted shell command line would start or stop them all.
 	if sel.app == "" || sel.name == "" {
-		fail(w, http.StatusBadRequest, "record/"+method+" needs app and name")
+		httpd.Fail(w, http.StatusBadRequest, "record/"+method+" needs app and name")
 		return
 	}
 	if s.opts.Recorder == nil {
-		fail(w, http.StatusNotImplemented, "recording is not available")
+		httpd.Fail(w, http.StatusNotImplemented, "recording is not available")
 		return
 	}
 	var o recordOutcome
@@ -105,11 +106,11 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, method string, s
 	switch {
 	case o.failed != nil:
 		s.log.Error("control: record "+method+" failed", "err", o.failed)
-		fail(w, http.StatusInternalServerError, o.failed.Error())
+		httpd.Fail(w, http.StatusInternalServerError, o.failed.Error())
 	case o.changed:
 		writeText(w, http.StatusOK, o.path)
 	case !o.hasRec && o.noRec != nil:
-		fail(w, http.StatusNotFound, o.noRec.Error())
+		httpd.Fail(w, http.StatusNotFound, o.noRec.Error())
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -157,7 +158,7 @@ func (s *Server) drop(w http.ResponseWriter, r *http.Request, method string, sel
 		pubs = sel.publishers(s.opts.Registry.Sessions())
 	case "subscriber":
 	default:
-		fail(w, http.StatusNotFound, fmt.Sprintf("unknown method drop/%q; use publisher, subscriber or client", method))
+		httpd.Fail(w, http.StatusNotFound, fmt.Sprintf("unknown method drop/%q; use publisher, subscriber or client", method))
 		return
 	}
 	var wait []<-chan struct{}
@@ -193,15 +194,15 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, method string,
 	switch method {
 	case "publisher", "client":
 	case "subscriber":
-		fail(w, http.StatusNotImplemented, "redirect/subscriber is not implemented: rtmprecd has no live play")
+		httpd.Fail(w, http.StatusNotImplemented, "redirect/subscriber is not implemented: rtmprecd has no live play")
 		return
 	default:
-		fail(w, http.StatusNotFound, fmt.Sprintf("unknown method redirect/%q; use publisher, subscriber or client", method))
+		httpd.Fail(w, http.StatusNotFound, fmt.Sprintf("unknown method redirect/%q; use publisher, subscriber or client", method))
 		return
 	}
 	pubs := sel.publishers(s.opts.Registry.Sessions())
 	if name, _, _ := strings.Cut(sel.newName, "?"); len(pubs) > 0 && name == "" {
-		fail(w, http.StatusBadRequest, "redirect/"+method+" needs newname (a stream name, optionally ?args)")
+		httpd.Fail(w, http.StatusBadRequest, "redirect/"+method+" needs newname (a stream name, optionally ?args)")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.DropWait)
@@ -209,7 +210,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, method string,
 	n, err := s.redirectAll(ctx, pubs, sel.newName, r.RemoteAddr)
 	if err != nil {
 		s.log.Warn("control: redirect failed", "redirected", n, "err", err)
-		fail(w, http.StatusInternalServerError, fmt.Sprintf("redirected %d of %d: %v", n, len(pubs), err))
+		httpd.Fail(w, http.StatusInternalServerError, fmt.Sprintf("redirected %d of %d: %v", n, len(pubs), err))
 		return
 	}
 	writeText(w, http.StatusOK, strconv.Itoa(n))

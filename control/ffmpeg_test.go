@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"encoding/xml"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +10,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testmedia.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testmedia.Main(m) }
 
 // TestFFmpegControl drives the API against a real encoder: stat shows its
 // codecs, a manual recording is started and stopped (ffprobe reads the

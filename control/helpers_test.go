@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/httpd"
 	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -23,7 +24,8 @@ import (
 )
 
 // rig is a real RTMP server with the real record module and this
-// package's meter, and the control API serving the config's http blocks.
+// package's meter, and the control API's routes on the router serving the
+// config's http blocks.
 type rig struct {
 	t      *testing.T
 	dir    string
@@ -34,6 +36,7 @@ type rig struct {
 	rec    *record.Module
 	meter  *Module
 	api    *Server
+	web    *httpd.Router // the router serving api's routes
 	reload *fileReloader
 	logs   *testserver.LogBuffer
 
@@ -112,14 +115,15 @@ func newRigMeter(t *testing.T, dir, text string, meter *Module) *rig {
 	r.rtmp = r.srv.Addr()
 	r.api = New(Options{Registry: r.srv.Registry(), Recorder: r.rec, Reloader: r.reload,
 		Meter: r.meter, Version: "test", Logger: log})
-	r.reload.api = r.api
+	r.web = httpd.New(httpd.Options{Routes: append(r.api.Routes(), httpd.Files(log)), Logger: log})
+	r.reload.web = r.web
 	r.reload.status = ConfigStatus{Generation: 1, Hash: cfg.Hash, File: cfg.File, LoadedAt: time.Now()}
 	// Registered after the server's, so the API stops first.
 	t.Cleanup(r.stopAPI)
-	if err := r.api.Apply(cfg); err != nil {
+	if err := r.web.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
-	r.base = "http://" + r.api.Addrs()[0].String()
+	r.base = "http://" + r.web.Addrs()[0].String()
 	return r
 }
 
@@ -127,7 +131,7 @@ func newRigMeter(t *testing.T, dir, text string, meter *Module) *rig {
 func (r *rig) stopAPI() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := r.api.Shutdown(ctx); err != nil {
+	if err := r.web.Shutdown(ctx); err != nil {
 		r.t.Errorf("control shutdown: %v", err)
 	}
 }

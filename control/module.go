@@ -40,10 +40,12 @@ var _ rtmp.Module = (*Module)(nil)
 // Name returns "control".
 func (m *Module) Name() string { return "control" }
 
-// Hook returns the session's meter hook; every connected session gets one.
-func (m *Module) Hook(s *rtmp.Session) any {
+// Hook returns the session's meter hooks; every connected session gets
+// them.
+func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	m.accepted.Add(1)
-	return &meterHook{m: m, s: s}
+	h := &meterHook{m: m, s: s}
+	return rtmp.Hooks{Publish: h, AV: h, Close: h}
 }
 
 // Accepted is the number of sessions that sent connect since start

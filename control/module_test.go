@@ -17,7 +17,7 @@ func (c *fakeClock) Now() time.Time { return c.t }
 func TestMeterBandwidth(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1000, 0)}
 	m := &Module{Now: clk.Now, BandwidthInterval: 10 * time.Second}
-	h := m.Hook(nil).(*meterHook)
+	h := m.Hook(nil).AV.(*meterHook)
 	if m.Accepted() != 1 {
 		t.Fatalf("accepted %d", m.Accepted())
 	}
@@ -87,7 +87,7 @@ func third(_, _, c uint64) uint64  { return c }
 
 func TestMeterOnAVDoesNotAllocate(t *testing.T) {
 	m := &Module{}
-	h := m.Hook(nil).(*meterHook)
+	h := m.Hook(nil).AV.(*meterHook)
 	h.OnPublish(context.Background(), &rtmp.Publish{Name: "a"})
 	f := &media.Frame{Type: media.TypeVideo, Payload: make([]byte, 100)}
 	if n := testing.AllocsPerRun(1000, func() { h.OnAV(f) }); n != 0 {

@@ -13,8 +13,9 @@ import (
 // maxName is nginx-rtmp's limit on application and stream names.
 const maxName = 255
 
-// selector is the session selection of every control call (spec §2):
-// an absent argument matches everything.
+// selector is the session selection of every control call, as in
+// nginx-rtmp: srv, app, name, addr and clientid narrow it down, and an
+// absent argument matches everything.
 type selector struct {
 	srv      int
 	app      string

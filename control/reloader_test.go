@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/httpd"
 )
 
 // fileReloader is a real Reloader: it loads the configuration file,
 // keeps the running one on error, and applies a changed one to the RTMP
-// server (new connections) and to the control API's listeners.
+// server (new connections) and to the router's listeners.
 type fileReloader struct {
 	file string
-	api  *Server
+	web  *httpd.Router
 	cfg  atomic.Pointer[conf.Config]
 
 	mu     sync.Mutex
@@ -31,7 +32,7 @@ func (f *fileReloader) Reload() error {
 		return nil
 	}
 	if err == nil {
-		err = f.api.Apply(cfg)
+		err = f.web.Apply(cfg)
 	}
 	if err != nil {
 		f.status.LastResult, f.status.LastError, f.status.LastErrorAt = "failed", err.Error(), now

@@ -7,40 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/httpd"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
-
-func TestExposed(t *testing.T) {
-	hs := &conf.HTTPServer{Locations: []*conf.Location{
-		{Path: "/control", Control: []string{"all"}},
-		{Path: "/safe", Control: []string{"drop"}, ControlToken: "t"},
-		{Path: "/stat", Stat: []string{"all"}},
-	}}
-	tests := []struct {
-		addr string
-		want []string
-	}{
-		{"127.0.0.1:8080", nil},
-		{"[::1]:8080", nil},
-		{"0.0.0.0:8080", []string{"/control"}}, // a bare port binds every interface
-		{"[::]:8080", []string{"/control"}},
-		{"192.0.2.7:8080", []string{"/control"}},
-	}
-	for _, tt := range tests {
-		a, err := net.ResolveTCPAddr("tcp", tt.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := exposed(a, hs); !slices.Equal(got, tt.want) {
-			t.Errorf("%s: exposed %v, want %v", tt.addr, got, tt.want)
-		}
-	}
-}
 
 func TestApplyBindFailureChangesNothing(t *testing.T) {
 	r := newRig(t)
@@ -62,7 +35,7 @@ func TestApplyBindFailureChangesNothing(t *testing.T) {
 	if !strings.Contains(body, "http listen "+busy.Addr().String()) {
 		t.Errorf("reload error does not name the address: %s", body)
 	}
-	if n := len(r.api.Addrs()); n != 1 {
+	if n := len(r.web.Addrs()); n != 1 {
 		t.Fatalf("%d listeners after a failed reload, want 1", n)
 	}
 	r.want("GET", "/stat", 200, "<rtmp>")
@@ -70,8 +43,8 @@ func TestApplyBindFailureChangesNothing(t *testing.T) {
 
 func TestShutdown(t *testing.T) {
 	r := newRig(t)
-	addr := r.api.Addrs()[0].String()
-	if err := r.api.Shutdown(context.Background()); err != nil {
+	addr := r.web.Addrs()[0].String()
+	if err := r.web.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := net.Dial("tcp", addr); err == nil {
@@ -79,10 +52,10 @@ func TestShutdown(t *testing.T) {
 		t.Fatal("still accepting after Shutdown")
 	}
 	cfg := r.reload.cfg.Load()
-	if err := r.api.Apply(cfg); !errors.Is(err, ErrClosed) {
+	if err := r.web.Apply(cfg); !errors.Is(err, httpd.ErrClosed) {
 		t.Fatalf("Apply after Shutdown: %v", err)
 	}
-	if err := r.api.Shutdown(context.Background()); err != nil {
+	if err := r.web.Shutdown(context.Background()); err != nil {
 		t.Fatalf("second Shutdown: %v", err)
 	}
 }
@@ -96,7 +69,7 @@ func TestHandlerPanicIs500(t *testing.T) {
 	s := New(Options{Registry: panicky{}, Logger: discardLogger()})
 	hs := &conf.HTTPServer{Locations: []*conf.Location{{Path: "/control", Control: []string{"all"}}}}
 	w := httptest.NewRecorder()
-	s.Handler(hs).ServeHTTP(w, httptest.NewRequest("GET", "/control/status", nil))
+	handler(s, hs).ServeHTTP(w, httptest.NewRequest("GET", "/control/status", nil))
 	if w.Code != http.StatusInternalServerError || w.Body.String() != "internal error\n" {
 		t.Fatalf("%d %q", w.Code, w.Body.String())
 	}
@@ -104,10 +77,7 @@ func TestHandlerPanicIs500(t *testing.T) {
 
 func TestNotConfigured(t *testing.T) {
 	s := New(Options{Registry: &rtmp.Registry{}, Logger: discardLogger()})
-	hs := &conf.HTTPServer{Locations: []*conf.Location{
-		{Path: "/control", Control: []string{"all"}},
-		{Path: "/metrics", Metrics: true},
-	}}
+	hs := &conf.HTTPServer{Locations: []*conf.Location{{Path: "/control", Control: []string{"all"}}}}
 	for _, tt := range []struct {
 		method, path string
 		code         int
@@ -115,12 +85,16 @@ func TestNotConfigured(t *testing.T) {
 		{"GET", "/control/record/start?app=a&name=b", http.StatusNotImplemented},
 		{"POST", "/control/reload", http.StatusNotImplemented},
 		{"GET", "/control/status", http.StatusOK},
-		{"GET", "/metrics", http.StatusNotImplemented},
 	} {
 		w := httptest.NewRecorder()
-		s.Handler(hs).ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
+		handler(s, hs).ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
 		if w.Code != tt.code {
 			t.Errorf("%s %s: %d %q, want %d", tt.method, tt.path, w.Code, w.Body.String(), tt.code)
 		}
 	}
+}
+
+// handler serves block hs with s's routes on a router, without a listener.
+func handler(s *Server, hs *conf.HTTPServer) http.Handler {
+	return httpd.New(httpd.Options{Routes: s.Routes(), Logger: discardLogger()}).Handler(hs)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/httpd"
 	"github.com/rtmprecd/rtmprecd/record"
 )
 
@@ -117,7 +118,8 @@ func (f *Flag) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 // Stat builds the /stat document; words are rtmp_stat's (all, global,
 // live, clients): without live or all the applications are listed
 // without streams, without clients or all the streams without clients.
-func (s *Server) Stat(words []string) *Stat {
+// cfg's servers and applications are listed even without streams.
+func (s *Server) Stat(words []string, cfg *conf.Config) *Stat {
 	now := time.Now()
 	st := &Stat{
 		NginxVersion: "rtmprecd/" + s.opts.Version, NginxRTMPVersion: s.opts.Version,
@@ -129,7 +131,7 @@ func (s *Server) Stat(words []string) *Stat {
 	}
 	live := enabled(words, "live")
 	clients := enabled(words, "clients")
-	idx := st.layout(s.cfg.Load())
+	idx := st.layout(cfg)
 	recs := s.recordings()
 	for _, pub := range s.allPublishers() {
 		app := idx.app(st, pub.s.Server().Index, pub.app.Name)
@@ -244,27 +246,27 @@ func (s *Server) statStream(pub publisher, now time.Time, recs []record.Recordin
 }
 
 // stat serves /stat as XML, or JSON with ?format=json.
-func (s *Server) stat(loc *conf.Location, w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+func (s *Server) stat(w http.ResponseWriter, r *http.Request, at httpd.Location) {
+	if !httpd.AllowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
-	st := s.Stat(loc.Stat)
+	st := s.Stat(at.Stat, at.Config)
 	switch f := r.URL.Query().Get("format"); f {
 	case "json":
 		writeJSON(w, http.StatusOK, st)
 	case "", "xml":
 		b, err := xml.MarshalIndent(st, "", " ")
 		if err != nil {
-			fail(w, http.StatusInternalServerError, "encoding stat: "+err.Error())
+			httpd.Fail(w, http.StatusInternalServerError, "encoding stat: "+err.Error())
 			return
 		}
 		h := w.Header()
 		h.Set("Content-Type", "text/xml")
 		h.Set("Cache-Control", "no-store")
 		w.Write([]byte(xml.Header))
-		w.Write(stylesheetPI(loc.StatStylesheet))
+		w.Write(stylesheetPI(at.StatStylesheet))
 		w.Write(append(b, '\n'))
 	default:
-		fail(w, http.StatusBadRequest, "format="+f+": use xml or json")
+		httpd.Fail(w, http.StatusBadRequest, "format="+f+": use xml or json")
 	}
 }

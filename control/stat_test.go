@@ -92,7 +92,7 @@ func TestStatWords(t *testing.T) {
 		{[]string{"live"}, true, false},
 		{[]string{"live", "clients"}, true, true},
 	} {
-		st := r.api.Stat(tt.words)
+		st := r.api.Stat(tt.words, r.reload.cfg.Load())
 		app := st.Servers[0].Applications[0]
 		if got := app.Live != nil && len(app.Live.Streams) == 1; got != tt.streams {
 			t.Errorf("%v: streams %v, want %v", tt.words, got, tt.streams)

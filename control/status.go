@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/httpd"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -137,7 +138,7 @@ func (s *Server) status(w http.ResponseWriter) {
 // runs (changed or not), 422 with the reason when it was kept.
 func (s *Server) reload(w http.ResponseWriter) {
 	if s.opts.Reloader == nil {
-		fail(w, http.StatusNotImplemented, "reload is not available")
+		httpd.Fail(w, http.StatusNotImplemented, "reload is not available")
 		return
 	}
 	err := s.opts.Reloader.Reload()
@@ -153,7 +154,7 @@ func (s *Server) reload(w http.ResponseWriter) {
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		fail(w, http.StatusInternalServerError, "encoding status: "+err.Error())
+		httpd.Fail(w, http.StatusInternalServerError, "encoding status: "+err.Error())
 		return
 	}
 	h := w.Header()

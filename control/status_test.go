@@ -2,7 +2,6 @@ package control
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,7 +111,7 @@ func TestReloadMovesListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.want("POST", "/control/reload", 200, `"ok": true`)
-	addrs := r.api.Addrs()
+	addrs := r.web.Addrs()
 	if len(addrs) != 2 {
 		t.Fatalf("addrs after reload: %v", addrs)
 	}
@@ -125,8 +124,8 @@ func TestReloadMovesListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.want("POST", "/control/reload", 200, `"generation": 3`)
-	if n := len(r.api.Addrs()); n != 1 {
+	if n := len(r.web.Addrs()); n != 1 {
 		t.Fatalf("%d listeners after removing one, want 1", n)
 	}
-	r.want("GET", "/stat", 200, fmt.Sprint("<rtmp>"))
+	r.want("GET", "/stat", 200, "<rtmp>")
 }

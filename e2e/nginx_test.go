@@ -27,8 +27,8 @@ import (
 // with the strict reader: the media tags (audio and video, without sequence
 // headers and script tags) must be equal byte for byte, in the same order,
 // at the same timestamps relative to each file's first media tag. Where the
-// sequence headers sit may differ (nginx writes the AAC one twice, spec
-// Q14); that is logged, not failed.
+// sequence headers sit may differ (nginx writes the AAC one twice, which
+// is harmless); that is logged, not failed.
 //
 // Run it locally with: go test ./e2e -run SideBySide -v
 // (needs ffmpeg and `apt-get install -y nginx libnginx-mod-rtmp`).
@@ -229,7 +229,7 @@ func compareSideSeqHeaders(t *testing.T, theirs, ours *sideRecording) {
 		t.Logf("sequence headers placed alike: %s", p0)
 		return
 	}
-	t.Logf("sequence-header placement differs (allowed, spec Q14: nginx writes the AAC header twice):\n  %s: %s\n  %s: %s",
+	t.Logf("sequence-header placement differs (allowed: nginx writes the AAC header twice):\n  %s: %s\n  %s: %s",
 		theirs.server, p0, ours.server, p1)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/httpd"
 	"github.com/rtmprecd/rtmprecd/internal/byteproxy"
 	"github.com/rtmprecd/rtmprecd/internal/nginxrtmp"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
@@ -65,17 +66,18 @@ http { server { listen 127.0.0.1:0; location /stat { rtmp_stat all; } } }`))
 	meter := &control.Module{}
 	s := testserver.Start(t, testserver.Options{Source: func() *conf.Config { return cfg },
 		Modules: []rtmp.Module{meter}, Logs: logs})
-	api := control.New(control.Options{Registry: s.Registry(), Meter: meter, Version: "test",
-		Logger: logs.Logger(slog.LevelDebug)})
-	if err := api.Apply(cfg); err != nil {
+	log := logs.Logger(slog.LevelDebug)
+	api := control.New(control.Options{Registry: s.Registry(), Meter: meter, Version: "test", Logger: log})
+	web := httpd.New(httpd.Options{Routes: api.Routes(), Logger: log})
+	if err := web.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		api.Shutdown(ctx)
+		web.Shutdown(ctx)
 	})
-	return s.Addr(), "http://" + api.Addrs()[0].String() + "/stat"
+	return s.Addr(), "http://" + web.Addrs()[0].String() + "/stat"
 }
 
 // clipPayload is the audio and video payload of an FLV file: what a

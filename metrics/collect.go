@@ -38,7 +38,7 @@ func (c appCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.e.opts.Registry != nil {
-		c.collectSessions(ch, c.e.opts.Registry())
+		c.collectSessions(ch, c.e.opts.Registry)
 	}
 	for app, a := range c.e.live.appSnapshot() {
 		ch <- prometheus.MustNewConstMetric(descBytes, prometheus.CounterValue, float64(a.bytes.Load()), app)
@@ -113,10 +113,7 @@ func (c diskCollector) Collect(ch chan<- prometheus.Metric) {
 // recordPaths lists the distinct record_path of the running
 // configuration's recorders, sorted.
 func (e *Exporter) recordPaths() []string {
-	if e.opts.Config == nil {
-		return nil
-	}
-	cfg := e.opts.Config()
+	cfg := e.cfg.Load()
 	if cfg == nil {
 		return nil
 	}

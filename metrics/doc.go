@@ -61,11 +61,12 @@
 //
 // Usage:
 //
-//	ex := metrics.New(metrics.Options{Registry: reg, Config: current.Load})
+//	ex := metrics.New(metrics.Options{Registry: reg}) // reg also given to rtmp.NewServer
 //	mods = append(mods, ex.Module()) // last in the rtmp module list
+//	services = append(services, ex) // Prepare/Commit: the record paths measured
 //	rec.Events(ex.RecordEvent)       // files finished and failed
 //	rec.Observer = ex                // opens, writes, flushes, fsyncs
 //	n.Observer = ex                  // notify calls and exec runs
 //	ex.ConfigLoaded(1, time.Now())   // then ReloadDone after each reload
-//	mux.Handle("/metrics", ex.Handler(loc.PerStream))
+//	routes = append(routes, ex.Route()) // rtmp_metrics locations of the router
 package metrics

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,13 +18,11 @@ const namespace = "rtmprecd"
 
 // Options configures an Exporter.
 type Options struct {
-	// Registry returns the RTMP server's session registry
-	// (rtmp.Server.Registry): sessions and publishers by application are
-	// counted from it at scrape time. Nil: those gauges are absent.
-	Registry func() Registry
-	// Config returns the running configuration: the record_path of each
-	// of its recorders gets a free-space gauge. Nil: no disk gauges.
-	Config func() *conf.Config
+	// Registry is the RTMP server's session registry (rtmp.Options'
+	// Registry, which may be made before the server): sessions and
+	// publishers by application are counted from it at scrape time.
+	// Nil: those gauges are absent.
+	Registry Registry
 	// Statfs returns the bytes available to unprivileged users on the
 	// filesystem holding path. Default: statfs(2).
 	Statfs func(path string) (uint64, error)
@@ -58,6 +57,10 @@ type Exporter struct {
 	rec    recordMetrics
 	notify notifyMetrics
 	reload reloadMetrics
+
+	// cfg is the committed configuration (see Prepare): the record_path
+	// of each of its recorders gets a free-space gauge; nil: none.
+	cfg atomic.Pointer[conf.Config]
 }
 
 // New builds an Exporter and registers every metric in its registries.

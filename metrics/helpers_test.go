@@ -90,11 +90,24 @@ func label(m *dto.Metric, name string) string {
 }
 
 // startRTMP runs an rtmp.Server for cfg with mods on 127.0.0.1:0.
-func startRTMP(t *testing.T, cfg *conf.Config, mods ...rtmp.Module) (*rtmp.Server, string) {
+// startRTMP serves cfg with mods, filling reg (nil: the server's own), and
+// returns the address.
+func startRTMP(t *testing.T, cfg *conf.Config, reg *rtmp.Registry, mods ...rtmp.Module) string {
 	t.Helper()
 	s := testserver.Start(t, testserver.Options{Source: func() *conf.Config { return cfg },
-		Modules: mods, Logger: slog.New(slog.DiscardHandler)})
-	return s.RTMP(), s.Addr()
+		Modules: mods, Logger: slog.New(slog.DiscardHandler), Registry: reg})
+	return s.Addr()
+}
+
+// withConfig commits cfg to ex, as the daemon does at start and reload.
+func withConfig(t *testing.T, ex *Exporter, cfg *conf.Config) *Exporter {
+	t.Helper()
+	ch, err := ex.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.Commit()
+	return ex
 }
 
 // loadConf parses configuration text.

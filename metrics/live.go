@@ -90,11 +90,12 @@ func (e *Exporter) Module() rtmp.Module { return module{e.live} }
 func (module) Name() string { return "metrics" }
 
 // Hook returns a counting hook for every session of an application.
-func (m module) Hook(s *rtmp.Session) any {
+func (m module) Hook(s *rtmp.Session) rtmp.Hooks {
 	if s.App() == nil {
-		return nil
+		return rtmp.Hooks{}
 	}
-	return &hook{l: m.l, app: s.App().Name}
+	h := &hook{l: m.l, app: s.App().Name}
+	return rtmp.Hooks{Publish: h, AV: h, Close: h}
 }
 
 // hook counts one session's publishes. Session goroutine only.

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/notify"
 	"github.com/rtmprecd/rtmprecd/record"
@@ -31,9 +30,9 @@ var (
 // handler, and their removal at unpublish.
 func TestLiveSeries(t *testing.T) {
 	cfg := loadConf(t, "rtmp { server { listen 127.0.0.1:0; application live { } application other { } } }")
-	var srv *rtmp.Server
-	ex := New(Options{Registry: func() Registry { return srv.Registry() }, Version: "test"})
-	srv, addr := startRTMP(t, cfg, ex.Module())
+	reg := new(rtmp.Registry)
+	ex := New(Options{Registry: reg, Version: "test"})
+	addr := startRTMP(t, cfg, reg, ex.Module())
 	all, base := ex.Handler(true), ex.Handler(false)
 
 	c, id := publish(t, addr, "live", "cam1")
@@ -194,7 +193,7 @@ func TestDiskFree(t *testing.T) {
 	cfg := loadConf(t, `rtmp { server { listen 127.0.0.1:0;
 		application a { record all; record_path `+dir+`; recorder v { record video; record_path `+dir+`; record_suffix -v.flv; } }
 		application b { record all; record_path `+missing+`; } } }`)
-	real := scrape(t, New(Options{Config: func() *conf.Config { return cfg }}).Handler(false))
+	real := scrape(t, withConfig(t, New(Options{}), cfg).Handler(false))
 	if v := real.value(t, "rtmprecd_record_path_free_bytes", "path", dir); v <= 0 {
 		t.Errorf("free bytes of %s = %v", dir, v)
 	}
@@ -203,13 +202,13 @@ func TestDiskFree(t *testing.T) {
 	}
 
 	calls := 0
-	fake := New(Options{Config: func() *conf.Config { return cfg }, Statfs: func(p string) (uint64, error) {
+	fake := withConfig(t, New(Options{Statfs: func(p string) (uint64, error) {
 		calls++
 		if p == missing {
 			return 0, os.ErrNotExist
 		}
 		return 12345, nil
-	}})
+	}}), cfg)
 	f := scrape(t, fake.Handler(false))
 	if v := f.value(t, "rtmprecd_record_path_free_bytes", "path", dir); v != 12345 || calls != 2 {
 		t.Errorf("free bytes %v after %d statfs calls, want 12345 after 2", v, calls)
@@ -233,7 +232,7 @@ func TestNotifyMetrics(t *testing.T) {
 		exec_publish_done sleep 10; exec_timeout 100ms; } } }`)
 	ex := New(Options{})
 	n := &notify.Module{Observer: ex, Retries: -1}
-	_, addr := startRTMP(t, cfg, n, ex.Module())
+	addr := startRTMP(t, cfg, nil, n, ex.Module())
 	c, id := publish(t, addr, "live", "cam")
 	unpublish(t, c, id, "cam")
 	c.Close()
@@ -278,8 +277,13 @@ func TestExecDroppedMetric(t *testing.T) {
 	cfg := loadConf(t, `rtmp { exec_max_children 1; server { listen 127.0.0.1:0; application live {
 		exec_publish_done flock -s `+gate+` true; exec_publish_done true; exec_publish_done true; } } }`)
 	ex := New(Options{})
-	n := &notify.Module{Observer: ex, MaxChildren: func() int { return cfg.ExecMaxChildren }, MaxQueued: -1}
-	_, addr := startRTMP(t, cfg, n, ex.Module())
+	n := &notify.Module{Observer: ex, MaxQueued: -1}
+	ch, err := n.Prepare(cfg) // as the daemon does: exec_max_children 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.Commit()
+	addr := startRTMP(t, cfg, nil, n, ex.Module())
 	c, id := publish(t, addr, "live", "cam")
 	unpublish(t, c, id, "cam")
 	c.Close()

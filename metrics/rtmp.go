@@ -38,7 +38,7 @@ func (c serverCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.e.opts.Registry == nil {
 		return
 	}
-	ss, ok := c.e.opts.Registry().(serverStats)
+	ss, ok := c.e.opts.Registry.(serverStats)
 	if !ok {
 		return
 	}

@@ -14,9 +14,9 @@ import (
 // bytes of unfinished messages are exported.
 func TestServerProtectionSeries(t *testing.T) {
 	cfg := loadConf(t, "rtmp { max_connections 3; server { listen 127.0.0.1:0; application live { } } }")
-	var srv *rtmp.Server
-	ex := New(Options{Registry: func() Registry { return srv.Registry() }})
-	srv, addr := startRTMP(t, cfg, ex.Module())
+	reg := new(rtmp.Registry)
+	ex := New(Options{Registry: reg})
+	addr := startRTMP(t, cfg, reg, ex.Module())
 	h := ex.Handler(false)
 
 	c, err := net.Dial("tcp", addr)

@@ -45,8 +45,9 @@
 //     the client's values in their targets are escaped as recording names
 //     are (record.EscapeName), so a stream name cannot leave the target's
 //     directory; exec_timeout can bound a command.
-//   - At most exec_max_children commands run at once in the process
-//     (Module.MaxChildren); the next ones wait in order (Module.MaxQueued)
+//   - At most exec_max_children commands run at once in the process (the
+//     daemon commits it through Module.Prepare, the module being one of
+//     its services); the next ones wait in order (Module.MaxQueued)
 //     without a goroutine each, later ones are dropped, logged and counted.
 //   - A command logs one line when it ends: its exit status and duration,
 //     and the tail of its stderr only when it failed, was killed or timed

@@ -14,16 +14,6 @@ type form struct {
 
 func (f *form) add(k, v string) { f.keys, f.vals = append(f.keys, k), append(f.vals, v) }
 
-// get returns the first value of k; used by tests and logs.
-func (f *form) get(k string) string {
-	for i, key := range f.keys {
-		if key == k {
-			return f.vals[i]
-		}
-	}
-	return ""
-}
-
 // encode renders the parameters as nginx-rtmp does: key=value pairs joined
 // by '&' with nginx's args escaping, then '&' and the client's args raw.
 func (f *form) encode() string {

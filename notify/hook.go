@@ -36,7 +36,7 @@ type hook struct {
 	lastTS atomic.Int64 // last audio/video timestamp, for on_update
 }
 
-// avHook is the hook of sessions with on_update: it remembers the last
+// avHook is the media hook of sessions with on_update: it remembers the last
 // media timestamp, the only thing notify does with media.
 type avHook struct{ *hook }
 

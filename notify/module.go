@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -32,11 +33,6 @@ type Module struct {
 	// Observer, when set, is told about every callback attempt and exec
 	// command (metrics). Default: none.
 	Observer Observer
-	// MaxChildren returns how many exec_* children may run at once in the
-	// whole process: the running configuration's exec_max_children, read
-	// at every start so that a reload applies to the next command.
-	// Default: DefaultMaxChildren.
-	MaxChildren func() int
 	// MaxQueued is how many exec_* commands wait for a free slot, first
 	// come first run; a command beyond it is dropped with a log line and
 	// counted. Default: DefaultMaxQueued; negative means none wait.
@@ -51,6 +47,11 @@ type Module struct {
 	idle  chan struct{}    // closed when busy drops to 0
 
 	pool pool // exec_* children
+	// limit is how many exec_* children may run at once in the
+	// whole process: exec_max_children of the committed configuration
+	// (see Prepare), read at every start so that a reload applies to the
+	// next command; 0 until a configuration is committed.
+	limit atomic.Int64
 }
 
 var _ rtmp.Module = (*Module)(nil)
@@ -58,18 +59,19 @@ var _ rtmp.Module = (*Module)(nil)
 // Name returns "notify".
 func (m *Module) Name() string { return "notify" }
 
-// Hook returns the session's hook, or nil when its application has no
-// callback and no exec command.
-func (m *Module) Hook(s *rtmp.Session) any {
+// Hook returns the session's hooks, none when its application has no
+// callback and no exec command. Media reaches it only for on_update.
+func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	app := s.App()
 	if app == nil || !uses(app) {
-		return nil
+		return rtmp.Hooks{}
 	}
 	h := newHook(m, s, app)
+	hs := rtmp.Hooks{Connect: h, Publish: h, Close: h}
 	if app.Notify.OnUpdate != "" && app.Notify.UpdateTimeout > 0 {
-		return &avHook{h}
+		hs.AV = avHook{h}
 	}
-	return h
+	return hs
 }
 
 // uses reports whether app configures anything this module does.

@@ -118,10 +118,8 @@ func (m *Module) drop(j *execJob, running, queued int) {
 }
 
 func (m *Module) maxChildren() int {
-	if m.MaxChildren != nil {
-		if n := m.MaxChildren(); n > 0 {
-			return n
-		}
+	if n := m.limit.Load(); n > 0 {
+		return int(n)
 	}
 	return DefaultMaxChildren
 }

@@ -141,7 +141,8 @@ func TestExecBurstBoundedByMaxChildren(t *testing.T) {
 	g := closedGate(t, dir) // opened at cleanup before the module's Wait
 	sh := slowScript(t, dir, g)
 	obs := &execCounter{}
-	m.Observer, m.MaxChildren, m.MaxQueued = obs, func() int { return maxChildren }, maxQueued
+	m.Observer, m.MaxQueued = obs, maxQueued
+	setMaxChildren(t, m, maxChildren)
 	rc := &conf.Recorder{ExecRecordDone: []conf.Command{{Args: []string{sh, "$path"}}}}
 	baseline := runtime.NumGoroutine()
 	all := make([]string, events)
@@ -216,7 +217,8 @@ func TestExecNoQueue(t *testing.T) {
 	g := closedGate(t, dir)
 	sh := slowScript(t, dir, g)
 	obs := &execCounter{}
-	m.Observer, m.MaxChildren, m.MaxQueued = obs, func() int { return 1 }, -1
+	m.Observer, m.MaxQueued = obs, -1
+	setMaxChildren(t, m, 1)
 	cmd := conf.Command{Args: []string{sh, "$path"}}
 	m.runAll([]conf.Command{cmd, cmd, cmd}, map[string]string{"path": "a"}, 0, m.Logger, "exec_publish")
 	if obs.get(execDropped) != 2 {
@@ -229,25 +231,26 @@ func TestExecNoQueue(t *testing.T) {
 	}
 }
 
-// TestExecLimitFollowsReload: MaxChildren is read at every start, so a
-// lower exec_max_children after a reload holds back the next command
-// until the running ones are under it; a command that cannot start
-// frees its slot at once.
+// TestExecLimitFollowsReload: the committed exec_max_children is read at
+// every start, so a lower one after a reload holds back the next command
+// until the running ones are under it; a command that cannot start frees
+// its slot at once. A reload that is aborted changes nothing.
 func TestExecLimitFollowsReload(t *testing.T) {
 	dir := t.TempDir()
 	m, _ := newTestModule(t)
 	g := closedGate(t, dir)
 	sh := slowScript(t, dir, g)
-	var mu sync.Mutex
-	limit := 2
-	m.MaxChildren = func() int { mu.Lock(); defer mu.Unlock(); return limit }
+	setMaxChildren(t, m, 2)
 	cmd := conf.Command{Args: []string{sh, "$path"}}
 	missing := conf.Command{Args: []string{filepath.Join(dir, "missing")}}
 	m.runAll([]conf.Command{missing, cmd, cmd}, map[string]string{"path": "first"}, 0, m.Logger, "exec_record_done")
 	eventually(t, "two children beside the one that did not start", func() bool { return counted(t, dir) == 2 })
-	mu.Lock()
-	limit = 1
-	mu.Unlock()
+	ch, err := m.Prepare(loadConf(t, "rtmp { exec_max_children 9; }"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.Abort()
+	setMaxChildren(t, m, 1)
 	m.runAll([]conf.Command{cmd}, map[string]string{"path": "second"}, 0, m.Logger, "exec_record_done")
 	g.open()
 	settle(t, m)
@@ -267,4 +270,24 @@ func TestExecMaxChildrenDefault(t *testing.T) {
 	if cfg.ExecMaxChildren != DefaultMaxChildren || (&Module{}).maxChildren() != DefaultMaxChildren {
 		t.Errorf("exec_max_children default %d, module default %d", cfg.ExecMaxChildren, DefaultMaxChildren)
 	}
+}
+
+// setMaxChildren commits a configuration with exec_max_children n, as a
+// reload does.
+func setMaxChildren(t *testing.T, m *Module, n int) {
+	t.Helper()
+	ch, err := m.Prepare(loadConf(t, fmt.Sprintf("rtmp { exec_max_children %d; }", n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.Commit()
+}
+
+func loadConf(t *testing.T, text string) *conf.Config {
+	t.Helper()
+	cfg, err := conf.LoadBytes("t.conf", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -11,12 +11,13 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
 // TestRecordAppend: record_append continues an existing file after its
-// last tag, timestamps continuing from the last one (§1.8), and the
+// last tag, timestamps continuing from the last one, and the
 // header flags keep the tracks of both sessions.
 func TestRecordAppend(t *testing.T) {
 	rc := newRecorder(t, "", all)
@@ -126,18 +127,11 @@ func fileSize(t *testing.T, p string) int64 {
 
 const lockfProbe = `import fcntl,sys; fcntl.lockf(open(sys.argv[1],"a"), fcntl.LOCK_EX|fcntl.LOCK_NB)`
 
-func requirePython(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is required under CI=true")
-		}
-		t.Skip("python3 not found")
-	}
-}
+func requirePython(t *testing.T) { t.Helper(); testenv.Tool(t, "python3") }
 
 // TestRecordLock: record_lock holds a write lock while the file is open,
-// visible to a lockf probe from another process; released at close (Q12).
+// visible to a lockf probe from another process, taken without blocking
+// the stream; released at close.
 func TestRecordLock(t *testing.T) {
 	requirePython(t)
 	rc := newRecorder(t, "", all)

@@ -57,7 +57,8 @@ func checkHeaders(t *testing.T, f *flv.File, want ...[]byte) {
 }
 
 // TestRecordFileLayout: FLV header, the sequence headers, then the payloads
-// byte for byte with timestamps relative to the first frame (§1.5, §1.7).
+// byte for byte with timestamps relative to the first frame, as nginx-rtmp
+// writes them.
 func TestRecordFileLayout(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
 	in := stream{start: 5000, dur: 2000, gop: 25, audio: true, headers: true}.frames()
@@ -72,7 +73,8 @@ func TestRecordFileLayout(t *testing.T) {
 	checkMedia(t, f.Tags[2:], in, 5000)
 }
 
-// TestRecordFlags: every record flag and combination (§1.1).
+// TestRecordFlags: every record flag (off, all, audio, video, keyframes,
+// manual) and combination.
 func TestRecordFlags(t *testing.T) {
 	in := stream{dur: 2000, gop: 25, audio: true, headers: true}.frames()
 	tests := []struct {
@@ -138,7 +140,8 @@ func countTags(tags []flv.Tag) (video, audio int) {
 }
 
 // TestVideoWaitsForHeaderAndKeyframe: video before its sequence header and
-// before the first key frame is not written (§1.6 step 9).
+// before the first key frame is not written, so that a file starts
+// decodable.
 func TestVideoWaitsForHeaderAndKeyframe(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", conf.RecordVideo))
 	r.feed(vInter(0, 0), vKey(40, 1), vSeq(80), vInter(120, 2), vKey(160, 3), vInter(200, 4))
@@ -161,9 +164,10 @@ func TestAudioNotHeldBackForKeyframe(t *testing.T) {
 	}
 }
 
-// TestQ14SequenceHeaderWrittenOnce: the publisher's own header message is
-// not written again after its copy; a changed header is written in place.
-func TestQ14SequenceHeaderWrittenOnce(t *testing.T) {
+// TestSequenceHeaderWrittenOnce: the publisher's own header message is
+// not written again after its copy (nginx-rtmp writes the AAC one twice);
+// a changed header is written in place.
+func TestSequenceHeaderWrittenOnce(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
 	changed := media.Frame{Type: media.TypeVideo, Time: 80, Payload: avcSeqPayload(1), Keyframe: true, SeqHeader: true}
 	r.feed(aSeq(0), vSeq(0), vKey(0, 0), aRaw(20, 0), aSeq(40), vSeq(40), changed, vKey(80, 1))
@@ -174,9 +178,9 @@ func TestQ14SequenceHeaderWrittenOnce(t *testing.T) {
 	}
 }
 
-// TestQ15EarlyFrameWrittenAtZero: a frame older than the file's first
+// TestEarlyFrameWrittenAtZero: a frame older than the file's first
 // (A/V skew at the start) is written at 0, as nginx-rtmp does.
-func TestQ15EarlyFrameWrittenAtZero(t *testing.T) {
+func TestEarlyFrameWrittenAtZero(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
 	r.feed(vSeq(1000), aSeq(1000), vKey(1000, 0), aRaw(980, 0), aRaw(1003, 1), vInter(1040, 1))
 	r.close(rtmp.CloseUnpublish)
@@ -186,10 +190,11 @@ func TestQ15EarlyFrameWrittenAtZero(t *testing.T) {
 	}
 }
 
-// TestQ16EnhancedRTMP: E-RTMP video (hvc1, av01): key frames and sequence
-// starts recognised, the sequence start written at the start of every
-// file, tags byte for byte.
-func TestQ16EnhancedRTMP(t *testing.T) {
+// TestEnhancedRTMP: E-RTMP video (hvc1, av01): key frames and sequence
+// starts recognised (nginx-rtmp never sees their key frames and writes no
+// video), the sequence start written at the start of every file, tags
+// byte for byte.
+func TestEnhancedRTMP(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		seq     []byte

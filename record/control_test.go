@@ -99,9 +99,9 @@ func TestManualAudioOnlyRecords(t *testing.T) {
 	}
 }
 
-// TestQ9ManualHonoursLimits: a started manual recorder rotates on
+// TestManualHonoursLimits: a started manual recorder rotates on
 // record_max_frames and record_interval instead of stopping.
-func TestQ9ManualHonoursLimits(t *testing.T) {
+func TestManualHonoursLimits(t *testing.T) {
 	t.Run("max_frames", func(t *testing.T) {
 		rc := newRecorder(t, "", conf.RecordManual|all)
 		rc.MaxFrames = 20
@@ -182,9 +182,9 @@ func TestStopAutomaticReopens(t *testing.T) {
 	})
 }
 
-// TestQ10PathStoredAtOpen: the reported path is the one opened, even when
+// TestPathStoredAtOpen: the reported path is the one opened, even when
 // the same connection publishes again under another name.
-func TestQ10PathStoredAtOpen(t *testing.T) {
+func TestPathStoredAtOpen(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
 	r.feed(vSeq(0), vKey(0, 0))
 	if err := r.h.OnPublish(context.Background(), &rtmp.Publish{Name: "other"}); err != nil {
@@ -202,9 +202,9 @@ func TestQ10PathStoredAtOpen(t *testing.T) {
 	}
 }
 
-// TestQ2LazyOpen: no file for a publish that sends no media, or only
+// TestLazyOpen: no file for a publish that sends no media, or only
 // data messages.
-func TestQ2LazyOpen(t *testing.T) {
+func TestLazyOpen(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
 	r.feed(media.Frame{Type: media.TypeData, Payload: []byte{2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'}})
 	r.close(rtmp.CloseDisconnect)
@@ -213,10 +213,10 @@ func TestQ2LazyOpen(t *testing.T) {
 	}
 }
 
-// TestQ3DuplicatePublisherTouchesNoFile: a second publisher of the same
+// TestDuplicatePublisherTouchesNoFile: a second publisher of the same
 // name that is rejected after OnPublish never opens, truncates or reports
 // a file, and control still reaches the first publisher.
-func TestQ3DuplicatePublisherTouchesNoFile(t *testing.T) {
+func TestDuplicatePublisherTouchesNoFile(t *testing.T) {
 	r := newRig(t, newRecorder(t, "", all))
 	r.feed(vSeq(0), vKey(0, 0))
 	dup := r.m.newHook(r.src, 8, r.h.app)

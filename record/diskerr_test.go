@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -138,14 +139,7 @@ func TestDiskErrorEIO(t *testing.T) {
 
 // TestDiskErrorENOSPC: a real 1 MiB tmpfs fills up.
 func TestDiskErrorENOSPC(t *testing.T) {
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount a 1 MiB tmpfs on %s (the test needs root or CAP_SYS_ADMIN): %v", dir, err)
-		}
-		t.Skipf("cannot mount a tmpfs: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	dir := testenv.Tmpfs(t, "1m")
 	filler := filepath.Join(dir, "filler")
 	diskFailure(t, dir, syscall.ENOSPC, nil, func() { fill(t, filler) }, func() {
 		if err := os.Remove(filler); err != nil {

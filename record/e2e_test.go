@@ -169,10 +169,10 @@ func TestE2EClientRecordsAll(t *testing.T) {
 	}
 }
 
-// TestE2EQ16EnhancedRTMP: E-RTMP hvc1 from our client (ffmpeg 5.1 cannot
+// TestE2EEnhancedRTMP: E-RTMP hvc1 from our client (ffmpeg 5.1 cannot
 // send it) is recognised by the session and recorded byte for byte, with
 // the sequence start at the start of every file.
-func TestE2EQ16EnhancedRTMP(t *testing.T) {
+func TestE2EEnhancedRTMP(t *testing.T) {
 	s := startServer(t, "record all; record_path DIR; record_max_frames 4;")
 	p, err := publish(t, s.addr, "hevc")
 	if err != nil {
@@ -229,9 +229,9 @@ func pollStart(t *testing.T, m *Module, name, rec string) string {
 	}
 }
 
-// TestE2EQ3DuplicatePublisher: a second publisher of a live name is
+// TestE2EDuplicatePublisher: a second publisher of a live name is
 // rejected and never touches the first one's file.
-func TestE2EQ3DuplicatePublisher(t *testing.T) {
+func TestE2EDuplicatePublisher(t *testing.T) {
 	s := startServer(t, "record all; record_path DIR;")
 	p1, err := publish(t, s.addr, "cam")
 	if err != nil {

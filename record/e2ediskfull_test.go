@@ -8,22 +8,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// mountTmpfs mounts a small tmpfs on a temp dir; under CI=true a failure
-// fails the test with the reason, else it skips.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount a %s tmpfs on %s (the test needs root or CAP_SYS_ADMIN): %v", size, dir, err)
-		}
-		t.Skipf("cannot mount a tmpfs: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
-}
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
+)
 
 // TestE2EDiskFull: the real server records live/cam onto a 4 MiB tmpfs
 // and ok/cam onto a healthy directory. The tmpfs fills up: cam's file is
@@ -31,7 +18,7 @@ func mountTmpfs(t *testing.T, size string) string {
 // connected, ok's recording is complete, the server accepts new
 // publishers, and cam records again once space is freed.
 func TestE2EDiskFull(t *testing.T) {
-	full, healthy := mountTmpfs(t, "4m"), t.TempDir()
+	full, healthy := testenv.Tmpfs(t, "4m"), t.TempDir()
 	clk := &clock{t: time.Now()}
 	s := startServerWith(t, fmt.Sprintf("application live { record all; record_path %s; }\n"+
 		"  application ok { record all; record_path %s; }", full, healthy), func(m *Module) { m.Now = clk.Now })

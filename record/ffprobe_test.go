@@ -1,7 +1,6 @@
 package record
 
 import (
-	"os"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/flv"
@@ -10,11 +9,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testmedia.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testmedia.Main(m) }
 
 // clipFrames turns ffmpeg's real H.264+AAC clip into the frames a session
 // would hand to the hooks.

@@ -20,6 +20,9 @@ func (m *Module) flushPeriod() time.Duration {
 // flush by themselves on writes, so this only matters for streams that
 // stall with media in their buffer. m.mu is held.
 func (m *Module) startFlusher() {
+	if m.stopped {
+		return
+	}
 	tick := m.tick
 	if tick == nil {
 		tick = func(d time.Duration) (<-chan time.Time, func()) {
@@ -30,7 +33,9 @@ func (m *Module) startFlusher() {
 	c, stop := tick(m.flushPeriod())
 	quit := make(chan struct{})
 	m.flush = quit
+	m.flushing.Add(1)
 	go func() {
+		defer m.flushing.Done()
 		defer stop()
 		for {
 			select {

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"context"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -122,5 +123,34 @@ func TestFlushLargeTagInPlace(t *testing.T) {
 	}
 	if got, want := fr.onDisk(t), "V0h V0k A0h A1 V40"; got != want {
 		t.Fatalf("%s, want %s", got, want)
+	}
+}
+
+// TestFlusherStopsWithDaemon: the flusher service stops a running flush
+// ticker at once and for good: a stream that registers afterwards starts
+// none.
+func TestFlusherStopsWithDaemon(t *testing.T) {
+	var starts, stops atomic.Int32
+	r := newRigWith(t, func(m *Module) {
+		m.tick = func(time.Duration) (<-chan time.Time, func()) {
+			starts.Add(1)
+			return nil, func() { stops.Add(1) }
+		}
+	}, newRecorder(t, "", all))
+	r.feed(vSeq(0), vKey(0, 0))
+	if starts.Load() != 1 {
+		t.Fatalf("%d tickers started by a publishing stream, want 1", starts.Load())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.m.Flusher().Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if stops.Load() != 1 {
+		t.Fatalf("the ticker was not stopped (%d stops)", stops.Load())
+	}
+	r.m.register(nil, streamKey{"live", "late"})
+	if starts.Load() != 1 {
+		t.Errorf("a stream registered after Stop started a ticker")
 	}
 }

@@ -242,8 +242,6 @@ func tagString(tg *flv.Tag) string {
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
-type slogLogger = slog.Logger
-
 var slogDiscard = slog.New(slog.DiscardHandler)
 
 func runtimeGosched() { runtime.Gosched() }

@@ -71,8 +71,9 @@ func (m *Module) newHook(src source, sid uint64, app *conf.Application) *hook {
 }
 
 // OnPublish prepares one node per recorder. It opens nothing: files are
-// created at the first frame a node writes (Q2), so a publish that a later
-// hook or the registry rejects never touches a file (Q3).
+// created at the first frame a node writes, so a publish that sends no
+// media leaves no empty file, and one that a later hook or the registry
+// rejects (a duplicate name) never touches a file.
 func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
 	h.mu.Lock()
 	if h.live { // a second publish without close: finish the first one's files

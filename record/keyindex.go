@@ -72,6 +72,3 @@ func (x *keyIndex) trim(size int64) {
 	}
 	x.times, x.pos = x.times[:n], x.pos[:n]
 }
-
-// every returns the number of entries when only every f-th is kept.
-func (x *keyIndex) every(f int) int { return (len(x.times) + f - 1) / f }

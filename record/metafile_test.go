@@ -192,7 +192,7 @@ func TestAppendKeepsIndex(t *testing.T) {
 	}
 }
 
-// TestAppendTornTail (Q11): appending onto a file with a torn tail cuts it
+// TestAppendTornTail: appending onto a file with a torn tail cuts it
 // to its last whole tag first, found through the back-pointer or, when
 // that is broken, by walking the tags; a file without our metadata room
 // is appended to without metadata, logged once.

@@ -44,9 +44,11 @@ type Module struct {
 
 	files openFiles // the files being recorded, so two streams never write one
 
-	mu    sync.Mutex
-	flush chan struct{} // closes to stop the flush ticker; nil when stopped
-	subs  []func(Event)
+	mu       sync.Mutex
+	flush    chan struct{}  // closes to stop the flush ticker; nil when stopped
+	flushing sync.WaitGroup // the flush ticker's goroutine, while it runs
+	stopped  bool           // the daemon stopped the flusher for good
+	subs     []func(Event)
 	// fileSubs receive FileEvents (the index).
 	fileSubs []func(FileEvent)
 	// streams indexes publishing hooks by application and stream name for
@@ -62,14 +64,15 @@ var _ rtmp.Module = (*Module)(nil)
 // Name returns "record".
 func (m *Module) Name() string { return "record" }
 
-// Hook returns the session's recorder hook, or nil when the session's
+// Hook returns the session's recorder hooks, none when the session's
 // application has no recorder.
-func (m *Module) Hook(s *rtmp.Session) any {
+func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	app := s.App()
 	if app == nil || len(app.Recorders) == 0 {
-		return nil
+		return rtmp.Hooks{}
 	}
-	return m.newHook(sessionSource{s}, s.ID(), app)
+	h := m.newHook(sessionSource{s}, s.ID(), app)
+	return rtmp.Hooks{Publish: h, AV: h, Close: h}
 }
 
 // Events registers fn to receive an Event for every closed file. fn runs

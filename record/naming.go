@@ -20,7 +20,8 @@ const maxNameLen = 255
 // over-long escaped name.
 const hashLen = 1 + 8
 
-// counterRoom is the room kept in a name component for "-N" (Q8).
+// counterRoom is the room kept in a name component for the "-N" that
+// keeps a new file from truncating an existing one.
 const counterRoom = 6
 
 // errOutside is returned when a path would leave record_path; escaping

@@ -37,9 +37,9 @@ func TestEscapeName(t *testing.T) {
 	}
 }
 
-// TestRecordPath: record_path + "/" + cut and escaped name + suffix
-// (§1.3), for ordinary and hostile names; nothing lands outside
-// record_path.
+// TestRecordPath: record_path + "/" + cut and escaped name + suffix, as
+// nginx-rtmp builds it, for ordinary and hostile names; nothing lands
+// outside record_path.
 func TestRecordPath(t *testing.T) {
 	tests := []struct{ name, want string }{
 		{"cam1", "cam1.flv"},
@@ -115,7 +115,7 @@ func TestRecordLongNameHashed(t *testing.T) {
 }
 
 // TestRecordUnique: record_unique inserts "-<unix seconds of open>"; a
-// same-second collision takes the next free "-N" (Q8).
+// same-second collision takes the next free "-N" instead of truncating.
 func TestRecordUnique(t *testing.T) {
 	rc := newRecorder(t, "", all)
 	rc.Unique = true
@@ -137,7 +137,7 @@ func TestRecordUnique(t *testing.T) {
 }
 
 // TestRecordSuffix: record_suffix verbatim, or strftime in local time when
-// it holds '%'; a "/" in it makes directories, created 0755 (Q4).
+// it holds '%'; a "/" in it makes directories, created 0755.
 func TestRecordSuffix(t *testing.T) {
 	suffixZone = time.FixedZone("X", 3*3600)
 	t.Cleanup(func() { suffixZone = nil })
@@ -173,11 +173,11 @@ func TestRecordSuffix(t *testing.T) {
 	}
 }
 
-// TestQ4OpenFailureLoggedAndRetried: an open failure is logged with path
+// TestOpenFailureLoggedAndRetried: an open failure is logged with path
 // and errno, reported as NetStream.Record.Failed with level "warning"
 // (never "error", which makes ffmpeg abort), and retried at a break frame
 // after retryDelay.
-func TestQ4OpenFailureLoggedAndRetried(t *testing.T) {
+func TestOpenFailureLoggedAndRetried(t *testing.T) {
 	rc := newRecorder(t, "", all)
 	rc.Notify = true
 	blocker := filepath.Join(rc.Path, "file")

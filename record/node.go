@@ -10,7 +10,7 @@ import (
 
 const (
 	// maxTS is the largest FLV timestamp (32 bits, ~49.7 days). A file is
-	// split before a tag would need more (Q15).
+	// split before a tag would need more, rather than clamp or wrap.
 	maxTS = 1<<32 - 1
 	// softTS is where a file is split at the next break frame, an hour
 	// before the hard limit, so the forced split at maxTS (which may have
@@ -88,7 +88,11 @@ func newNode(h *hook, rc *conf.Recorder) *node {
 	}
 }
 
-// onFrame is the admission algorithm (spec §1.6 with the fixes).
+// onFrame is nginx-rtmp's per-message admission (skip what the recorder
+// does not record, open at a break frame, write the sequence headers, then
+// the tag, split on the limits), without its losses: a split waits for a
+// break frame without dropping media, and nothing opens a file before
+// media arrives.
 func (n *node) onFrame(f *media.Frame, c *media.State) {
 	if n.off || !n.wants(f) {
 		return
@@ -136,7 +140,8 @@ func (n *node) wants(f *media.Frame) bool {
 
 // isBreak reports whether a file may start with f: a video key frame (not
 // an end of sequence), or any audio frame when this recorder records no
-// video or the stream has none (so audio-only streams split too, Q7).
+// video or the stream has none (so audio-only streams split too, which
+// nginx-rtmp's recorders never do with record all).
 func (n *node) isBreak(f *media.Frame, c *media.State) bool {
 	if f.Type == media.TypeVideo {
 		return f.Keyframe && !isEndOfSeq(f)
@@ -175,7 +180,7 @@ func (n *node) mayOpen(f *media.Frame, c *media.State, brk bool) bool {
 	case n.stopped:
 		return brk && (!n.rec.IntervalSet || n.now().Sub(n.lastOpen) > n.rec.Interval)
 	}
-	return true // lazy first open (Q2)
+	return true // the first open waits for media: no empty files
 }
 
 // fits reports whether f would be written as the first frame of a new

@@ -16,7 +16,8 @@ import (
 	"github.com/rtmprecd/rtmprecd/conf"
 )
 
-// maxCandidates bounds the search for a free "-N" name (Q8); after them,
+// maxCandidates bounds the search for a free "-N" name (an existing file
+// is never truncated); after them,
 // stamped names are tried (stampTries of them), so a name is never locked
 // out by earlier files.
 const (
@@ -189,7 +190,8 @@ type appendOpts struct {
 	shift int64
 }
 
-// appendOptions validates an existing file for record_append (Q11): a
+// appendOptions validates an existing file for record_append, which must
+// never overwrite what the file holds: a
 // torn last tag is cut off; a file that is not FLV, or is damaged before
 // its tail, is left as it is and refused (errTaken: the next name is
 // used). Our own files keep their reserved metadata and index; other FLV
@@ -248,7 +250,8 @@ func lockOrSkip(f *os.File, p string, log *slog.Logger) bool {
 	return true
 }
 
-// lockFile takes a non-blocking whole-file write lock (Q12): an open file
+// lockFile takes a non-blocking whole-file write lock (a blocking one
+// would stall the stream behind another process): an open file
 // description lock, visible to fcntl/lockf probes of other processes and
 // kept until the file is closed; plain POSIX F_SETLK where OFD locks are
 // missing. errTaken means another process holds a lock.

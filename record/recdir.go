@@ -28,8 +28,9 @@ type recordDir struct {
 	subFD int
 }
 
-// openRecordDir creates record_path (Q4: 0755, following links, the
-// operator's choice) and opens it.
+// openRecordDir creates record_path when missing (0755, following links,
+// the operator's choice; nginx-rtmp creates nothing and its open fails
+// unlogged) and opens it.
 func openRecordDir(path string) (*recordDir, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("create directory: %w", err)

@@ -68,7 +68,8 @@ func checkEvents(t *testing.T, evs []Event, last Reason, in []media.Frame, hdrs 
 }
 
 // TestRecordMaxSizeSplitLosesNoFrame: record_max_size splits at the next
-// key frame after the limit, and the new file starts with it (Q7).
+// key frame after the limit, and the new file starts with it: nothing is
+// dropped while waiting for it (nginx-rtmp drops media until then).
 func TestRecordMaxSizeSplitLosesNoFrame(t *testing.T) {
 	rc := newRecorder(t, "", all)
 	rc.MaxSize = 1500
@@ -89,7 +90,8 @@ func TestRecordMaxSizeSplitLosesNoFrame(t *testing.T) {
 }
 
 // TestRecordMaxFramesSplitLosesNoFrame: record_max_frames splits at the
-// next key frame (Q7) and counts audio and video media tags (Q13).
+// next key frame, dropping nothing, and counts audio and video media tags
+// (as nginx-rtmp's code does, whatever its documentation says).
 func TestRecordMaxFramesSplitLosesNoFrame(t *testing.T) {
 	rc := newRecorder(t, "", all)
 	rc.MaxFrames = 20
@@ -164,9 +166,9 @@ func TestRecordIntervalZero(t *testing.T) {
 	}
 }
 
-// TestQ7AudioOnlySplitsOnAudio: a recorder whose stream has no video
+// TestAudioOnlySplitsOnAudio: a recorder whose stream has no video
 // splits on audio frames, even with record all.
-func TestQ7AudioOnlySplitsOnAudio(t *testing.T) {
+func TestAudioOnlySplitsOnAudio(t *testing.T) {
 	rc := newRecorder(t, "", all)
 	rc.MaxFrames = 20
 	r := newRig(t, rc)
@@ -185,10 +187,10 @@ func TestQ7AudioOnlySplitsOnAudio(t *testing.T) {
 	}
 }
 
-// TestQ15LongTimeline: 64-bit timestamps past 2^31 ms are written
+// TestLongTimeline: 64-bit timestamps past 2^31 ms are written
 // exactly (no 24.8-day clamp) and a file is split before FLV's 32-bit
 // timestamps would wrap (49.7 days).
-func TestQ15LongTimeline(t *testing.T) {
+func TestLongTimeline(t *testing.T) {
 	const big = int64(3_000_000_000) // past 2^31 ms
 	t.Run("past 2^31", func(t *testing.T) {
 		r := newRig(t, newRecorder(t, "", conf.RecordVideo))
@@ -229,9 +231,9 @@ func TestQ15LongTimeline(t *testing.T) {
 	})
 }
 
-// TestQ8NeverTruncates: an existing file is never truncated; the next
+// TestNeverTruncates: an existing file is never truncated; the next
 // free "-N" name is used, before the suffix.
-func TestQ8NeverTruncates(t *testing.T) {
+func TestNeverTruncates(t *testing.T) {
 	rc := newRecorder(t, "", all)
 	old := []byte("an earlier recording")
 	if err := os.WriteFile(rc.Path+"/cam.flv", old, 0o644); err != nil {

@@ -21,8 +21,8 @@ type countModule struct {
 	ev     *eventLog
 }
 
-func (m *countModule) Name() string      { return "count" }
-func (m *countModule) Hook(*Session) any { return m }
+func (m *countModule) Name() string        { return "count" }
+func (m *countModule) Hook(*Session) Hooks { return Hooks{AV: m} }
 
 func (m *countModule) OnAV(f *Frame) {
 	if m.n.Add(1)%m.every.Load() == 0 {

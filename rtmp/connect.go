@@ -61,11 +61,10 @@ func (s *Session) onConnect(c *command) error {
 	s.connect.Store(cn)
 	s.makeHooks()
 	for i, h := range s.hooks {
-		ch, ok := h.(ConnectHook)
-		if !ok {
+		if h.Connect == nil {
 			continue
 		}
-		if err := ch.OnConnect(s.ctx, cn); err != nil {
+		if err := h.Connect.OnConnect(s.ctx, cn); err != nil {
 			s.Logger().Info("connect refused", "module", s.srv.opts.Modules[i].Name(), "err", err.Error(), "addr", s.addr)
 			return s.refuseConnect(c.trans, "connection refused")
 		}
@@ -111,7 +110,7 @@ func findApp(sc *conf.Server, name string) *conf.Application {
 
 // makeHooks asks every module, in list order, for its hook.
 func (s *Session) makeHooks() {
-	s.hooks = make([]any, len(s.srv.opts.Modules))
+	s.hooks = make([]Hooks, len(s.srv.opts.Modules))
 	for i, m := range s.srv.opts.Modules {
 		s.hooks[i] = m.Hook(s)
 	}

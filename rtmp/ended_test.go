@@ -16,8 +16,8 @@ type endedSession struct {
 	in, out uint64
 }
 
-func (m *endModule) Name() string      { return "end" }
-func (m *endModule) Hook(*Session) any { return nil }
+func (m *endModule) Name() string        { return "end" }
+func (m *endModule) Hook(*Session) Hooks { return Hooks{} }
 func (m *endModule) SessionEnded(s *Session) {
 	e := endedSession{in: s.ChunkBytesIn(), out: s.ChunkBytesOut()}
 	if a := s.App(); a != nil {

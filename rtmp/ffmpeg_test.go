@@ -3,18 +3,13 @@ package rtmp
 import (
 	"bytes"
 	"log/slog"
-	"os"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testmedia.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testmedia.Main(m) }
 
 // TestFFmpegPublish publishes the test clip with `ffmpeg -c copy -f flv`
 // and checks that every audio and video tag of the clip reached OnAV with

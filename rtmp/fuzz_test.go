@@ -29,8 +29,10 @@ type balanceModule struct {
 	open, closes, publishes, badAV atomic.Int32
 }
 
-func (m *balanceModule) Name() string      { return "balance" }
-func (m *balanceModule) Hook(*Session) any { return m }
+func (m *balanceModule) Name() string { return "balance" }
+func (m *balanceModule) Hook(*Session) Hooks {
+	return Hooks{Publish: m, AV: m, Close: m}
+}
 func (m *balanceModule) OnPublish(ctx context.Context, p *Publish) error {
 	m.publishes.Add(1)
 	if m.open.Add(1) != 1 {

@@ -159,16 +159,16 @@ type testModule struct {
 
 func (m *testModule) Name() string { return m.name }
 
-func (m *testModule) Hook(s *Session) any {
+func (m *testModule) Hook(s *Session) Hooks {
 	m.log.add(m.name + ":hook " + s.App().Name)
 	if m.noHook {
-		return nil
+		return Hooks{}
 	}
-	base := &testHook{m: m, s: s}
+	h := &testHook{m: m, s: s}
 	if m.noPublish {
-		return &noPublishHook{base}
+		return Hooks{Connect: h, AV: h, Close: h}
 	}
-	return &fullHook{noPublishHook{base}}
+	return Hooks{Connect: h, Publish: h, AV: h, Close: h}
 }
 
 type testHook struct {
@@ -211,13 +211,7 @@ func (h *testHook) OnClose(ctx context.Context, why CloseReason) {
 	h.m.log.add(line)
 }
 
-// noPublishHook has OnConnect, OnAV and OnClose but no OnPublish.
-type noPublishHook struct{ *testHook }
-
-// fullHook adds OnPublish.
-type fullHook struct{ noPublishHook }
-
-func (h *fullHook) OnPublish(ctx context.Context, p *Publish) error {
+func (h *testHook) OnPublish(ctx context.Context, p *Publish) error {
 	h.m.log.add(fmt.Sprintf("%s:publish %s args=%s type=%s", h.m.name, p.Name, p.Args, p.Type))
 	if h.m.publishOK != nil {
 		return h.m.publishOK(p)

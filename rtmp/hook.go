@@ -8,11 +8,26 @@ import "context"
 type Module interface {
 	// Name identifies the module in logs.
 	Name() string
-	// Hook returns the module's per-session hook, called once per session
-	// right after the connect command resolved the application. It returns
-	// nil when the module has nothing to do for this session. The value may
-	// implement any of ConnectHook, PublishHook, AVHook and CloseHook.
-	Hook(s *Session) any
+	// Hook returns the module's hooks for one session, called once per
+	// session right after the connect command resolved the application.
+	// It returns the zero Hooks when the module has nothing to do for
+	// this session.
+	Hook(s *Session) Hooks
+}
+
+// Hooks is one module's part in one session: the steps it takes part in,
+// nil for the others. A module whose Hooks has Close but no Publish is
+// closed for every publish of the session; see CloseHook.
+type Hooks struct {
+	Connect ConnectHook
+	Publish PublishHook
+	AV      AVHook
+	Close   CloseHook
+}
+
+// none reports whether the module takes no part in the session.
+func (h Hooks) none() bool {
+	return h.Connect == nil && h.Publish == nil && h.AV == nil && h.Close == nil
 }
 
 // ConnectHook vetoes a connection. Hooks run in module order; the first

@@ -360,9 +360,9 @@ type blockingCloser struct {
 }
 
 func (b *blockingCloser) Name() string { return "blocking" }
-func (b *blockingCloser) Hook(*Session) any {
+func (b *blockingCloser) Hook(*Session) Hooks {
 	b.canceled = make(chan struct{})
-	return b
+	return Hooks{Close: b}
 }
 
 func (b *blockingCloser) OnClose(ctx context.Context, why CloseReason) {

@@ -35,8 +35,8 @@ func TestSessionKeepsCodecState(t *testing.T) {
 // panicModule's OnAV panics on a given payload byte.
 type panicModule struct{}
 
-func (panicModule) Name() string        { return "panicky" }
-func (m panicModule) Hook(*Session) any { return m }
+func (panicModule) Name() string          { return "panicky" }
+func (m panicModule) Hook(*Session) Hooks { return Hooks{AV: m, Close: m} }
 func (panicModule) OnAV(f *Frame) {
 	if f.Payload[len(f.Payload)-1] == 0xEE {
 		panic("boom")

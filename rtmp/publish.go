@@ -101,11 +101,10 @@ func (s *Session) publishRefused(app, name string) (why, desc string) {
 // the connection is closed.
 func (s *Session) runPublishHooks(ps *pubState) error {
 	for i, h := range s.hooks {
-		ph, ok := h.(PublishHook)
-		if !ok {
+		if h.Publish == nil {
 			continue
 		}
-		if err := s.callOnPublish(i, ph, ps.p); err != nil {
+		if err := s.callOnPublish(i, h.Publish, ps.p); err != nil {
 			why := s.dropReason() // a Drop (shutdown) during OnPublish cancels its context
 			if why == "" {
 				why = CloseDrop
@@ -137,14 +136,14 @@ func (s *Session) callOnPublish(i int, ph PublishHook, p *Publish) (err error) {
 // OnPublish joins, media starts flowing to the AV hooks.
 func (s *Session) startPublish(ps *pubState) {
 	for i, h := range s.hooks {
-		if h == nil {
+		if h.none() {
 			continue
 		}
-		if _, ok := h.(PublishHook); !ok {
+		if h.Publish == nil {
 			ps.due[i] = true
 		}
-		if av, ok := h.(AVHook); ok {
-			ps.av = append(ps.av, av)
+		if h.AV != nil {
+			ps.av = append(ps.av, h.AV)
 		}
 	}
 	s.pub = ps
@@ -189,7 +188,7 @@ func (s *Session) closeHooks(ps *pubState, why CloseReason) {
 			continue
 		}
 		ps.due[i] = false
-		if ch, ok := s.hooks[i].(CloseHook); ok {
+		if ch := s.hooks[i].Close; ch != nil {
 			s.callOnClose(ctx, i, ch, why)
 		}
 	}

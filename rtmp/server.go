@@ -95,6 +95,11 @@ type Options struct {
 	// Now is the wall clock that the timestamp-jump rule compares media
 	// time with (timeline.go); tests advance it by days. Default: time.Now.
 	Now func() time.Time
+	// Registry is the session registry the server fills, made with
+	// new(Registry) by a caller whose other parts (metrics) read it and
+	// are built before the server; one server per registry. Default: a
+	// registry of the server's own.
+	Registry *Registry
 }
 
 // Server accepts RTMP connections on any number of listeners and runs one
@@ -102,7 +107,7 @@ type Options struct {
 type Server struct {
 	opts   Options
 	log    *slog.Logger
-	reg    Registry
+	reg    *Registry
 	nextID atomic.Uint64
 
 	// base is the parent of every hook context; cancelled when Shutdown
@@ -134,7 +139,10 @@ func NewServer(opts Options) *Server {
 	if opts.MaxPartialBytes <= 0 {
 		opts.MaxPartialBytes = DefaultMaxPartialBytes
 	}
-	s := &Server{opts: opts, log: opts.Logger, listeners: map[net.Listener]struct{}{}}
+	if opts.Registry == nil {
+		opts.Registry = new(Registry)
+	}
+	s := &Server{opts: opts, log: opts.Logger, reg: opts.Registry, listeners: map[net.Listener]struct{}{}}
 	if opts.PollInterval > 0 {
 		s.poll = newTickClock(opts.PollInterval)
 	}
@@ -148,7 +156,7 @@ func NewServer(opts Options) *Server {
 func (s *Server) now() time.Time { return s.opts.Now() }
 
 // Registry returns the server's session registry.
-func (s *Server) Registry() *Registry { return &s.reg }
+func (s *Server) Registry() *Registry { return s.reg }
 
 // Serve accepts connections on ln until ln fails or Shutdown is called;
 // each connection is served by the rtmp server block

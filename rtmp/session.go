@@ -58,7 +58,7 @@ type Session struct {
 	rbuf       readBuf // buffered reader on in
 	rd         *chunk.Reader
 	appLog     *slog.Logger // logger with sid and app, without name
-	hooks      []any        // one per module, nil when the module returned none
+	hooks      []Hooks      // one per module, zero when the module takes no part
 	pub        *pubState
 	streams    map[uint32]struct{}
 	nextStream uint32

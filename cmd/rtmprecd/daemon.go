@@ -12,34 +12,38 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
+	"github.com/rtmprecd/rtmprecd/httpd"
+	"github.com/rtmprecd/rtmprecd/internal/listen"
 	"github.com/rtmprecd/rtmprecd/metrics"
 	"github.com/rtmprecd/rtmprecd/parser"
 	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/service"
 )
 
-// Daemon is the running rtmprecd: the RTMP server, its listeners and the
-// current configuration snapshot. Every configuration change, whatever
-// asked for it (SIGHUP, Reload from the control API, the config watcher),
-// runs on one goroutine (run), so reloads never interleave. Its exported
-// methods are safe for concurrent use.
+// Daemon is the running rtmprecd: the RTMP server, the HTTP router, their
+// listeners, the background services and the current configuration
+// snapshot. Every configuration change, whatever asked for it (SIGHUP,
+// Reload from the control API, the config watcher), runs on one goroutine
+// (run), so reloads never interleave. Its exported methods are safe for
+// concurrent use.
 type Daemon struct {
 	path string // the -c file, reloaded as given
 	log  *slog.Logger
 	out  *logOutput
 	srv  *rtmp.Server
-	api  *control.Server // the http {} blocks: control API and /stat
+	api  *control.Server // the control API and /stat, routes of web
+	web  *httpd.Router   // the http {} blocks
 	mods *moduleSet
 	cfg  atomic.Pointer[conf.Config]
-	sd   *notifier                // systemd's NOTIFY_SOCKET; does nothing outside systemd
-	met  *metrics.Exporter        // /metrics
-	idx  atomic.Pointer[recIndex] // the recordings index; nil without record_index
+	sd   *notifier // systemd's NOTIFY_SOCKET; does nothing outside systemd
+	met  *metrics.Exporter
+	idx  *indexService // the recordings index (record_index)
 
 	// owned by the run goroutine (and by start, before run)
-	pid        *pidFile // nil without a pid directive
-	lis        *listenerSet
-	stages     []stage                     // more parts to prepare and commit with the RTMP listeners
-	stops      []func(ctx context.Context) // more parts to stop at shutdown
-	watch      *configWatcher              // nil unless config_watch is on
+	pid        *pidService
+	svc        service.List   // see services
+	lis        *listen.Set    // every listen directive, rtmp and http
+	watch      *configWatcher // nil unless config_watch is on
 	watchDelay time.Duration
 
 	reqs   chan reloadRequest
@@ -59,9 +63,9 @@ type reloadRequest struct {
 // errStopping is Reload's answer once the daemon is shutting down.
 var errStopping = errors.New("rtmprecd is stopping")
 
-// newDaemon builds the daemon for cfg, logging to out. Nothing listens
-// before start.
-func newDaemon(cfg *conf.Config, out *logOutput) *Daemon {
+// newDaemon builds the daemon for cfg, logging to out, holding pid (nil
+// without a pid directive). Nothing listens before start.
+func newDaemon(cfg *conf.Config, out *logOutput, pid *pidFile) *Daemon {
 	log := out.logger()
 	d := &Daemon{
 		path:       cfg.File,
@@ -74,16 +78,24 @@ func newDaemon(cfg *conf.Config, out *logOutput) *Daemon {
 	}
 	d.cfg.Store(cfg)
 	d.sd = newNotifier(log)
-	d.mods = newModules(log, func() metrics.Registry { return d.srv.Registry() }, d.cfg.Load)
+	reg := new(rtmp.Registry)
+	d.mods = newModules(log, reg)
 	d.met = d.mods.metrics
 	d.srv = rtmp.NewServer(rtmp.Options{
-		Modules: d.mods.list,
-		Logger:  log,
-		Config:  d.cfg.Load,
+		Modules:  d.mods.list,
+		Logger:   log,
+		Config:   d.cfg.Load,
+		Registry: reg,
 	})
-	d.lis = &listenerSet{log: log, srv: d.srv}
-	d.addStage(d.mods.access.Prepare)
-	d.api = d.setupControl(d.mods.meter)
+	d.idx = &indexService{rec: d.mods.record, met: d.met, config: d.cfg.Load, log: log}
+	d.api = newControl(d, log)
+	d.web = httpd.New(httpd.Options{Routes: d.routes(), Logger: log})
+	d.lis = listen.NewSet(log, map[string]listen.Server{
+		listen.RTMP: newRTMPListeners(log, d.srv),
+		listen.HTTP: d.web,
+	})
+	d.pid = &pidService{cur: pid}
+	d.svc = d.services()
 	return d
 }
 
@@ -116,25 +128,14 @@ func (d *Daemon) Status() ReloadStatus {
 	return d.status
 }
 
-// start binds every listener of the first configuration and runs the
-// added stages (all or nothing), and starts serving. The pid file and
-// error_log are already open.
+// start prepares the services and binds every listener of the first
+// configuration (all or nothing), and starts serving. The pid file and
+// error_log are already open, so their services change nothing here.
 func (d *Daemon) start() error {
 	cfg := d.cfg.Load()
-	if err := d.openIndex(cfg); err != nil {
+	if err := d.apply(cfg); err != nil {
 		return err
 	}
-	finish, err := prepare(cfg, d.stages)
-	if err != nil {
-		return err
-	}
-	plan, err := d.lis.prepare(cfg)
-	if err != nil {
-		finish(false)
-		return err
-	}
-	plan.commit()
-	finish(true)
 	d.setWatch(cfg, parser.Sources{})
 	d.mu.Lock()
 	d.status = ReloadStatus{Generation: 1, Hash: cfg.Hash, File: cfg.File, LoadedAt: time.Now()}
@@ -187,67 +188,30 @@ func (d *Daemon) reopenLog() {
 	}
 }
 
-// addStop adds a part to stop at shutdown, before the RTMP sessions end,
-// within shutdown_timeout (the control API's HTTP server). Call it before
-// serve.
-func (d *Daemon) addStop(f func(ctx context.Context)) { d.stops = append(d.stops, f) }
-
-// shutdown stops accepting, stops the added parts, ends every session
-// within shutdown_timeout (their hooks' OnClose run) and stops the watcher.
+// shutdown stops the watcher and every listener, lets HTTP requests in
+// flight finish (so that no control call races with the end of the
+// sessions), ends every session (their hooks' OnClose run), then stops the
+// services in reverse order: the callbacks and exec_* commands the last
+// sessions queued get what is left of shutdown_timeout, and the pid file
+// goes last.
 func (d *Daemon) shutdown() {
 	d.sd.stopping()
 	if d.watch != nil {
 		d.watch.close()
 		d.watch = nil
 	}
-	d.lis.closeAll()
+	d.lis.Close()
 	timeout := d.cfg.Load().ShutdownTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	for _, stop := range d.stops {
-		stop(ctx)
+	if err := d.web.Shutdown(ctx); err != nil {
+		d.log.Warn("http shutdown did not finish in time", "err", err)
 	}
 	if err := d.srv.Shutdown(ctx); err != nil {
 		d.log.Warn("shutdown did not finish in time", "timeout", timeout, "err", err)
 	}
-	// The last sessions queued record_done, publish_done and done calls and
-	// may have started exec_* children: give them what is left of the time.
-	if err := d.mods.notify.Wait(ctx); err != nil {
-		d.log.Warn("callbacks still pending at exit", "timeout", timeout, "err", err)
+	for _, err := range d.svc.Stop(ctx) {
+		d.log.Warn("a service did not stop in time", "timeout", timeout, "err", err)
 	}
-	if x := d.index(); x != nil {
-		x.close(ctx) // after the last file closed: its row is written
-	}
-	d.mods.access.Close() // every session has ended and written its line
-	d.pid.remove()
 	d.log.Info("stopped")
-}
-
-// index returns the recordings index, nil without record_index.
-func (d *Daemon) index() *recIndex { return d.idx.Load() }
-
-// openIndex opens record_index before anything records, so that
-// reconciliation sees only what the last run left; a reload that changes
-// record_index is logged and applied at the next start.
-func (d *Daemon) openIndex(cfg *conf.Config) error {
-	if cfg.RecordIndex == "" {
-		return nil
-	}
-	x, err := openIndex(context.Background(), cfg, d.mods.record, d.cfg.Load, d.log)
-	if err != nil {
-		return err
-	}
-	d.idx.Store(x)
-	d.met.Index(func() metrics.IndexStats {
-		st := x.writer.Stats()
-		return metrics.IndexStats{Applied: st.Applied, Dropped: st.Dropped, Failed: st.Failed}
-	})
-	d.addStage(func(next *conf.Config) (func(bool), error) {
-		return func(commit bool) {
-			if commit && next.RecordIndex != x.path {
-				d.log.Warn("record_index changed: the index in use stays until the next start", "in_use", x.path, "configured", next.RecordIndex)
-			}
-		}, nil
-	})
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/rtmp/client"
+	"github.com/rtmprecd/rtmprecd/service"
 )
 
 // startInProcess runs the daemon in this process on the configuration file
@@ -34,7 +36,7 @@ func startInProcess(t *testing.T, path string, setup ...func(*Daemon)) (*Daemon,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	started, exited := make(chan *Daemon, 1), make(chan int, 1)
-	d := newDaemon(cfg, out)
+	d := newDaemon(cfg, out, nil)
 	for _, f := range setup {
 		f(d)
 	}
@@ -98,8 +100,8 @@ func TestDaemonReloadStatus(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "listen "+held.Addr().String()+" in "+path+":2: ") || !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("reload with a busy address: %v", err)
 	}
-	if d.Config() != first || len(d.lis.live) != 1 || strings.Count(logs.String(), "listening on") != 1 {
-		t.Fatalf("a failed bind changed something: %d listeners\n%s", len(d.lis.live), logs)
+	if d.Config() != first || len(d.lis.Bindings()) != 1 || strings.Count(logs.String(), "listening on") != 1 {
+		t.Fatalf("a failed bind changed something: %d listeners\n%s", len(d.lis.Bindings()), logs)
 	}
 
 	newLog := filepath.Join(t.TempDir(), "new.log")
@@ -128,7 +130,7 @@ func TestDaemonReloadStatus(t *testing.T) {
 func TestDaemonListenerMoves(t *testing.T) {
 	path := writeConf(t, "rtmp { server { listen 127.0.0.1:0; application live { } } }\n")
 	d, logs, _ := startInProcess(t, path)
-	a := d.lis.live[0].sock.ln.Addr().String()
+	a := rtmpAddr(d, 0)
 	p := startPublisher(t, a, "live", "cam1")
 	p.waitSent(10)
 
@@ -137,10 +139,10 @@ func TestDaemonListenerMoves(t *testing.T) {
 	if err := d.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.lis.live) != 2 || d.lis.live[0].sock.ln.Addr().String() != a || d.lis.live[0].server != 0 {
-		t.Fatalf("listeners after reload: %+v\n%s", d.lis.live, logs)
+	if bs := d.lis.Bindings(); len(bs) != 2 || rtmpAddr(d, 0) != a || bs[0].Block != 0 {
+		t.Fatalf("listeners after reload: %+v\n%s", bs, logs)
 	}
-	b := d.lis.live[1].sock.ln.Addr().String()
+	b := rtmpAddr(d, 1)
 	for _, c := range []struct {
 		addr, app string
 		ok        bool
@@ -200,28 +202,16 @@ func TestDaemonReloadPid(t *testing.T) {
 	waitFor(t, 10*time.Second, "the pid file to go at exit", func() bool { return !exists(pidB) })
 }
 
-// TestDaemonStages: an added stage runs at start and on each applied
-// reload; when one fails, the stages prepared before it are undone, no RTMP
-// listener is bound and the configuration stays. An added stop runs at
-// shutdown.
-func TestDaemonStages(t *testing.T) {
+// TestDaemonServices: an added service is prepared and committed at start
+// and on each applied reload; when one fails, the services prepared before
+// it are aborted, no listener is bound and the configuration stays. The
+// services stop at shutdown, in reverse order.
+func TestDaemonServices(t *testing.T) {
 	base := "rtmp { server { listen 127.0.0.1:0; application live { } } }\n"
 	path := writeConf(t, base)
-	var events []string
-	stageFor := func(name string) stage {
-		return func(cfg *conf.Config) (func(bool), error) {
-			if strings.Contains(string(cfg.Dump()), "application fail"+name) {
-				events = append(events, name+" failed")
-				return nil, errors.New(name + " says no")
-			}
-			return func(commit bool) { events = append(events, fmt.Sprintf("%s commit=%v", name, commit)) }, nil
-		}
-	}
-	stopped := make(chan struct{})
+	events := &serviceEvents{}
 	d, logs, cancel := startInProcess(t, path, func(d *Daemon) {
-		d.addStage(stageFor("a"))
-		d.addStage(stageFor("b"))
-		d.addStop(func(context.Context) { close(stopped) })
+		d.svc = append(d.svc, &testService{name: "a", events: events}, &testService{name: "b", events: events})
 	})
 	first := d.Config()
 	two := "rtmp { server { listen 127.0.0.1:0; listen 127.0.0.1:0; application live { } application fail%s { } } }\n"
@@ -233,21 +223,66 @@ func TestDaemonStages(t *testing.T) {
 	if err := d.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"a commit=true", "b commit=true", // start
-		"b failed", "a commit=false",
-		"a commit=true", "b commit=true"}
-	if !slices.Equal(events, want) {
-		t.Errorf("stage events\n%q\nwant\n%q", events, want)
+	want := []string{"a commit", "b commit", // start
+		"b failed", "a abort",
+		"a commit", "b commit"}
+	if got := events.all(); !slices.Equal(got, want) {
+		t.Errorf("service events\n%q\nwant\n%q", got, want)
 	}
 	if d.Config() == first || strings.Count(logs.String(), "listening on") != 2 {
 		t.Errorf("listeners after the reloads\n%s", logs)
 	}
 	cancel()
-	select {
-	case <-stopped:
-	case <-time.After(10 * time.Second):
-		t.Error("the added stop did not run at shutdown")
+	<-d.done
+	waitFor(t, 10*time.Second, "the services to stop", func() bool {
+		got := events.all()
+		return slices.Equal(got[len(got)-2:], []string{"b stop", "a stop"})
+	}, logs.String)
+}
+
+// testService records its lifecycle in events; it refuses a configuration
+// with an application named "fail" and its name, and panics on one named
+// "boom".
+type testService struct {
+	name   string
+	events *serviceEvents
+}
+
+// serviceEvents is what test services did, in order.
+type serviceEvents struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (e *serviceEvents) all() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.list)
+}
+
+func (s *testService) Name() string { return s.name }
+
+func (s *testService) add(e string) {
+	s.events.mu.Lock()
+	s.events.list = append(s.events.list, s.name+" "+e)
+	s.events.mu.Unlock()
+}
+
+func (s *testService) Prepare(cfg *conf.Config) (service.Change, error) {
+	dump := string(cfg.Dump())
+	if strings.Contains(dump, "application boom") {
+		panic("boom")
 	}
+	if strings.Contains(dump, "application fail"+s.name) {
+		s.add("failed")
+		return nil, errors.New(s.name + " says no")
+	}
+	return service.Funcs{OnCommit: func() { s.add("commit") }, OnAbort: func() { s.add("abort") }}, nil
+}
+
+func (s *testService) Stop(context.Context) error {
+	s.add("stop")
+	return nil
 }
 
 // TestDaemonReloadPanic: a bug that panics during a reload is a failed
@@ -256,12 +291,7 @@ func TestDaemonReloadPanic(t *testing.T) {
 	base := "rtmp { server { listen 127.0.0.1:0; application live { } } }\n"
 	path := writeConf(t, base)
 	d, _, _ := startInProcess(t, path, func(d *Daemon) {
-		d.addStage(func(cfg *conf.Config) (func(bool), error) {
-			if strings.Contains(string(cfg.Dump()), "application boom") {
-				panic("boom")
-			}
-			return func(bool) {}, nil
-		})
+		d.svc = append(d.svc, &testService{name: "p", events: &serviceEvents{}})
 	})
 	write(t, path, strings.Replace(base, "{ }", "{ } application boom { }", 1))
 	if err := d.Reload(); err == nil || err.Error() != "reload panicked: boom" {
@@ -272,3 +302,7 @@ func TestDaemonReloadPanic(t *testing.T) {
 		t.Fatalf("reload after the panic: %v, %+v", err, d.Status())
 	}
 }
+
+// rtmpAddr is the bound address of the i-th listen directive (rtmp ones
+// first, in configuration order).
+func rtmpAddr(d *Daemon, i int) string { return d.lis.Bindings()[i].Bound().String() }

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
-	"github.com/rtmprecd/rtmprecd/record"
+	"github.com/rtmprecd/rtmprecd/httpd"
 )
 
 // controlReloader adapts the daemon to control.Reloader: the control API's
@@ -27,61 +26,47 @@ func (r controlReloader) ConfigStatus() control.ConfigStatus {
 	}
 }
 
-// newControl builds the HTTP side of d: the control API, /control/status
-// and /stat for the configuration's http blocks. meter must be the first
-// entry of d's module list and rec its record module. Nothing listens
-// before Prepare/Apply.
-func newControl(d *Daemon, meter *control.Module, rec *record.Module, log *slog.Logger) *control.Server {
+// newControl builds the control API and /stat of d; they serve as routes
+// of d's router.
+func newControl(d *Daemon, log *slog.Logger) *control.Server {
 	return control.New(control.Options{
 		Registry: d.srv.Registry(),
-		Recorder: rec,
+		Recorder: d.mods.record,
 		Reloader: controlReloader{d},
-		Meter:    meter,
-		Metrics:  d.met,
-		RecordAPI: func(prefix, token string) http.Handler {
-			if x := d.index(); x != nil {
-				return x.handler(prefix, token)
-			}
-			return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		Meter:    d.mods.meter,
+		Version:  version,
+		Logger:   log,
+	})
+}
+
+// routes is what the http {} locations serve, one route per location
+// directive, in precedence order for a location that enables several:
+// record_api, rtmp_control, rtmp_stat, rtmp_metrics, then files (root,
+// alias). A feature that serves a new location directive adds its route
+// here.
+func (d *Daemon) routes() []httpd.Route {
+	routes := []httpd.Route{d.recordAPIRoute()}
+	routes = append(routes, d.api.Routes()...)
+	return append(routes, d.met.Route(), httpd.Files(d.log))
+}
+
+// recordAPIRoute serves record_api locations with the recordings API. The
+// API checks control_token itself: it answers in JSON, and its file routes
+// also take signed URLs and a session cookie. Without an index opened at
+// start it answers 503.
+func (d *Daemon) recordAPIRoute() httpd.Route {
+	return httpd.Route{
+		Directive: "record_api",
+		Sensitive: true,
+		OwnAuth:   true,
+		Serves:    func(loc *conf.Location) bool { return loc.RecordAPI },
+		Serve: func(w http.ResponseWriter, r *http.Request, at httpd.Location) {
+			x := d.idx.current()
+			if x == nil {
 				http.Error(w, `{"code":503,"message":"record_index was not set when rtmprecd started: restart it to open the index"}`, http.StatusServiceUnavailable)
-			})
-		},
-		Version: version,
-		Logger:  log,
-	})
-}
-
-// controlStage makes the control API's listeners part of start and of
-// every reload: bound with the other stages' resources (a bind failure
-// keeps the running configuration), switched on commit.
-func controlStage(api *control.Server) stage {
-	return func(cfg *conf.Config) (func(commit bool), error) {
-		p, err := api.Prepare(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return func(commit bool) {
-			if commit {
-				p.Commit()
-			} else {
-				p.Abort()
+				return
 			}
-		}, nil
+			x.handler(at.Path, at.ControlToken).ServeHTTP(w, r)
+		},
 	}
-}
-
-// setupControl builds the control API of d and hooks it into start and
-// every reload (a stage: its listeners bind with the RTMP ones, all or
-// nothing) and into shutdown (before the RTMP sessions end, so no control
-// call races with it). meter must be in d's module list, right before the
-// recorders. Call it from newDaemon, after the RTMP server exists.
-func (d *Daemon) setupControl(meter *control.Module) *control.Server {
-	api := newControl(d, meter, d.mods.record, d.log)
-	d.addStage(controlStage(api))
-	d.addStop(func(ctx context.Context) {
-		if err := api.Shutdown(ctx); err != nil {
-			d.log.Warn("http shutdown did not finish in time", "err", err)
-		}
-	})
-	return api
 }

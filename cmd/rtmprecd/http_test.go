@@ -21,7 +21,7 @@ http { server { listen 127.0.0.1:0; location /control { rtmp_control all; } loca
 `
 	path := writeConf(t, base)
 	d, logs, _ := startInProcess(t, path)
-	addrs := d.api.Addrs()
+	addrs := d.web.Addrs()
 	if len(addrs) != 1 {
 		t.Fatalf("http listeners %v\n%s", addrs, logs)
 	}
@@ -58,7 +58,7 @@ http { server { listen 127.0.0.1:0; location /control { rtmp_control all; } loca
 	}
 	call("GET", "/xstat", 200)
 
-	p := startPublisher(t, d.lis.live[0].sock.ln.Addr().String(), "live", "cam1")
+	p := startPublisher(t, rtmpAddr(d, 0), "live", "cam1")
 	p.waitSent(20)
 	if got := call("GET", "/control/drop/publisher?app=live&name=cam1", 200); got != "1" {
 		t.Fatalf("drop = %q", got)
@@ -79,7 +79,7 @@ http { server { listen 127.0.0.1:0; control_token s3cret;
     location /metrics { rtmp_metrics on; } } }
 `)
 	d, logs, _ := startInProcess(t, path)
-	url := "http://" + d.api.Addrs()[0].String()
+	url := "http://" + d.web.Addrs()[0].String()
 	for _, p := range []string{"/stat", "/metrics", "/control/status"} {
 		for _, tt := range []struct {
 			token string

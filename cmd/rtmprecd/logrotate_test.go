@@ -10,23 +10,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 )
 
 // requireLogrotate returns Debian's logrotate; under CI=true its absence
 // fails the test (.ci/run installs it), elsewhere it skips.
 func requireLogrotate(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("logrotate")
-	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/logrotate"); serr == nil {
-			return "/usr/sbin/logrotate"
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("logrotate is required under CI=true: %v", err)
-		}
-		t.Skipf("logrotate not installed: %v", err)
-	}
-	return path
+	return testenv.Tool(t, "logrotate", "/usr/sbin/logrotate")
 }
 
 // logrotateConfig writes dist/rtmprecd.logrotate into dir, as make install

@@ -127,8 +127,7 @@ func runDaemon(cfg *conf.Config, stderr io.Writer) int {
 		return exitConfig
 	}
 	defer out.Close()
-	d := newDaemon(cfg, out)
-	d.pid = pid
+	d := newDaemon(cfg, out, pid)
 	for _, w := range cfg.Warnings {
 		d.log.Warn(w.Msg, "at", w.Pos.FileLine())
 	}

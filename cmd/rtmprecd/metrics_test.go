@@ -13,6 +13,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 )
 
 // scrapeMetrics GETs the daemon's /metrics handler over HTTP on 127.0.0.1
@@ -100,7 +102,7 @@ func TestDaemonMetrics(t *testing.T) {
 	path := writeConf(t, metricsConf(dir, file, ""))
 	d, logs, _ := startInProcess(t, path)
 	h := d.met.Handler(true)
-	addr := d.lis.live[0].sock.ln.Addr().String()
+	addr := rtmpAddr(d, 0)
 
 	f := scrapeMetrics(t, h)
 	if g := metricValue(f, "rtmprecd_config_generation"); g != 1 {
@@ -183,18 +185,11 @@ func TestDaemonMetrics(t *testing.T) {
 // the write fails with ENOSPC, the file closes with reason "error" and the
 // write failure is counted, and the free space reads 0.
 func TestDaemonMetricsDiskFull(t *testing.T) {
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount a 1 MiB tmpfs on %s (needs root or CAP_SYS_ADMIN): %v", dir, err)
-		}
-		t.Skipf("cannot mount a tmpfs: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	dir := testenv.Tmpfs(t, "1m")
 	path := writeConf(t, recordConf(dir))
 	d, _, _ := startInProcess(t, path)
 	h := d.met.Handler(false)
-	p := startPublisher(t, d.lis.live[0].sock.ln.Addr().String(), "live", "cam")
+	p := startPublisher(t, rtmpAddr(d, 0), "live", "cam")
 	waitMetric(t, h, 1, "rtmprecd_recordings_open", "app", "live")
 
 	fill(t, filepath.Join(dir, "filler"))

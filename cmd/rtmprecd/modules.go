@@ -5,7 +5,6 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/access"
 	"github.com/rtmprecd/rtmprecd/accesslog"
-	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/control"
 	"github.com/rtmprecd/rtmprecd/metrics"
 	"github.com/rtmprecd/rtmprecd/notify"
@@ -36,14 +35,15 @@ type moduleSet struct {
 // newModules builds the module set and wires the events between modules:
 // record-done events feed notify's on_record_done and exec_record_done
 // and the metrics; record and notify report to the metrics as observers.
-// registry and config are read by the metrics at scrape time; notify
-// reads exec_max_children from config at every exec start.
-func newModules(log *slog.Logger, registry func() metrics.Registry, config func() *conf.Config) *moduleSet {
+// reg is the RTMP server's session registry, read by the metrics at scrape
+// time. The configuration reaches the access log, notify and the metrics as
+// services.
+func newModules(log *slog.Logger, reg metrics.Registry) *moduleSet {
 	al := &accesslog.Module{Logger: log}
-	n := &notify.Module{Logger: log, MaxChildren: func() int { return config().ExecMaxChildren }}
+	n := &notify.Module{Logger: log}
 	rec := &record.Module{Logger: log}
 	meter := &control.Module{}
-	met := metrics.New(metrics.Options{Registry: registry, Config: config, Version: version})
+	met := metrics.New(metrics.Options{Registry: reg, Version: version})
 	rec.Events(n.RecordDone)
 	rec.Events(met.RecordEvent)
 	n.Observer = met

@@ -20,11 +20,10 @@ import (
 // current size and duration.
 var progressPeriod = 5 * time.Second
 
-// recIndex is the recordings index service: the database opened at
-// start (record_index), reconciled before any recording starts, written
-// from the recorder's file events through one writer, and the API over
-// it. record_index is read at start only; a reload that changes it is
-// logged and takes effect at the next start.
+// recIndex is the recordings index: the database opened at start
+// (record_index), reconciled before any recording starts, written from the
+// recorder's file events through one writer, and the API over it. The
+// daemon runs it as a service (indexService).
 type recIndex struct {
 	path    string
 	log     *slog.Logger
@@ -38,9 +37,9 @@ type recIndex struct {
 	gone    bool // the database file was found removed (logged once)
 }
 
-// openIndex opens, checks and reconciles the index of cfg, and subscribes
-// it to rec's file events. A damaged database stops the start with an
-// error saying how to recover.
+// openIndex opens, checks and reconciles the index of cfg; run then
+// subscribes it to rec's file events. A damaged database stops the start
+// with an error saying how to recover.
 func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config func() *conf.Config, log *slog.Logger) (*recIndex, error) {
 	store, err := sqlite.Open(ctx, cfg.RecordIndex)
 	if err != nil {
@@ -62,12 +61,17 @@ func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config
 	x := &recIndex{path: cfg.RecordIndex, log: log, rec: rec, store: store, journal: j, stop: make(chan struct{})}
 	x.writer = index.NewWriter(store, index.WriterOptions{Logger: log})
 	x.api = recapi.New(recapi.Options{Store: store, Writer: x.writer, Journal: j, Recorder: rec, Config: config, Logger: log})
-	rec.FileEvents(x.fileEvent)
-	rec.Events(x.recordDone)
+	return x, nil
+}
+
+// run subscribes the index to the recorder's file events and starts
+// writing the progress of the files being recorded.
+func (x *recIndex) run() {
+	x.rec.FileEvents(x.fileEvent)
+	x.rec.Events(x.recordDone)
 	x.wg.Add(1)
 	go x.progress()
-	log.Info("index: open", "path", cfg.RecordIndex)
-	return x, nil
+	x.log.Info("index: open", "path", x.path)
 }
 
 // fileEvent turns an opened or discarded file into a change.

@@ -49,7 +49,7 @@ func runIndexed(t *testing.T, path string) (d *Daemon, c *apitest.Client, logs *
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	started, exited := make(chan *Daemon, 1), make(chan int, 1)
-	d = newDaemon(cfg, out)
+	d = newDaemon(cfg, out, nil)
 	go func() { exited <- serve(ctx, d, nil, started) }()
 	select {
 	case <-started:
@@ -69,7 +69,7 @@ func runIndexed(t *testing.T, path string) (d *Daemon, c *apitest.Client, logs *
 		out.Close()
 	}
 	t.Cleanup(stop)
-	if addrs := d.api.Addrs(); len(addrs) > 0 {
+	if addrs := d.web.Addrs(); len(addrs) > 0 {
 		c = &apitest.Client{T: t, Base: "http://" + addrs[0].String() + "/mp4/api", Token: "tok"}
 	}
 	return d, c, logs, stop
@@ -127,7 +127,7 @@ func TestIndexFollowsRealRecordingsThroughTheAPI(t *testing.T) {
 	dir := t.TempDir()
 	path := writeConf(t, indexConf(dir))
 	d, c, logs, stop := runIndexed(t, path)
-	rtmpAddr := d.lis.live[0].sock.ln.Addr().String()
+	rtmpAddr := rtmpAddr(d, 0)
 
 	p := startPublisher(t, rtmpAddr, "live", "cam1")
 	p.waitSent(20)
@@ -337,7 +337,7 @@ func TestRecordingGoesOnWhenTheIndexDisappears(t *testing.T) {
 rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %[1]s/all; } } }
 `, dir))
 	d, _, logs, stop := runIndexed(t, path)
-	p := startPublisher(t, d.lis.live[0].sock.ln.Addr().String(), "live", "cam1")
+	p := startPublisher(t, rtmpAddr(d, 0), "live", "cam1")
 	p.waitSent(50)
 	for _, suffix := range []string{"", "-wal", "-shm", ".journal"} {
 		os.Remove(filepath.Join(dir, ".index.db") + suffix)

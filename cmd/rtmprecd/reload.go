@@ -81,90 +81,28 @@ func (d *Daemon) reload(trigger string) (err error) {
 	return nil
 }
 
-// stage readies one part of the daemon for a configuration before the
-// swap (binding sockets, opening files), where a failure can still abort
-// the reload. On success it returns finish, which completes the switch
-// after the swap (commit true) or undoes the preparation (commit false).
-// The control API's HTTP listeners plug in as a stage (see addStage).
-type stage func(cfg *conf.Config) (finish func(commit bool), err error)
-
-// addStage adds a stage, run at start and on every applied reload after
-// the built-in ones (pid file, error_log). Call it before serve.
-func (d *Daemon) addStage(s stage) { d.stages = append(d.stages, s) }
-
-// prepare runs stages in order; on a failure it undoes the ones that
-// succeeded. The returned finish commits every stage in order, or undoes
-// them in reverse order.
-func prepare(cfg *conf.Config, stages []stage) (finish func(commit bool), err error) {
-	var done []func(bool)
-	finishAll := func(commit bool) {
-		if commit {
-			for _, f := range done {
-				f(true)
-			}
-			return
-		}
-		for _, f := range slices.Backward(done) {
-			f(false)
-		}
-	}
-	for _, st := range stages {
-		f, err := st(cfg)
-		if err != nil {
-			finishAll(false)
-			return nil, err
-		}
-		done = append(done, f)
-	}
-	return finishAll, nil
-}
-
-// apply switches to cfg: take a new pid file, open a new error_log, run
-// the added stages and bind the new RTMP listeners first (any failure
-// undoes the others and changes nothing), stop serving the RTMP listeners
-// that go away or change server, swap the snapshot, then serve the new
-// listeners, close the removed ones and commit the stages. Connections
-// accepted before the swap keep the snapshot they pinned; later ones get
-// cfg.
+// apply switches to cfg, at start and on every changed reload: prepare
+// the services (a new pid file, a new error_log, ...) and bind the new
+// listeners first, any failure undoing the rest and changing nothing;
+// stop serving the listeners that go away or change hands, swap the
+// snapshot, then serve the new listeners, close the removed ones and
+// commit the services. Connections accepted before the swap keep the
+// snapshot they pinned; later ones get cfg.
 func (d *Daemon) apply(cfg *conf.Config) error {
-	finish, err := prepare(cfg, append([]stage{d.preparePid, d.out.prepare}, d.stages...))
+	change, err := d.svc.Prepare(cfg)
 	if err != nil {
 		return err
 	}
-	plan, err := d.lis.prepare(cfg)
+	plan, err := d.lis.Prepare(cfg)
 	if err != nil {
-		finish(false)
+		change.Abort()
 		return err
 	}
-	plan.stopServing()
+	plan.Detach()
 	d.cfg.Store(cfg)
-	plan.commit()
-	finish(true)
+	plan.Commit()
+	change.Commit()
 	return nil
-}
-
-// preparePid takes cfg's pid file when it names another one, as nginx
-// does on reload. The returned function keeps it and drops the old one
-// (commit) or drops the new one.
-func (d *Daemon) preparePid(cfg *conf.Config) (func(commit bool), error) {
-	if cfg.Pid == d.pid.name() {
-		return func(bool) {}, nil
-	}
-	var pf *pidFile
-	if cfg.Pid != "" {
-		var err error
-		if pf, err = createPidFile(cfg.Pid); err != nil {
-			return nil, err
-		}
-	}
-	return func(commit bool) {
-		if !commit {
-			pf.remove()
-			return
-		}
-		d.pid.remove()
-		d.pid = pf
-	}, nil
 }
 
 // failed logs and records a failed reload and returns err.

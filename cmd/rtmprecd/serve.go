@@ -13,7 +13,7 @@ import (
 func serve(ctx context.Context, d *Daemon, sigs <-chan os.Signal, started chan<- *Daemon) int {
 	if err := d.start(); err != nil {
 		d.log.Error("cannot start", "err", err)
-		d.pid.remove()
+		d.pid.cur.remove()
 		return exitConfig
 	}
 	d.sd.ready()

@@ -2,7 +2,6 @@ package nginxrtmp
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,16 +10,12 @@ import (
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testmedia.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testmedia.Main(m) }
 
 // TestRecordAll pushes the clip with ffmpeg and checks nginx's file with the
 // strict reader: every tag and back-pointer valid, no onMetaData, every
-// packet of the clip, the sequence headers first (the AAC one twice, spec
-// Q14) and ffprobe reading the same packets as from the clip.
+// packet of the clip, the sequence headers first (the AAC one twice) and
+// ffprobe reading the same packets as from the clip.
 func TestRecordAll(t *testing.T) {
 	t.Parallel()
 	clip := testmedia.Clip(t)
@@ -62,7 +57,7 @@ func TestRecordAll(t *testing.T) {
 	}{
 		{"header flags", int(sum.Header.Flags), flv.FlagAudio | flv.FlagVideo},
 		{"script tags (nginx writes no onMetaData)", sum.Script, 0},
-		{"AAC sequence headers (written twice, Q14)", seqAudio, 2},
+		{"AAC sequence headers (nginx writes them twice)", seqAudio, 2},
 		{"AVC sequence headers", seqVideo, 1},
 		{"audio frames", mediaAudio, audio},
 		{"video frames", mediaVideo, video},

@@ -2,8 +2,9 @@ package nginxrtmp
 
 import (
 	"context"
-	"os"
 	"testing"
+
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 )
 
 // Require fails the test under CI=true when nginx-rtmp is not available
@@ -11,12 +12,7 @@ import (
 // otherwise, saying how to install it.
 func Require(t testing.TB) {
 	t.Helper()
-	if err := Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("nginx-rtmp is required under CI=true: %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
+	testenv.Need(t, "nginx-rtmp", Available())
 }
 
 // StartTest is Start for tests: it calls Require, puts the prefix and (when

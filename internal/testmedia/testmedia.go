@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 )
 
 // Clip variants for ClipVariant.
@@ -31,17 +33,25 @@ const (
 const clipSeconds = "4"
 
 // RequireFFmpeg fails the test under CI=true when ffmpeg or ffprobe is not
-// on PATH, and skips it otherwise.
-func RequireFFmpeg(t testing.TB) {
+// on PATH, and skips it otherwise; it returns ffmpeg's path.
+func RequireFFmpeg(t testing.TB) string {
 	t.Helper()
-	for _, tool := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("testmedia: %s is required under CI=true: %v", tool, err)
-			}
-			t.Skipf("testmedia: %s not found, skipping: %v", tool, err)
-		}
-	}
+	path := testenv.Tool(t, "ffmpeg")
+	testenv.Tool(t, "ffprobe")
+	return path
+}
+
+// Main runs the tests of a package that uses the shared clips, removes the
+// clips and exits; call it from the package's TestMain:
+//
+//	func TestMain(m *testing.M) { testmedia.Main(m) }
+//
+// Without it the clips' directory (a few hundred KiB) stays in the system
+// temp dir, because no single test owns the shared clips.
+func Main(m *testing.M) {
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // clips holds one lazily made clip per variant, shared by every test of the
@@ -132,10 +142,8 @@ func makeClip(kind, flag string) (string, error) {
 	return out, nil
 }
 
-// Cleanup removes the clips made by this test binary. Call it from
-// TestMain after m.Run; without it the directory (a few hundred KiB) stays
-// in the system temp dir, because no single test owns the shared clips.
-func Cleanup() {
+// cleanup removes the clips made by this test binary.
+func cleanup() {
 	if dir.path != "" {
 		os.RemoveAll(dir.path)
 	}

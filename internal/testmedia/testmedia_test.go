@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -17,11 +16,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testmedia.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testmedia.Main(m) }
 
 // TestClipVariants makes every clip, then checks it three ways: ffprobe's
 // packet counts, our strict reader, and the two against each other.

@@ -50,6 +50,8 @@ type Options struct {
 	// Now is passed to the server as its wall clock for the
 	// timestamp-jump rule (nil: time.Now).
 	Now func() time.Time
+	// Registry is passed to the server (nil: its own).
+	Registry *rtmp.Registry
 }
 
 // Server is a running in-process server.
@@ -84,7 +86,7 @@ func Start(t testing.TB, opts Options) *Server {
 		log = s.logs.Logger(slog.LevelDebug)
 	}
 	s.srv = rtmp.NewServer(rtmp.Options{Modules: opts.Modules, Logger: log,
-		Config: source, HandshakeTimeout: opts.HandshakeTimeout, Now: opts.Now})
+		Config: source, HandshakeTimeout: opts.HandshakeTimeout, Now: opts.Now, Registry: opts.Registry})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

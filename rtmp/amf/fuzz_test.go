@@ -43,7 +43,9 @@ func FuzzDecode(f *testing.F) {
 }
 
 // seeds returns the committed corpus: real captures, OBS-like messages
-// and the hostile inputs of issue 3 in small form.
+// and, in small form, the hostile inputs that kill AMF0 decoders which
+// trust the peer: a strict array claiming 2^31 elements, deep nesting,
+// a string longer than the message.
 func seeds(t *testing.T) map[string][]byte {
 	t.Helper()
 	s := map[string][]byte{}

@@ -6,11 +6,11 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 	"github.com/rtmprecd/rtmprecd/rtmp/chunk"
 	"github.com/rtmprecd/rtmprecd/rtmp/handshake"
 )
@@ -18,14 +18,7 @@ import (
 // ffmpegPath finds ffmpeg; under CI=true its absence fails the test.
 func ffmpegPath(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("ffmpeg is required under CI: %v", err)
-		}
-		t.Skipf("ffmpeg not installed: %v", err)
-	}
-	return p
+	return testenv.Tool(t, "ffmpeg")
 }
 
 // TestFFmpegHandshake runs ffmpeg against Server, publishing and playing.

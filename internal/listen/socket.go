@@ -1,4 +1,4 @@
-package main
+package listen
 
 import (
 	"errors"
@@ -8,9 +8,10 @@ import (
 
 // socket is one bound TCP listener that outlives configurations. A single
 // goroutine accepts on it and hands every result to whichever port is
-// attached at the time, so that a reload can re-attach the socket to another
-// rtmp server index without closing it: rtmp.Server.Serve takes a fixed
-// server index, and the same address cannot be bound twice.
+// attached at the time, so that a reload can hand the socket to another
+// server (another rtmp server index, or from rtmp to http) without closing
+// it: rtmp.Server.Serve takes a fixed server index, and the same address
+// cannot be bound twice.
 type socket struct {
 	addr string // the listen address as configured, e.g. "127.0.0.1:0"
 	ln   net.Listener
@@ -71,24 +72,24 @@ func (s *socket) close() {
 	<-s.done
 }
 
-// attach returns a new port reading from s, for one rtmp.Server.Serve.
-func (s *socket) attach() *port {
-	return &port{s: s, closed: make(chan struct{}), served: make(chan struct{})}
+// attach returns a new port reading from s, for one Serve.
+func (s *socket) attach() *Port {
+	return &Port{s: s, closed: make(chan struct{})}
 }
 
-// port is the net.Listener given to rtmp.Server.Serve: a view of a socket
-// that can be closed (ending that Serve) while the socket stays bound.
-type port struct {
+// Port is the net.Listener given to one Serve (rtmp.Server's or
+// http.Server's): a view of a socket that can be closed, ending that Serve,
+// while the socket stays bound.
+type Port struct {
 	s      *socket
 	closed chan struct{}
 	once   sync.Once
-	served chan struct{} // closed by the caller of Serve when it returned
 }
 
 // Accept returns the socket's next connection, or net.ErrClosed once the
 // port or the socket is closed. A connection the socket accepted but this
 // port did not take stays with the socket for the next port.
-func (p *port) Accept() (net.Conn, error) {
+func (p *Port) Accept() (net.Conn, error) {
 	select {
 	case r := <-p.s.accepted:
 		return r.c, r.err
@@ -99,10 +100,10 @@ func (p *port) Accept() (net.Conn, error) {
 }
 
 // Close ends the port only; the socket keeps listening.
-func (p *port) Close() error {
+func (p *Port) Close() error {
 	p.once.Do(func() { close(p.closed) })
 	return nil
 }
 
 // Addr is the socket's bound address.
-func (p *port) Addr() net.Addr { return p.s.ln.Addr() }
+func (p *Port) Addr() net.Addr { return p.s.ln.Addr() }

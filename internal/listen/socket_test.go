@@ -1,4 +1,4 @@
-package main
+package listen
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 )
 
 // accept runs p.Accept with a deadline.
-func accept(t *testing.T, p *port) (net.Conn, error) {
+func accept(t *testing.T, p *Port) (net.Conn, error) {
 	t.Helper()
 	type result struct {
 		c   net.Conn
@@ -78,4 +78,14 @@ func dial(t *testing.T, addr string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+}
+
+// refused reports whether a connection to addr is refused.
+func refused(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err == nil {
+		c.Close()
+		return false
+	}
+	return true
 }

@@ -1,4 +1,4 @@
-package control
+package metrics
 
 import (
 	"net/http"
@@ -7,22 +7,19 @@ import (
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/conf"
-	"github.com/rtmprecd/rtmprecd/metrics"
-	"github.com/rtmprecd/rtmprecd/rtmp"
+	"github.com/rtmprecd/rtmprecd/httpd"
 )
 
-// TestMetricsLocation: an rtmp_metrics location serves the exporter, GET
-// and HEAD only, and answers 501 when the server has no metrics. (That
-// metrics_per_stream reaches the exporter is checked end to end by
-// cmd/rtmprecd's TestDaemonMetricsHTTP.)
+// TestMetricsLocation: an rtmp_metrics location of the router serves the
+// exporter, GET and HEAD only. (That metrics_per_stream reaches the
+// exporter is checked end to end by cmd/rtmprecd's TestDaemonMetricsHTTP.)
 func TestMetricsLocation(t *testing.T) {
 	hs := &conf.HTTPServer{Locations: []*conf.Location{
 		{Path: "/metrics", Metrics: true},
 		{Path: "/streams", Metrics: true, PerStream: true},
 	}}
-	ex := metrics.New(metrics.Options{Version: "v-test"})
-	with := New(Options{Registry: &rtmp.Registry{}, Metrics: ex}).Handler(hs)
-	without := New(Options{Registry: &rtmp.Registry{}}).Handler(hs)
+	ex := New(Options{Version: "v-test"})
+	with := httpd.New(httpd.Options{Routes: []httpd.Route{ex.Route()}}).Handler(hs)
 	for _, tc := range []struct {
 		h            http.Handler
 		method, path string
@@ -33,7 +30,6 @@ func TestMetricsLocation(t *testing.T) {
 		{with, "GET", "/streams", 200, "# TYPE rtmprecd_config_generation gauge"},
 		{with, "HEAD", "/metrics", 200, ""},
 		{with, "POST", "/metrics", 405, "POST not allowed"},
-		{without, "GET", "/metrics", 501, "rtmp_metrics"},
 	} {
 		w := httptest.NewRecorder()
 		tc.h.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))

@@ -1,15 +1,52 @@
-package control
+package httpd
 
 import (
 	"errors"
 	"io/fs"
+	"log/slog"
 	"mime"
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/rtmprecd/rtmprecd/conf"
 )
+
+// Files is the route of the root and alias directives: a file under the
+// location's directory. It comes after the routes of the other location
+// directives (a location that also enables one of them is served by it).
+// It is not sensitive: a file location serves what its directory holds,
+// by the operator's choice, as nginx does (a server-level root serves
+// paths that no location matches).
+func Files(log *slog.Logger) Route {
+	return Route{
+		Directive: "root",
+		Serves:    func(loc *conf.Location) bool { return loc.Alias != "" || loc.Root != "" },
+		Serve: func(w http.ResponseWriter, r *http.Request, at Location) {
+			if at.Alias != "" {
+				dir, rel := aliasTarget(at.Location, r.URL.Path)
+				static(log, dir, rel, w, r)
+				return
+			}
+			static(log, at.Root, r.URL.Path, w, r)
+		},
+	}
+}
+
+// aliasTarget splits the file an alias location names into the directory
+// it is confined to and the rest: as nginx, the path after the location's
+// prefix is appended to the alias, and an alias may name a file itself
+// (`location /stat.xsl { alias /opt/rtmp/stat.xsl; }`).
+func aliasTarget(loc *conf.Location, p string) (dir, rel string) {
+	rest := strings.TrimPrefix(p, loc.Path)
+	if rest == "" && !strings.HasSuffix(loc.Alias, "/") {
+		return filepath.Dir(loc.Alias), filepath.Base(loc.Alias)
+	}
+	return loc.Alias, rest
+}
 
 // static serves a file under dir: the part of the request path that rel
 // names. It is what nginx does for `root` and `alias`, so that an
@@ -19,20 +56,20 @@ import (
 // autoindex), and nothing outside dir: a `..` segment is refused, and the
 // file is opened through os.Root, which also refuses symbolic links that
 // lead out of dir.
-func (s *Server) static(dir, rel string, w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+func static(log *slog.Logger, dir, rel string, w http.ResponseWriter, r *http.Request) {
+	if !AllowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
 	name, ok := cleanRel(rel)
 	if !ok {
-		fail(w, http.StatusBadRequest, "bad path "+r.URL.Path)
+		Fail(w, http.StatusBadRequest, "bad path "+r.URL.Path)
 		return
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		// a missing root, or a path below an alias that names a file:
 		// answered like a missing file, and not logged per request
-		s.log.Debug("http: cannot open a root or alias directory", "dir", dir, "err", err)
+		log.Debug("http: cannot open a root or alias directory", "dir", dir, "err", err)
 		if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
 			err = fs.ErrNotExist // os.Root's "not a directory" wraps no errno
 		}
@@ -51,7 +88,7 @@ func (s *Server) static(dir, rel string, w http.ResponseWriter, r *http.Request)
 	case err != nil:
 		failOpen(w, r, err)
 	case !fi.Mode().IsRegular():
-		fail(w, http.StatusForbidden, r.URL.Path+" is not a file; directories are not listed")
+		Fail(w, http.StatusForbidden, r.URL.Path+" is not a file; directories are not listed")
 	default:
 		h := w.Header()
 		h.Set("Content-Type", contentType(name))
@@ -86,9 +123,9 @@ func cleanRel(rel string) (string, bool) {
 func failOpen(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
-		fail(w, http.StatusNotFound, r.URL.Path+" not found")
+		Fail(w, http.StatusNotFound, r.URL.Path+" not found")
 	default:
-		fail(w, http.StatusForbidden, r.URL.Path+" is not readable")
+		Fail(w, http.StatusForbidden, r.URL.Path+" is not readable")
 	}
 }
 
