@@ -156,6 +156,7 @@ func buildRecorder(s *scope, name string) *Recorder {
 		MaxFrames:      s.int64("record_max_frames"),
 		Notify:         s.flag("record_notify"),
 		Fsync:          s.flag("record_fsync"),
+		Format:         s.str("record_format"),
 		OnRecordDone:   s.str("on_record_done"),
 		ExecRecordDone: s.additive("exec_record_done"),
 	}

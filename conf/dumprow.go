@@ -63,6 +63,15 @@ var (
 	})
 )
 
+// dumpUnlessDefault dumps a string setting only when it is not the
+// default, so that a directive added with its default leaves the dump,
+// and the hash, of every existing configuration as it was.
+func dumpUnlessDefault(r *row, s *scope, w *dumper) {
+	if v, ok := s.get(r.storeKey()).(string); ok && v != r.def {
+		w.line(r.name, v)
+	}
+}
+
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 
 // dumpListen writes the block's own listen lines: a listen directive binds

@@ -3,6 +3,7 @@ package conf
 import (
 	neturl "net/url"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/lestrrat-go/strftime"
@@ -85,6 +86,18 @@ func setMethod(_ *loader, d *parser.Directive) (any, error) {
 		return nil, badValueWhy(d.Args[0], `it must be "get" or "post"`)
 	}
 	return m, nil
+}
+
+// RecordFormats are the record_format values: the containers package
+// record can write (its format table has the same names).
+var RecordFormats = []string{"flv"}
+
+func setRecordFormat(_ *loader, d *parser.Directive) (any, error) {
+	f := strings.ToLower(d.Args[0])
+	if !slices.Contains(RecordFormats, f) {
+		return nil, badValueWhy(d.Args[0], "the record formats are: %s", strings.Join(RecordFormats, ", "))
+	}
+	return f, nil
 }
 
 // setURL accepts nginx-rtmp's callback syntax: http://host[:port]/uri or the

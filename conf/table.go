@@ -166,6 +166,8 @@ var table = []*row{
 		doc: "Start a new file every TIME at the next key frame; 0 = every key frame. Default: unset."},
 	flagRow("record_notify", ctxRecAll, "off", "Send NetStream.Record.Start/Stop/Failed to the publisher.").readAt(ctxRecorders),
 	flagRow("record_fsync", ctxRecAll, "off", "Make every flush durable with fdatasync (at each keyframe, when the 64 KiB buffer fills, at least once a second, and at close).").readAt(ctxRecorders),
+	{name: "record_format", ctx: ctxRecAll, dumpAt: ctxRecorders, min: 1, max: 1, set: setRecordFormat, dump: dumpUnlessDefault,
+		def: "flv", syntax: "flv", doc: "Container of the recorded files."},
 	url("on_record_done", ctxRecAll, "HTTP callback after each recorded file is closed.").readAt(ctxRecorders),
 	execRow("exec_record_done", ctxRecAll, "Command run after each recorded file is closed; additive across levels.").readAt(ctxRecorders),
 

@@ -155,6 +155,7 @@ type Recorder struct {
 	IntervalSet  bool          // record_interval was given (0 means every break frame)
 	Notify       bool          // record_notify. Default: off.
 	Fsync        bool          // record_fsync. Default: off.
+	Format       string        // record_format: the container (RecordFormats). Default: "flv".
 	OnRecordDone string        // on_record_done URL. Default: none.
 	// ExecRecordDone are the exec_record_done commands; additive over levels.
 	ExecRecordDone []Command

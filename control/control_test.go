@@ -1,6 +1,7 @@
 package control
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -119,6 +120,23 @@ func TestRecordOpenFails(t *testing.T) {
 	r := newRigConfig(t, dir, strings.Replace(cfg, own, "record_path "+blocker+"/sub;\n                record_suffix -man.flv;", 1))
 	r.publish("live", "cam1")
 	r.want("GET", "/control/record/start?app=live&name=cam1&rec=man", 500, "not a directory")
+}
+
+// TestDropWaitsForRecordingsWhateverTheModuleOrder: drop answers once the
+// dropped publisher's files are finished even with the control module
+// after the recorders: it waits for the stream hub's end, not for a hook
+// placed before the recorders.
+func TestDropWaitsForRecordingsWhateverTheModuleOrder(t *testing.T) {
+	dir := t.TempDir()
+	r := newRigWith(t, dir, fmt.Sprintf(testConfig, dir), rigOptions{meterLast: true})
+	r.publish("live", "a")
+	eventually(t, "the recording", func() bool { return len(r.rec.Recordings()) == 1 })
+	if got := r.want("POST", "/control/drop/publisher?app=live&name=a", 200, ""); got != "1" {
+		t.Fatalf("drop body %q, want 1", got)
+	}
+	if evs := r.closed(); len(evs) != 1 || evs[0].Reason != record.ReasonDrop {
+		t.Fatalf("files finished when drop answered: %+v, want one closed by drop", evs)
+	}
 }
 
 func TestDrop(t *testing.T) {

@@ -86,11 +86,17 @@ func newRig(t *testing.T) *rig {
 
 func newRigConfig(t *testing.T, dir, text string) *rig {
 	t.Helper()
-	return newRigMeter(t, dir, text, &Module{})
+	return newRigWith(t, dir, text, rigOptions{})
 }
 
-// newRigMeter is newRigConfig with the given meter (an injected clock).
-func newRigMeter(t *testing.T, dir, text string, meter *Module) *rig {
+// rigOptions change how a rig's server runs.
+type rigOptions struct {
+	now       func() time.Time // the server's clock (bandwidth windows); nil: time.Now
+	meterLast bool             // the control module after the recorders in the module list
+}
+
+// newRigWith is newRigConfig with options.
+func newRigWith(t *testing.T, dir, text string, o rigOptions) *rig {
 	t.Helper()
 	r := &rig{t: t, dir: dir, file: filepath.Join(dir, "rtmprecd.conf"), logs: &testserver.LogBuffer{}}
 	if err := os.WriteFile(r.file, []byte(text), 0o644); err != nil {
@@ -107,11 +113,15 @@ func newRigMeter(t *testing.T, dir, text string, meter *Module) *rig {
 		r.events = append(r.events, ev)
 		r.mu.Unlock()
 	})
-	r.meter = meter
+	r.meter = &Module{}
+	mods := []rtmp.Module{r.meter, r.rec}
+	if o.meterLast {
+		mods = []rtmp.Module{r.rec, r.meter}
+	}
 	r.reload = &fileReloader{file: r.file}
 	r.reload.cfg.Store(cfg)
 	r.srv = testserver.Start(t, testserver.Options{Source: r.reload.cfg.Load,
-		Modules: []rtmp.Module{r.meter, r.rec}, Logs: r.logs, Logger: log})
+		Modules: mods, Logs: r.logs, Logger: log, Now: o.now})
 	r.rtmp = r.srv.Addr()
 	r.api = New(Options{Registry: r.srv.Registry(), Recorder: r.rec, Reloader: r.reload,
 		Meter: r.meter, Version: "test", Logger: log})

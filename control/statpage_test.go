@@ -185,7 +185,7 @@ func newAtomicClock() *atomicClock {
 func TestStatGlobalBandwidthCountsEveryByte(t *testing.T) {
 	clk := newAtomicClock()
 	dir := t.TempDir()
-	r := newRigMeter(t, dir, fmt.Sprintf(testConfig, dir), &Module{Now: clk.Now, BandwidthInterval: 10 * time.Second})
+	r := newRigWith(t, dir, fmt.Sprintf(testConfig, dir), rigOptions{now: clk.Now})
 	p := r.publish("live", "cam1")
 	clk.add(10 * time.Second)
 	p.gop() // its first frame closes the window

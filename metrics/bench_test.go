@@ -8,23 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/hub"
 	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
-
-// BenchmarkOnAV is the metrics hook's cost per media message.
-func BenchmarkOnAV(b *testing.B) {
-	h := &hook{l: newLive(), app: "live"}
-	if err := h.OnPublish(context.Background(), &rtmp.Publish{Name: "cam"}); err != nil {
-		b.Fatal(err)
-	}
-	f := &media.Frame{Type: media.TypeVideo, Payload: make([]byte, 9400)}
-	b.ReportAllocs()
-	for b.Loop() {
-		h.OnAV(f)
-	}
-}
 
 // BenchmarkWrote is the record observer's cost per write.
 func BenchmarkWrote(b *testing.B) {
@@ -41,7 +28,8 @@ func BenchmarkScrape(b *testing.B) {
 	ex := New(Options{})
 	for i := range 100 {
 		app := fmt.Sprintf("app%d", i)
-		h := &hook{l: ex.live, app: app}
+		hs := hub.New(app, hub.Options{})
+		h := &hook{l: ex.live, app: app, stream: func() *hub.Stream { return hs }}
 		if err := h.OnPublish(context.Background(), &rtmp.Publish{Name: "cam"}); err != nil {
 			b.Fatal(err)
 		}

@@ -40,9 +40,9 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.e.opts.Registry != nil {
 		c.collectSessions(ch, c.e.opts.Registry)
 	}
-	for app, a := range c.e.live.appSnapshot() {
-		ch <- prometheus.MustNewConstMetric(descBytes, prometheus.CounterValue, float64(a.bytes.Load()), app)
-		ch <- prometheus.MustNewConstMetric(descPublishes, prometheus.CounterValue, float64(a.publishes.Load()), app)
+	for app, a := range c.e.live.appTotals() {
+		ch <- prometheus.MustNewConstMetric(descBytes, prometheus.CounterValue, float64(a.bytes), app)
+		ch <- prometheus.MustNewConstMetric(descPublishes, prometheus.CounterValue, float64(a.publishes), app)
 	}
 }
 
@@ -83,9 +83,9 @@ func (c streamCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c streamCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range c.l.streamSnapshot() {
-		ch <- prometheus.MustNewConstMetric(descStreamBytes, prometheus.CounterValue, float64(st.bytes.Load()), st.app, st.name)
-		ch <- prometheus.MustNewConstMetric(descStreamMsgs, prometheus.CounterValue, float64(st.audio.Load()), st.app, st.name, "audio")
-		ch <- prometheus.MustNewConstMetric(descStreamMsgs, prometheus.CounterValue, float64(st.video.Load()), st.app, st.name, "video")
+		ch <- prometheus.MustNewConstMetric(descStreamBytes, prometheus.CounterValue, float64(st.bytes()), st.app, st.name)
+		ch <- prometheus.MustNewConstMetric(descStreamMsgs, prometheus.CounterValue, float64(st.hub.AudioFrames()), st.app, st.name, "audio")
+		ch <- prometheus.MustNewConstMetric(descStreamMsgs, prometheus.CounterValue, float64(st.hub.VideoFrames()), st.app, st.name, "video")
 		ch <- prometheus.MustNewConstMetric(descStreamStart, prometheus.GaugeValue, float64(st.start.UnixNano())/1e9, st.app, st.name)
 	}
 }

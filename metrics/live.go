@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/hub"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -16,21 +16,25 @@ import (
 // application's first publish and never removed: a counter that vanished
 // and came back at zero would look like a reset to rate().
 type appStats struct {
-	bytes     atomic.Uint64 // payload bytes of audio, video and data messages
+	gone      uint64        // payload bytes of the application's ended publishes; under live.mu
 	publishes atomic.Uint64 // publishes whose hooks all allowed them
 }
 
-// stream is one running publish, for the per-stream series. It lives
-// from OnPublish to OnClose, so its series disappear on unpublish.
+// stream is one running publish, for the per-stream series: its stream
+// hub holds the counters. It lives from OnPublish to OnClose, so its
+// series disappear on unpublish.
 type stream struct {
-	app, name    string
-	start        time.Time
-	bytes        atomic.Uint64
-	audio, video atomic.Uint64 // messages
+	app, name string
+	start     time.Time
+	hub       *hub.Stream
 }
 
-// live holds the counters the media path adds to. Its mutex is taken at
-// publish start and end and by scrapes, never per frame.
+// bytes is the publish's audio, video and data payload so far.
+func (st *stream) bytes() uint64 { return st.hub.BytesIn() + st.hub.BytesData() }
+
+// live keeps the publishes running and the applications' totals. Its
+// mutex is taken at publish start and end and by scrapes, never per frame:
+// the media path counts in the stream hub.
 type live struct {
 	mu      sync.Mutex
 	apps    map[string]*appStats
@@ -41,9 +45,9 @@ func newLive() *live {
 	return &live{apps: map[string]*appStats{}, streams: map[*stream]struct{}{}}
 }
 
-// open starts the counters of a publish of app/name.
-func (l *live) open(app, name string) (*appStats, *stream) {
-	st := &stream{app: app, name: name, start: time.Now()}
+// open starts the series of a publish of app/name counted by h.
+func (l *live) open(app, name string, h *hub.Stream) (*appStats, *stream) {
+	st := &stream{app: app, name: name, start: time.Now(), hub: h}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.apps[app]
@@ -55,17 +59,35 @@ func (l *live) open(app, name string) (*appStats, *stream) {
 	return a, st
 }
 
+// close ends st, whose counters are final (its publisher sends no more),
+// keeping its bytes in its application's total.
 func (l *live) close(st *stream) {
 	l.mu.Lock()
-	delete(l.streams, st)
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	if _, ok := l.streams[st]; ok {
+		delete(l.streams, st)
+		l.apps[st.app].gone += st.bytes()
+	}
 }
 
-// appSnapshot copies the application counters' map (not the counters).
-func (l *live) appSnapshot() map[string]*appStats {
+// appTotals are one application's figures at a scrape.
+type appTotals struct{ bytes, publishes uint64 }
+
+// appTotals returns every application's figures; bytes are its ended
+// publishes' and its running ones' so far, so they never decrease.
+func (l *live) appTotals() map[string]appTotals {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return maps.Clone(l.apps)
+	out := make(map[string]appTotals, len(l.apps))
+	for app, a := range l.apps {
+		out[app] = appTotals{bytes: a.gone, publishes: a.publishes.Load()}
+	}
+	for st := range l.streams {
+		t := out[st.app]
+		t.bytes += st.bytes()
+		out[st.app] = t
+	}
+	return out
 }
 
 // streamSnapshot lists the running publishes.
@@ -80,54 +102,43 @@ type module struct{ l *live }
 
 var _ rtmp.Module = module{}
 
-// Module returns the rtmp module that counts received bytes per
-// application (and per stream). Put it last in the module list: its
-// OnPublish then runs only for publishes every other module allowed,
-// under the final (possibly renamed) stream name.
+// Module returns the rtmp module that reports received bytes per
+// application (and per stream) from each publish's stream hub. Put it
+// last in the module list: its OnPublish then runs only for publishes
+// every other module allowed, under the final (possibly renamed) stream
+// name.
 func (e *Exporter) Module() rtmp.Module { return module{e.live} }
 
 // Name returns "metrics".
 func (module) Name() string { return "metrics" }
 
-// Hook returns a counting hook for every session of an application.
+// Hook returns a hook for every session of an application.
 func (m module) Hook(s *rtmp.Session) rtmp.Hooks {
 	if s.App() == nil {
 		return rtmp.Hooks{}
 	}
-	h := &hook{l: m.l, app: s.App().Name}
-	return rtmp.Hooks{Publish: h, AV: h, Close: h}
+	h := &hook{l: m.l, app: s.App().Name, stream: s.Stream}
+	return rtmp.Hooks{Publish: h, Close: h}
 }
 
-// hook counts one session's publishes. Session goroutine only.
+// hook follows one session's publishes. Session goroutine only.
 type hook struct {
-	l   *live
-	app string
-	a   *appStats
-	st  *stream
+	l      *live
+	app    string
+	stream func() *hub.Stream // the session's current stream hub
+	st     *stream
 }
 
-// OnPublish resolves the counters once, so that OnAV only adds. It never
-// refuses.
+// OnPublish starts the publish's series. It never refuses.
 func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
-	h.a, h.st = h.l.open(h.app, p.Name)
-	h.a.publishes.Add(1)
+	hs := h.stream()
+	if hs == nil {
+		return nil
+	}
+	a, st := h.l.open(h.app, p.Name, hs)
+	h.st = st
+	a.publishes.Add(1)
 	return nil
-}
-
-// OnAV adds f to the counters: three atomic adds, no allocation.
-func (h *hook) OnAV(f *media.Frame) {
-	if h.st == nil {
-		return
-	}
-	n := uint64(len(f.Payload))
-	h.a.bytes.Add(n)
-	h.st.bytes.Add(n)
-	switch f.Type {
-	case media.TypeAudio:
-		h.st.audio.Add(1)
-	case media.TypeVideo:
-		h.st.video.Add(1)
-	}
 }
 
 // OnClose drops the stream's series.

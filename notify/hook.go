@@ -6,11 +6,10 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
-	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/hub"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -32,19 +31,9 @@ type hook struct {
 	first time.Time   // first publish of the session, for on_update's time
 	gen   int         // publish generation: stale update timers see a change
 	timer *time.Timer // next on_update
-
-	lastTS atomic.Int64 // last audio/video timestamp, for on_update
-}
-
-// avHook is the media hook of sessions with on_update: it remembers the last
-// media timestamp, the only thing notify does with media.
-type avHook struct{ *hook }
-
-// OnAV records the frame's timestamp: one atomic store, no allocation.
-func (h avHook) OnAV(f *media.Frame) {
-	if f.Type != media.TypeData {
-		h.lastTS.Store(f.Time)
-	}
+	// stream is the current publish's stream hub: on_update reports its
+	// last media timestamp. Nil when not publishing.
+	stream *hub.Stream
 }
 
 func newHook(m *Module, s *rtmp.Session, app *conf.Application) *hook {
@@ -132,11 +121,11 @@ func (h *hook) start(pi *pubInfo) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pub = pi
+	h.stream = h.s.Stream()
 	h.gen++
 	if h.first.IsZero() {
 		h.first = time.Now()
 	}
-	h.lastTS.Store(0)
 	h.scheduleUpdate(h.gen)
 }
 

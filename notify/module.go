@@ -60,18 +60,15 @@ var _ rtmp.Module = (*Module)(nil)
 func (m *Module) Name() string { return "notify" }
 
 // Hook returns the session's hooks, none when its application has no
-// callback and no exec command. Media reaches it only for on_update.
+// callback and no exec command. Media never reaches it: on_update reads
+// the stream hub's last timestamp.
 func (m *Module) Hook(s *rtmp.Session) rtmp.Hooks {
 	app := s.App()
 	if app == nil || !uses(app) {
 		return rtmp.Hooks{}
 	}
 	h := newHook(m, s, app)
-	hs := rtmp.Hooks{Connect: h, Publish: h, Close: h}
-	if app.Notify.OnUpdate != "" && app.Notify.UpdateTimeout > 0 {
-		hs.AV = avHook{h}
-	}
-	return hs
+	return rtmp.Hooks{Connect: h, Publish: h, Close: h}
 }
 
 // uses reports whether app configures anything this module does.

@@ -20,13 +20,17 @@ func (h *hook) scheduleUpdate(gen int) {
 // sendUpdate queues one on_update call unless the publish ended.
 func (h *hook) sendUpdate(gen int) {
 	h.mu.Lock()
-	pi, first := h.pub, h.first
+	pi, first, st := h.pub, h.first, h.stream
 	current := h.gen == gen && pi != nil
 	h.mu.Unlock()
 	if !current {
 		return
 	}
-	f := updateForm(h.s.Connect(), h.s.ID(), pi, time.Since(first), h.lastTS.Load())
+	var ts int64
+	if st != nil {
+		ts = st.Timestamp()
+	}
+	f := updateForm(h.s.Connect(), h.s.ID(), pi, time.Since(first), ts)
 	req := h.request("update_publish", h.app.Notify.OnUpdate, f)
 	h.q.push(&job{req: req, then: func(r reply) { h.updated(gen, r) }})
 }

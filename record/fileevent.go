@@ -54,5 +54,5 @@ type pendingEvent struct {
 // fileEvent queues a FileEvent of n's current file.
 func (n *node) fileEvent(k FileEventKind, at time.Time) {
 	n.h.done = append(n.h.done, pendingEvent{file: &FileEvent{Kind: k, Recorder: n.rec.Name,
-		App: n.h.key.app, Name: n.h.key.name, Path: n.path, Time: at, Format: "flv"}})
+		App: n.h.key.app, Name: n.h.key.name, Path: n.path, Time: at, Format: n.format()}})
 }

@@ -107,7 +107,7 @@ func TestFlushPolicy(t *testing.T) {
 }
 
 // TestFlushLargeTagInPlace: a tag larger than the buffer goes out with
-// the buffered tags in one write, without growing the buffer.
+// the buffered tags in one write.
 func TestFlushLargeTagInPlace(t *testing.T) {
 	fr := newFlushRig(t)
 	fr.feed(vSeq(0), vKey(0, 0), aSeq(0), aRaw(1, 0))
@@ -118,9 +118,8 @@ func TestFlushLargeTagInPlace(t *testing.T) {
 	if n := fr.writes.Load() - w0; n != 1 {
 		t.Fatalf("%d writes, want 1", n)
 	}
-	if c := cap(fr.h.nodes[0].w.(*flvWriter).buf); c != 4096 {
-		t.Fatalf("buffer capacity %d, want 4096", c)
-	}
+	// That the buffer does not grow is the FLV writer's own test
+	// (flv.TestLargeTagInPlaceKeepsTheBuffer).
 	if got, want := fr.onDisk(t), "V0h V0k A0h A1 V40"; got != want {
 		t.Fatalf("%s, want %s", got, want)
 	}

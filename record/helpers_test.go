@@ -245,3 +245,16 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 var slogDiscard = slog.New(slog.DiscardHandler)
 
 func runtimeGosched() { runtime.Gosched() }
+
+// FLV's layout and limits, as the tests check files: the 13-byte file
+// header, and the 32-bit timestamps that force a split (softTS is where
+// the recorder splits at a break frame before that).
+const (
+	flvHeaderLen = 13
+	flvTagHeader = 11
+	creator      = "rtmprecd" // the metadatacreator of our files
+	minIndex     = 2          // the fewest keyframes written as a keyframes object
+	padKey       = "padding"  // the property that fills the reserved room
+	maxTS        = 1<<32 - 1
+	softTS       = maxTS - softMargin
+)

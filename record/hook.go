@@ -139,6 +139,7 @@ func (h *hook) single(f *media.Frame, u *media.Unit) *media.Frame {
 	}
 	h.unit[0] = *u
 	h.tag = media.AppendTag(h.tag[:0], u)
+	h.unit[0].Tag = h.tag
 	h.view = media.Frame{Type: f.Type, Time: u.DTS, Payload: h.tag, Keyframe: f.Keyframe,
 		SeqHeader: u.Packet == media.PacketSeqStart, Units: h.unit[:]}
 	return &h.view

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/record/format"
 )
 
 // open creates the node's next file. On failure it logs the path and
@@ -15,7 +16,7 @@ import (
 // started manual recorders retry at a break frame after retryDelay.
 func (n *node) open() error {
 	now := n.now()
-	sp := openSpec{opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log, files: &n.h.m.files}
+	sp := openSpec{format: n.fmt, opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log, files: &n.h.m.files}
 	o, err := openFile(n.rec, n.h.key.name, now, &n.hint, &sp)
 	n.h.m.observeOpen(n.h.key.app, err)
 	if err != nil {
@@ -38,6 +39,7 @@ func (n *node) open() error {
 	n.failed, n.stopped, n.lastOpen = false, false, now
 	n.log.Info("record: file opened", "path", o.path, "append", o.appended)
 	n.fileEvent(FileOpened, now)
+	n.h.m.segment(n.segmentOf(SegmentOpened, now))
 	n.notify("status", "NetStream.Record.Start")
 	return nil
 }
@@ -75,6 +77,9 @@ func (n *node) close(r Reason, err error) {
 		Reason: r, Err: err,
 	}
 	n.h.done = append(n.h.done, pendingEvent{done: ev})
+	seg := n.segmentOf(SegmentClosed, end)
+	seg.Closed = &ev
+	n.h.m.segment(seg)
 	n.log.Info("record: file closed", "path", n.path, "size", size,
 		"video", n.vframes, "audio", n.aframes, "duration", ev.Duration, "reason", string(r))
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
@@ -93,6 +98,7 @@ func (n *node) removeEmpty(r Reason) bool {
 	}
 	n.log.Debug("record: removed a file without media", "path", n.path, "reason", string(r))
 	n.fileEvent(FileDiscarded, n.now())
+	n.h.m.segment(n.segmentOf(SegmentDiscarded, n.now()))
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
 	return true
 }
@@ -121,32 +127,29 @@ func (n *node) backOff(now time.Time, lived time.Duration) {
 	n.failed, n.failedAt = true, now
 }
 
-// writerOptions are the settings of the node's next file: buffering, and
-// the onMetaData room sized from what is known now (see expectKeyframes).
-// Index room is reserved only when the recorder records video and the
-// stream has shown video (a sequence header or a frame) or announced it in
-// its onMetaData: an audio-only file gets a small room.
-func (n *node) writerOptions() flvOptions {
+// writerOptions are the settings of the node's next file: buffering, the
+// codec state its header describes, and the key frames it is expected to
+// hold (see expectKeyframes), from which a muxer sizes any index room.
+func (n *node) writerOptions() format.Options {
 	m := n.h.m
-	c := n.h.src.Codec()
-	fields := fieldsFromCodec(c)
-	e := 0
-	if n.keys && (c.HasVideo() || fields.announcedVideo) {
-		e = expectKeyframes(n.rec, n.gop)
-	}
-	return flvOptions{limit: m.bufferSize(), period: m.flushPeriod(), now: m.now, fsync: n.rec.Fsync,
-		meta: &metaPlan{fields: fields, reserve: reserveFor(&fields, e), index: newKeyIndex(maxIndex, e)}}
+	return format.Options{Buffer: m.bufferSize(), FlushPeriod: m.flushPeriod(), Now: m.now, Fsync: n.rec.Fsync,
+		Codec: n.h.src.Codec(), Video: n.keys, ExpectKeys: expectKeyframes(n.rec, n.gop)}
 }
+
+// maxExpectKeys is the key frame estimate of a file without limits: a
+// muxer's index over a longer file gets sparser (FLV keeps at most that
+// many entries).
+const maxExpectKeys = 4096
 
 // expectKeyframes estimates how many keyframes a new file will hold,
 // from its limits and the stream's last whole GOP: record_interval / GOP
 // duration, record_max_frames / GOP frames, record_max_size / GOP bytes,
-// whichever is least, plus a quarter and 4 for jitter; at most maxIndex,
+// whichever is least, plus a quarter and 4 for jitter; at most maxExpectKeys,
 // which is also the estimate for a file without limits. Until a whole
 // GOP has been seen it assumes 1 s, 1 frame and 4 KiB (more keyframes
 // than any real stream: a generous first reserve).
 func expectKeyframes(rec *conf.Recorder, g gopStats) int {
-	e := int64(maxIndex)
+	e := int64(maxExpectKeys)
 	if rec.IntervalSet {
 		e = min(e, rec.Interval.Milliseconds()/cmp.Or(g.ms, 1000))
 	}
@@ -156,7 +159,7 @@ func expectKeyframes(rec *conf.Recorder, g gopStats) int {
 	if rec.MaxSize > 0 {
 		e = min(e, rec.MaxSize/max(g.bytes, 4096))
 	}
-	return int(min(e+e/4+4, maxIndex))
+	return int(min(e+e/4+4, maxExpectKeys))
 }
 
 // start is Module.Start on this node; the hook's mutex is held.

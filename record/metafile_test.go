@@ -10,7 +10,6 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
-	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -111,50 +110,10 @@ func TestMetaSplitAndShutdown(t *testing.T) {
 // TestMetaIndexThinned: a file with more keyframes than its reserve
 // holds keeps every 2nd, 4th, ... keyframe, covering the whole file.
 func TestMetaIndexThinned(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "x.flv")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fields metaFields
-	w, err := newFLVWriter(newOSSink(f), flvOptions{limit: defaultBuffer, period: defaultFlush,
-		meta: &metaPlan{reserve: reserveFor(&fields, 10), index: newKeyIndex(maxIndex, 10)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 100 {
-		if err := w.Write(sample{Type: media.TypeVideo, Time: int64(i) * 40, Payload: avcPayload(true, i), Keyframe: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	p := thinnedFile(t, 100, 10)
 	m := checkMeta(t, p)
 	if n := len(m["keyframes"].(map[string]any)["times"].([]any)); n >= 100 || n < 5 {
 		t.Fatalf("%d entries for 100 keyframes and a reserve sized for 10", n)
-	}
-}
-
-// TestKeyIndexBounded: a 24 h file with 2 s GOPs keeps at most maxIndex
-// entries in memory, evenly spread from the first keyframe to the end.
-func TestKeyIndexBounded(t *testing.T) {
-	x := newKeyIndex(maxIndex, 100)
-	const keys = 24 * 3600 / 2
-	for i := range int64(keys) {
-		x.add(i*2000, 1000+i*500000)
-	}
-	if len(x.times) > maxIndex || cap(x.times) > maxIndex || len(x.times) < maxIndex/2 {
-		t.Fatalf("%d entries, capacity %d", len(x.times), cap(x.times))
-	}
-	step := x.times[1] - x.times[0]
-	for i := 1; i < len(x.times); i++ {
-		if x.times[i]-x.times[i-1] != step {
-			t.Fatalf("uneven index at %d", i)
-		}
-	}
-	if end := x.times[len(x.times)-1]; end < (keys-1)*2000-step {
-		t.Fatalf("index ends at %d ms of %d", end, (keys-1)*2000)
 	}
 }
 

@@ -2,8 +2,6 @@ package record
 
 import (
 	"bytes"
-	"cmp"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
@@ -32,72 +31,6 @@ func goFLVMeta(t testing.TB, body []byte) map[string]any {
 		t.Fatalf("go-flv: script data %v", sd.Objects)
 	}
 	return m
-}
-
-// TestMetaFitEverySize: for every reserve size from the bare fields up,
-// fit fills it exactly (thinning the index one step more when the room
-// left is below one padding property; only the barest body, with its
-// whole index thinned away, can be left with no size to go to), and both our strict reader and
-// go-flv read the body, with padding only as "padding" strings of spaces.
-func TestMetaFitEverySize(t *testing.T) {
-	fields := metaFields{hasVideo: true, videoCodec: 7, width: 640, height: 360,
-		pub: amf.Object{{Key: "encoder", Value: "obs"}}}
-	var times, pos []int64
-	for i := range int64(40) {
-		times, pos = append(times, i*2000), append(pos, 1000+i*50000)
-	}
-	d := metaDoc{f: &fields, final: true, duration: 80, filesize: 3e6, times: times, pos: pos}
-	full, fits := len(d.encode(nil, 0)), 0
-	for size := 100; size <= full+3*padMax; size++ {
-		body, ok := d.fit(size)
-		if !ok && fits > 0 && size >= fits+padMin { // below: the bare body, but no room for padding
-			t.Fatalf("size %d does not fit, %d did", size, fits)
-		}
-		if !ok {
-			continue
-		}
-		fits = cmp.Or(fits, size)
-		if len(body) != size {
-			t.Fatalf("size %d: body of %d bytes", size, len(body))
-		}
-		tag := flv.Tag{Type: flv.TagScript, Data: body}
-		name, ours, err := tag.Metadata()
-		if err != nil || name != "onMetaData" {
-			t.Fatalf("size %d: our reader: %q %v", size, name, err)
-		}
-		// The array's count is a hint to readers, but keep it right.
-		vals, err := amf.Decode(body, amf.DefaultLimits)
-		if err != nil || len(vals) != 2 {
-			t.Fatalf("size %d: rtmp/amf reads %v: %v", size, vals, err)
-		}
-		if arr, _ := vals[1].(amf.ECMAArray); len(arr) != int(binary.BigEndian.Uint32(body[14:])) {
-			t.Fatalf("size %d: %d properties, count %d", size, len(arr), binary.BigEndian.Uint32(body[14:]))
-		}
-		theirs := goFLVMeta(t, body)
-		entries := (len(times) + d.every - 1) / d.every
-		if entries < minIndex { // thinned below what ffmpeg takes: no index
-			entries = 0
-		}
-		for _, m := range []map[string]any{ours, theirs} {
-			kf, _ := m["keyframes"].(map[string]any)
-			if ts, _ := kf["times"].([]any); len(ts) != entries ||
-				m["duration"] != 80.0 || m["metadatacreator"] != creator {
-				t.Fatalf("size %d: fields %v", size, m)
-			}
-			if p, ok := m[padKey]; ok && (len(p.(string)) > padString || strings.Trim(p.(string), " ") != "") {
-				t.Fatalf("size %d: padding %q", size, p)
-			}
-		}
-		if size >= full+padMin && d.every != 1 || size == full && d.every != 1 {
-			t.Fatalf("size %d: index thinned to every %d with room for all of it", size, d.every)
-		}
-	}
-	if fits == 0 || fits > full/2 {
-		t.Fatalf("smallest room that fits: %d bytes, the whole body %d", fits, full)
-	}
-	if _, ok := d.fit(full + 1); !ok || d.every != 2 {
-		t.Fatalf("a room 1 byte too large for the whole index: every %d, ok %v", d.every, ok)
-	}
 }
 
 // TestMetaVariantsReadWithGoFLV: every onMetaData our writer produces,
@@ -218,15 +151,16 @@ func nullPadded(t *testing.T, b []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fields metaFields
-	size, _ := m["filesize"].(float64)
-	d := metaDoc{f: &fields, final: true, duration: m["duration"].(float64), filesize: int64(size)}
+	// Our fields of a finished file, keyframes first as our writer puts
+	// them, without any padding property.
 	kf := m["keyframes"].(map[string]any)
-	for i, tm := range kf["times"].([]any) {
-		d.times = append(d.times, int64(tm.(float64)*1000+0.5))
-		d.pos = append(d.pos, int64(kf["filepositions"].([]any)[i].(float64)))
+	body, err := amf.Append(nil, "onMetaData", amf.ECMAArray{
+		{Key: "keyframes", Value: amf.Object{{Key: "times", Value: kf["times"]}, {Key: "filepositions", Value: kf["filepositions"]}}},
+		{Key: "duration", Value: m["duration"]}, {Key: "filesize", Value: m["filesize"]},
+		{Key: "metadatacreator", Value: creator}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	body := d.encode(nil, 0)
 	room := b[flvHeaderLen+flvTagHeader : f.Tags[1].Offset-4]
 	copy(room, body)
 	for i := len(body); i < len(room); i++ {
@@ -247,14 +181,17 @@ func thinnedFile(t *testing.T, keys, entries int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fields metaFields
-	w, err := newFLVWriter(newOSSink(f), flvOptions{limit: defaultBuffer, period: defaultFlush,
-		meta: &metaPlan{reserve: reserveFor(&fields, entries), index: newKeyIndex(maxIndex, entries)}})
+	var p2 media.Parser
+	p2.Media(media.TypeVideo, 0, avcSeqPayload(0))
+	op, err := formats["flv"].Open(newOSSink(f), format.Options{Buffer: defaultBuffer, FlushPeriod: defaultFlush,
+		Codec: p2.State(), Video: true, ExpectKeys: entries})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := op.Muxer
 	for i := range keys {
-		if err := w.Write(sample{Type: media.TypeVideo, Time: int64(i) * 40, Payload: avcPayload(true, i), Keyframe: true}); err != nil {
+		fr := p2.Media(media.TypeVideo, int64(i)*40, avcPayload(true, i))
+		if err := w.Write(format.Sample{Track: fr.Units[0].Track, Unit: &fr.Units[0], Time: int64(i) * 40, Key: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -51,6 +52,9 @@ type Module struct {
 	subs     []func(Event)
 	// fileSubs receive FileEvents (the index).
 	fileSubs []func(FileEvent)
+	segs     []*segmentSub // Segments subscribers
+
+	segDrops atomic.Uint64 // segment events dropped on full queues
 	// streams indexes publishing hooks by application and stream name for
 	// Start and Stop. A name can briefly have two hooks (a duplicate
 	// publisher between its OnPublish and its rejection): the oldest wins.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/record/format"
+
 	"github.com/lestrrat-go/strftime"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -218,7 +220,7 @@ func TestOpenFailureLoggedAndRetried(t *testing.T) {
 
 // discard is an openSpec for openFile with default writer settings.
 func discard() *openSpec {
-	return &openSpec{opts: flvOptions{limit: defaultBuffer, period: defaultFlush}, log: slogDiscard}
+	return &openSpec{format: formats["flv"], opts: format.Options{Buffer: defaultBuffer, FlushPeriod: defaultFlush}, log: slogDiscard}
 }
 
 func umask() os.FileMode {

@@ -6,16 +6,16 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 )
 
 const (
-	// maxTS is the largest FLV timestamp (32 bits, ~49.7 days). A file is
-	// split before a tag would need more, rather than clamp or wrap.
-	maxTS = 1<<32 - 1
-	// softTS is where a file is split at the next break frame, an hour
-	// before the hard limit, so the forced split at maxTS (which may have
-	// to wait for a key frame in the new file) practically never happens.
-	softTS = maxTS - int64(time.Hour/time.Millisecond)
+	// softMargin is how long before the format's timestamp limit
+	// (format.Caps.MaxTimestamp: FLV's 32 bits, ~49.7 days) a file is
+	// split at the next break frame, so the forced split at the limit
+	// (which may have to wait for a key frame in the new file) practically
+	// never happens.
+	softMargin = int64(time.Hour / time.Millisecond)
 	// retryDelay is the least time between two attempts to open a file
 	// after a failure: audio-only streams have a break frame every ~20 ms.
 	retryDelay = 2 * time.Second
@@ -30,6 +30,8 @@ type node struct {
 	h      *hook
 	rec    *conf.Recorder
 	log    *slog.Logger
+	fmt    format.Format // the container of the recorder's files
+	caps   format.Caps
 	off    bool // record off: never records
 	manual bool // record manual: opens only through Start
 	audio  bool // records audio
@@ -52,7 +54,7 @@ type node struct {
 
 // file is the per-file state of a node, reset at every open.
 type file struct {
-	w         writer
+	w         format.Muxer
 	path      string
 	rel       string // path below record_path
 	id        fileID // the file's entry in Module.files
@@ -76,9 +78,12 @@ type file struct {
 }
 
 func newNode(h *hook, rc *conf.Recorder) *node {
+	f := formatOf(rc.Format)
 	return &node{
 		h:      h,
 		rec:    rc,
+		fmt:    f,
+		caps:   f.Caps(),
 		log:    h.log.With("rec", rc.Name),
 		off:    rc.Flags.Has(conf.RecordOff),
 		manual: rc.Flags.Has(conf.RecordManual),
@@ -154,14 +159,14 @@ func (n *node) splitDue(f *media.Frame, brk bool) bool {
 	if n.frames == 0 {
 		return false
 	}
-	rel := f.Time - n.epoch
-	if rel > maxTS {
+	rel, limit := f.Time-n.epoch, n.caps.MaxTimestamp
+	if limit > 0 && rel > limit {
 		return true // forced: f's timestamp would not fit in this file
 	}
 	if !brk {
 		return false
 	}
-	if n.split || rel > softTS {
+	if n.split || limit > 0 && rel > limit-softMargin {
 		return true
 	}
 	return n.rec.IntervalSet && n.now().Sub(n.opened) > n.rec.Interval
@@ -210,8 +215,7 @@ func (n *node) write(f *media.Frame, c *media.State, brk bool) {
 		return
 	}
 	u := unitOf(f)
-	if !n.put(sample{Type: f.Type, Time: ts, Payload: f.Payload, Keyframe: f.Keyframe, SeqHeader: f.SeqHeader,
-		EndOfSeq: u.Packet == media.PacketSeqEnd, Track: u.Track}) {
+	if !n.put(format.Sample{Track: u.Track, Unit: u, Time: ts, Key: f.Keyframe}) {
 		return
 	}
 	if n.frames == 0 {
@@ -234,26 +238,28 @@ func (n *node) write(f *media.Frame, c *media.State, brk bool) {
 // when it is one (the session may update its codec state after hooks).
 func (n *node) writeHeaders(f *media.Frame, c *media.State, ts int64) bool {
 	if n.audio && !n.audioOK {
-		t := c.Audio()
-		h := headerOf(t)
+		s := format.Sample{Track: c.Audio(), Time: ts}
+		h := headerOf(s.Track)
 		if f.Type == media.TypeAudio && f.SeqHeader {
-			h, t = f.Payload, unitOf(f).Track
+			u := unitOf(f)
+			h, s.Track, s.Unit = f.Payload, u.Track, u
 		}
 		if h != nil {
-			if !n.put(sample{Type: media.TypeAudio, Time: ts, Payload: h, SeqHeader: true, Track: t}) {
+			if !n.put(s) {
 				return false
 			}
 			n.audioHdr, n.audioOK = append(n.audioHdr[:0], h...), true
 		}
 	}
 	if n.keys && !n.videoOK {
-		t := c.Video()
-		h := headerOf(t)
+		s := format.Sample{Track: c.Video(), Time: ts, Key: true}
+		h := headerOf(s.Track)
 		if f.Type == media.TypeVideo && f.SeqHeader {
-			h, t = f.Payload, unitOf(f).Track
+			u := unitOf(f)
+			h, s.Track, s.Unit = f.Payload, u.Track, u
 		}
 		if h != nil {
-			if !n.put(sample{Type: media.TypeVideo, Time: ts, Payload: h, Keyframe: true, SeqHeader: true, Track: t}) {
+			if !n.put(s) {
 				return false
 			}
 			n.videoHdr, n.videoOK = append(n.videoHdr[:0], h...), true
@@ -294,8 +300,8 @@ func (n *node) newHeader(hdr *[]byte, ok *bool, p []byte) bool {
 	return true
 }
 
-// put writes one tag and checks record_max_size after it.
-func (n *node) put(s sample) bool {
+// put writes one sample and checks record_max_size after it.
+func (n *node) put(s format.Sample) bool {
 	if err := n.w.Write(s); err != nil {
 		n.fail(err)
 		return false

@@ -41,11 +41,9 @@ func (s observedSink) Writev(bufs [][]byte) (int64, error) {
 	return n, err
 }
 
-// flushObserver is implemented by observedSink: the FLV writer times each
-// write-out of its buffer with it.
-type flushObserver interface{ flushed(start time.Time) }
-
-func (s observedSink) flushed(start time.Time) { s.o.Flushed(time.Since(start)) }
+// FlushedSince makes observedSink a format.FlushObserver: muxers time each
+// write-out of their buffer with it.
+func (s observedSink) FlushedSince(start time.Time) { s.o.Flushed(time.Since(start)) }
 
 func (s observedSink) Datasync() error {
 	start := time.Now()

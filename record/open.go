@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/rtmprecd/rtmprecd/record/format"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 )
 
@@ -32,7 +34,7 @@ var errTaken = errors.New("name taken")
 
 // opened is a file ready for writing.
 type opened struct {
-	w        writer
+	w        format.Muxer
 	path     string // the path opened, or the one that failed
 	rel      string // path below record_path
 	id       fileID // registered in openFiles until the file closes
@@ -43,10 +45,11 @@ type opened struct {
 
 // openSpec is what openFile needs besides the recorder and names.
 type openSpec struct {
-	opts  flvOptions      // buffering, fsync, clock and the metadata plan of a new file
-	wrap  func(sink) sink // tests: inject errors or count calls; nil in production
-	log   *slog.Logger
-	files *openFiles // the module's registry; nil: no registry (tests of naming)
+	format format.Format   // the recorder's container
+	opts   format.Options  // buffering, fsync, clock and what a new file's header needs
+	wrap   func(sink) sink // tests: inject errors or count calls; nil in production
+	log    *slog.Logger
+	files  *openFiles // the module's registry; nil: no registry (tests of naming)
 }
 
 // nameHint remembers where the last search for a free name ended, so a
@@ -158,81 +161,28 @@ func openCandidate(d *recordDir, rel string, appendMode bool) (f *os.File, creat
 	return f, false, err
 }
 
-// startWriter locks (record_lock), validates an existing file
-// (record_append) and starts the FLV writer on f. On error f is closed.
-func startWriter(rec *conf.Recorder, f *os.File, p string, sp *openSpec) (w writer, shift int64, appended bool, err error) {
+// startWriter locks (record_lock) and starts the recorder's muxer on f
+// (which, with record_append, validates and continues an existing file).
+// On error f is closed.
+func startWriter(rec *conf.Recorder, f *os.File, p string, sp *openSpec) (w format.Muxer, shift int64, appended bool, err error) {
 	if rec.Lock && !lockOrSkip(f, p, sp.log) {
 		f.Close()
 		return nil, 0, false, errTaken
 	}
-	var s sink = newOSSink(f)
+	s := newOSSink(f)
 	if sp.wrap != nil {
 		s = sp.wrap(s)
 	}
-	opts := appendOpts{flvOptions: sp.opts}
-	if rec.Append {
-		if opts, err = appendOptions(s, p, sp.opts, sp.log); err != nil {
-			s.Close()
-			return nil, 0, false, err
-		}
+	o := sp.opts
+	o.Append, o.Path, o.Log = rec.Append, p, sp.log
+	op, err := sp.format.Open(s, o)
+	if errors.Is(err, format.ErrNotAppendable) {
+		return nil, 0, false, errTaken
 	}
-	fw, err := newFLVWriter(s, opts.flvOptions)
 	if err != nil {
-		s.Close()
 		return nil, 0, false, err
 	}
-	return fw, opts.shift, opts.offset > 0, nil
-}
-
-// appendOpts are the writer options for an appended file.
-type appendOpts struct {
-	flvOptions
-	shift int64
-}
-
-// appendOptions validates an existing file for record_append, which must
-// never overwrite what the file holds: a
-// torn last tag is cut off; a file that is not FLV, or is damaged before
-// its tail, is left as it is and refused (errTaken: the next name is
-// used). Our own files keep their reserved metadata and index; other FLV
-// files are appended to without metadata.
-func appendOptions(s sink, p string, base flvOptions, log *slog.Logger) (appendOpts, error) {
-	size, err := s.Seek(0, io.SeekEnd)
-	if err != nil {
-		return appendOpts{}, err
-	}
-	ap, err := findAppendPoint(s, size)
-	var damaged *damageError
-	if errors.As(err, &damaged) {
-		log.Warn("record: not appending to a damaged file, using the next name", "path", p, "offset", damaged.at, "err", err)
-		return appendOpts{}, errTaken
-	}
-	if err != nil {
-		log.Warn("record: not appending to a file that is not FLV, using the next name", "path", p, "err", err)
-		return appendOpts{}, errTaken
-	}
-	if ap.torn > 0 || (ap.offset == 0 && size > 0) {
-		log.Warn("record: cutting a torn tail before appending", "path", p, "size", size, "cut", size-ap.offset)
-		if err := s.Truncate(ap.offset); err != nil {
-			return appendOpts{}, fmt.Errorf("truncate torn tail: %w", err)
-		}
-	}
-	o := appendOpts{flvOptions: base, shift: ap.shift}
-	o.offset, o.flags = ap.offset, ap.flags
-	switch {
-	case ap.offset == 0:
-		// a new file, with base's metadata plan
-	case ap.ours != nil && base.meta != nil:
-		m := base.meta
-		m.reserve, m.at, m.lastTS = ap.ours.reserve, ap.ours.at, ap.ours.lastTS
-		m.index = ap.ours.index
-	default:
-		if base.meta != nil {
-			log.Warn("record: appending to a file without room for metadata: it gets no onMetaData", "path", p)
-		}
-		o.meta = nil
-	}
-	return o, nil
+	return op.Muxer, op.Shift, op.Appended, nil
 }
 
 // lockOrSkip takes the record_lock lock; false means another process

@@ -2,14 +2,12 @@ package record
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 
-	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -109,58 +107,6 @@ func TestWriteErrorClosesAndRetries(t *testing.T) {
 	if n := countLines(r.logs.String(), "record: write failed"); n != 1 {
 		t.Fatalf("%d write failure lines, want 1:\n%s", n, r.logs)
 	}
-}
-
-// TestFLVWriterCutsPartialTag: a write that fails midway, in the buffered
-// tags or in a large tag written in place, leaves the file ending at its
-// last whole tag.
-func TestFLVWriterCutsPartialTag(t *testing.T) {
-	big := make([]byte, 100<<10)
-	for _, partial := range []int64{0, 5, 11 + 4 + 10, 11 + 15 + 4 + 3, 200, 70 << 10} {
-		p := filepath.Join(t.TempDir(), "x.flv")
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctl := &faults{}
-		w, err := newFLVWriter(&faultySink{newOSSink(f), ctl}, flvOptions{limit: 1024, period: defaultFlush})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range 8 {
-			if err := w.Write(sample{Type: media.TypeAudio, Time: int64(i), Payload: aacPayload(i)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ctl.set(true, partial, syscall.ENOSPC)
-		if err := w.Write(sample{Type: media.TypeVideo, Time: 9, Payload: big}); !errors.Is(err, syscall.ENOSPC) {
-			t.Fatalf("partial %d: write error %v", partial, err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		fl := readFLV(t, p)
-		if fileSize(t, p) != w.Size() {
-			t.Fatalf("partial %d: size %d, writer says %d", partial, fileSize(t, p), w.Size())
-		}
-		if want := min(int(partial)/25, 8); len(fl.Tags) != want {
-			t.Fatalf("partial %d: %d tags, want %d", partial, len(fl.Tags), want)
-		}
-	}
-	w, _ := newFLVWriter(newOSSink(mustCreate(t)), flvOptions{limit: 1024})
-	if err := w.Write(sample{Type: media.TypeVideo, Time: maxTS + 1}); err == nil {
-		t.Fatal("timestamp past 32 bits accepted")
-	}
-}
-
-func mustCreate(t *testing.T) *os.File {
-	t.Helper()
-	f, err := os.Create(filepath.Join(t.TempDir(), "y.flv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
 }
 
 func countLines(s, sub string) int { return strings.Count(s, sub) }

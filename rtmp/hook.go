@@ -46,9 +46,13 @@ type PublishHook interface {
 }
 
 // AVHook receives every audio, video and data message of a publish whose
-// OnPublish chain succeeded, on the session's goroutine, in arrival order.
+// OnPublish chain succeeded, on the session's goroutine, in arrival order:
+// the AV hooks are the stream hub's recorders (hub.Recorder), synchronous
+// readers that may push back on the publisher but never lose a frame.
 // f and f.Payload are valid only during the call: copy what must be kept.
 // OnAV must not block for long and must not allocate in steady state.
+// A consumer that must never slow the publisher attaches to
+// Session.Stream as a queued reader instead (hub.Stream.Attach).
 type AVHook interface {
 	OnAV(f *Frame)
 }

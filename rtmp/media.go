@@ -10,7 +10,8 @@ import (
 
 // onMedia places an audio or video message on the publish's timeline and
 // hands it, classified by the media package (which keeps the codec state),
-// to every AV hook. It does not allocate in steady state: the Frame is
+// to the publish's stream hub, which counts it and gives it to every AV
+// hook. It does not allocate in steady state: the Frame is
 // reused and the codec state is only replaced when a track, codec or
 // parameter changes. A publish whose timestamps keep jumping is dropped.
 func (s *Session) onMedia(m *chunk.Message) error {
@@ -30,9 +31,7 @@ func (s *Session) onMedia(m *chunk.Message) error {
 		return err
 	}
 	f := s.media.Media(m.Type, t, m.Payload)
-	for _, h := range ps.av {
-		h.OnAV(f)
-	}
+	ps.stream.Write(f)
 	f.Payload, f.Units = nil, nil
 	return nil
 }
@@ -75,9 +74,7 @@ func (s *Session) onData(m *chunk.Message, body []byte) error {
 		s.media.SetMetadata(body)
 	}
 	f := s.media.Data(ps.clock.data(int64(m.Timestamp)), body)
-	for _, h := range ps.av {
-		h.OnAV(f)
-	}
+	ps.stream.Write(f)
 	f.Payload = nil
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/hub"
 )
 
 // maxNameLen is nginx-rtmp's limit on stream names.
@@ -19,9 +21,9 @@ type pubState struct {
 	app      string
 	// due[i] is set when hooks[i] must get OnClose: its OnPublish
 	// succeeded, or it has no OnPublish and the publish succeeded.
-	due   []bool
-	av    []AVHook // hooks that receive media, in module order
-	clock timeline // the publish's media timeline (timeline.go)
+	due    []bool
+	stream *hub.Stream // counters, recorders (the AV hooks) and readers
+	clock  timeline    // the publish's media timeline (timeline.go)
 }
 
 // onPublish handles the publish command: duplicate check, the OnPublish
@@ -60,8 +62,10 @@ func (s *Session) beginPublish(streamID uint32, p *Publish) error {
 	log := s.appLog.With("name", p.Name)
 	s.log.Store(log)
 	s.pubStream.Store(streamID)
-	ps := &pubState{p: p, streamID: streamID, app: app, due: make([]bool, len(s.hooks))}
+	ps := &pubState{p: p, streamID: streamID, app: app, due: make([]bool, len(s.hooks)), stream: s.newStream(app)}
+	s.stream.Store(ps.stream)
 	if err := s.runPublishHooks(ps); err != nil {
+		s.endStream(ps)
 		return err
 	}
 	if p.Name != asked {
@@ -71,6 +75,7 @@ func (s *Session) beginPublish(streamID uint32, p *Publish) error {
 	if !s.srv.reg.claim(app, p.Name, s) {
 		log.Info("publish refused: already publishing", "addr", s.addr)
 		s.closeHooks(ps, CloseUnpublish)
+		s.endStream(ps)
 		s.log.Store(s.appLog)
 		s.sendStatus(streamID, "error", "NetStream.Publish.BadName", "Already publishing")
 		return fmt.Errorf("publish %s/%s: %w", app, p.Name, ErrNameTaken)
@@ -132,9 +137,25 @@ func (s *Session) callOnPublish(i int, ph PublishHook, p *Publish) (err error) {
 	return ph.OnPublish(s.ctx, p)
 }
 
+// newStream is the stream hub of a publish about to start. Hooks reach it
+// through Session.Stream from OnPublish on.
+func (s *Session) newStream(app string) *hub.Stream {
+	return hub.New(app, hub.Options{Now: s.srv.now, BandwidthInterval: s.srv.opts.BandwidthInterval,
+		Codec: s.media.State, Wire: s.BytesIn})
+}
+
+// endStream ends ps's stream once its hooks are closed: Stream.Done tells
+// the control API's drop that the recordings are finished.
+func (s *Session) endStream(ps *pubState) {
+	ps.stream.Close()
+	s.stream.CompareAndSwap(ps.stream, nil)
+}
+
 // startPublish makes ps the current publish: every hook without
-// OnPublish joins, media starts flowing to the AV hooks.
+// OnPublish joins, media starts flowing through the stream hub to the AV
+// hooks (its recorders, in module order).
 func (s *Session) startPublish(ps *pubState) {
+	var av []hub.Recorder
 	for i, h := range s.hooks {
 		if h.none() {
 			continue
@@ -143,9 +164,10 @@ func (s *Session) startPublish(ps *pubState) {
 			ps.due[i] = true
 		}
 		if h.AV != nil {
-			ps.av = append(ps.av, h.AV)
+			av = append(av, h.AV)
 		}
 	}
+	ps.stream.Start(ps.p.Name, av)
 	s.pub = ps
 	s.publish.Store(ps.p)
 	s.startIdleTimer()
@@ -175,6 +197,7 @@ func (s *Session) endPublish(why CloseReason) {
 	s.publish.Store(nil)
 	defer s.log.Store(s.appLog)
 	defer s.srv.reg.release(ps.app, ps.p.Name, s)
+	defer s.endStream(ps)
 	s.closeHooks(ps, why)
 	s.Logger().Info("publish stop", "reason", why)
 }

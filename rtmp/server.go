@@ -93,13 +93,17 @@ type Options struct {
 	// is dropped (partial.go). Default: DefaultMaxPartialBytes (256 MiB).
 	MaxPartialBytes int64
 	// Now is the wall clock that the timestamp-jump rule compares media
-	// time with (timeline.go); tests advance it by days. Default: time.Now.
+	// time with (timeline.go), and the clock of the stream hub's bandwidth
+	// windows; tests advance it by days. Default: time.Now.
 	Now func() time.Time
 	// Registry is the session registry the server fills, made with
 	// new(Registry) by a caller whose other parts (metrics) read it and
 	// are built before the server; one server per registry. Default: a
 	// registry of the server's own.
 	Registry *Registry
+	// BandwidthInterval is the stream hub's bandwidth averaging window
+	// (/stat's bw_in). Default: hub.DefaultBandwidthInterval (10s).
+	BandwidthInterval time.Duration
 }
 
 // Server accepts RTMP connections on any number of listeners and runs one

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/hub"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp/chunk"
 )
@@ -31,6 +32,7 @@ type Session struct {
 	log     atomic.Pointer[slog.Logger]
 	connect atomic.Pointer[Connect]
 	publish atomic.Pointer[Publish]
+	stream  atomic.Pointer[hub.Stream] // the publish's stream hub, from OnPublish to its end
 	dropped atomic.Pointer[CloseReason]
 	// lastAV is when the publish last sent audio or video, in nanoseconds
 	// since start; read by the drop_idle_publisher timer.
@@ -127,6 +129,12 @@ func (s *Session) Logger() *slog.Logger { return s.log.Load() }
 // Codec returns the current codec state of the publish; never nil. A new
 // publish starts from an empty state.
 func (s *Session) Codec() *media.State { return s.media.State() }
+
+// Stream returns the stream hub of the current publish: set before the
+// OnPublish chain runs (so hooks can keep it) and nil once the publish
+// ended (after every OnClose) or when the session does not publish. Its
+// counters are /stat's, the metrics' and on_update's.
+func (s *Session) Stream() *hub.Stream { return s.stream.Load() }
 
 // Connect returns the connect command's description; nil before connect.
 func (s *Session) Connect() *Connect { return s.connect.Load() }

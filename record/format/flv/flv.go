@@ -1,4 +1,4 @@
-package record
+package flv
 
 import (
 	"encoding/binary"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 )
 
 // FLV layout constants.
@@ -19,11 +20,8 @@ const (
 	flvFlagsVideo = 0x01
 )
 
-// Buffering defaults (Module.BufferSize, Module.FlushPeriod).
-const (
-	defaultBuffer = 64 << 10
-	defaultFlush  = time.Second
-)
+// maxTS is the largest FLV timestamp (32 bits, ~49.7 days).
+const maxTS = 1<<32 - 1
 
 // flvOptions configure a new flvWriter.
 type flvOptions struct {
@@ -45,7 +43,7 @@ type flvOptions struct {
 // the reserved onMetaData tag and the header's flags byte is rewritten,
 // at close.
 type flvWriter struct {
-	f       sink
+	f       format.Sink
 	o       flvOptions
 	size    int64 // bytes written, buffered ones included
 	disk    int64 // bytes in the file: whole tags only
@@ -54,14 +52,14 @@ type flvWriter struct {
 	flushed time.Time
 	err     error // the write error that ended the file
 	meta    *metaPlan
-	iov     [maxIov][]byte
+	iov     [format.MaxIov][]byte
 	hdr     [flvTagHeader]byte
 	trail   [4]byte
 }
 
 // newFLVWriter starts writing: a new file gets its header and, with a
 // plan, the reserved onMetaData tag holding a placeholder, in one write.
-func newFLVWriter(f sink, o flvOptions) (*flvWriter, error) {
+func newFLVWriter(f format.Sink, o flvOptions) (*flvWriter, error) {
 	if o.now == nil {
 		o.now = time.Now
 	}
@@ -111,9 +109,42 @@ func appendTag(b []byte, typ byte, ts uint32, body []byte) []byte {
 	return binary.BigEndian.AppendUint32(b, uint32(flvTagHeader+n))
 }
 
-// Write adds one tag. After an error the file has been cut back to its
-// last whole tag and every later Write fails.
-func (w *flvWriter) Write(s sample) error {
+// tag is one FLV tag to write.
+type tag struct {
+	Type      uint8 // media.TypeAudio or media.TypeVideo
+	Time      int64 // ms since the file's first admitted frame (plus the append shift); ≥ 0
+	Payload   []byte
+	Keyframe  bool
+	SeqHeader bool // a sequence header: a copy from the codec state or in-band
+	EndOfSeq  bool // an end-of-sequence message
+	// Track is the tag's track, what the codec state says about it
+	// (onMetaData); nil when unknown.
+	Track *media.Track
+}
+
+// tagOf is the FLV tag of a sample: the unit's single-track tag body as
+// the publisher sent it, or the track's sequence header as the codec
+// state keeps it.
+func tagOf(s format.Sample) tag {
+	t := tag{Type: media.TypeAudio, Time: s.Time, Keyframe: s.Key, Track: s.Track}
+	if s.Track.Kind == media.KindVideo {
+		t.Type = media.TypeVideo
+	}
+	if s.Unit == nil {
+		t.Payload, t.SeqHeader = s.Track.Header, true
+		return t
+	}
+	t.Payload = s.Unit.Tag
+	t.SeqHeader = s.Unit.Packet == media.PacketSeqStart
+	t.EndOfSeq = s.Unit.Packet == media.PacketSeqEnd
+	return t
+}
+
+// Write adds one sample as a tag. After an error the file has been cut
+// back to its last whole tag and every later Write fails.
+func (w *flvWriter) Write(s format.Sample) error { return w.write(tagOf(s)) }
+
+func (w *flvWriter) write(s tag) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -144,7 +175,7 @@ func (w *flvWriter) Write(s sample) error {
 
 // account updates flags and metadata for a tag written at pos and
 // reports whether it is a keyframe that carries a picture.
-func (w *flvWriter) account(s sample, pos int64) (key bool) {
+func (w *flvWriter) account(s tag, pos int64) (key bool) {
 	video := s.Type == media.TypeVideo
 	if video {
 		w.flags |= flvFlagsVideo
@@ -190,8 +221,8 @@ func (w *flvWriter) Flush() error {
 // in one writev and empties the buffer. On failure the file is cut back
 // to the last whole tag that reached it.
 func (w *flvWriter) writeOut(bufs ...[]byte) error {
-	if fo, ok := w.f.(flushObserver); ok {
-		defer fo.flushed(time.Now())
+	if fo, ok := w.f.(format.FlushObserver); ok {
+		defer fo.FlushedSince(time.Now())
 	}
 	want := int64(0)
 	for _, b := range bufs {

@@ -1,4 +1,4 @@
-package record
+package flv
 
 import (
 	"encoding/binary"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/rtmprecd/rtmprecd/record/format"
 
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/media"
@@ -38,7 +40,7 @@ type appendPoint struct {
 // is damaged (a *damageError) and is not appended to. The keyframe index
 // of our own file is read from its metadata after a clean close and
 // rebuilt by the walk otherwise.
-func findAppendPoint(f sink, size int64) (appendPoint, error) {
+func findAppendPoint(f format.Sink, size int64) (appendPoint, error) {
 	var ap appendPoint
 	if size == 0 {
 		return ap, nil
@@ -120,7 +122,7 @@ func readHead(f io.ReaderAt, at, size int64) (tagHead, bool) {
 // keyframes to meta's index when meta is not nil. It returns the end of
 // the last whole tag, the largest audio or video timestamp before it, and
 // why the walk stopped short of size.
-func walkTags(s sink, size int64, meta *metaPlan) (end, top int64, why string) {
+func walkTags(s format.Sink, size int64, meta *metaPlan) (end, top int64, why string) {
 	f := &window{src: s, size: size, b: make([]byte, 0, 64<<10)}
 	end = flvHeaderLen
 	for at := end; at < size; {
@@ -163,7 +165,7 @@ func isKeyHead(h tagHead) bool {
 
 // readOurMeta returns the reserved metadata room if the first tag is our
 // onMetaData, with the index and file size it records.
-func readOurMeta(f sink, size int64) (*metaPlan, int64) {
+func readOurMeta(f format.Sink, size int64) (*metaPlan, int64) {
 	h, ok := readHead(f, flvHeaderLen, size)
 	if !ok || h.typ != 18 || h.data > maxMetaRead || flvHeaderLen+flvTagHeader+h.data+4 > size {
 		return nil, 0

@@ -1,10 +1,12 @@
-package record
+package flv
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/rtmprecd/rtmprecd/record/format"
 )
 
 // The tail of an existing file, for record_append: whether it is intact,
@@ -29,7 +31,7 @@ const maxTornTag = flvTagHeader + flvMaxData + 4
 
 // lastTag reports whether the tail is intact: the last back-pointer
 // points at a tag header of that size.
-func lastTag(f sink, size int64) bool {
+func lastTag(f format.Sink, size int64) bool {
 	_, _, ok := tagBefore(f, size)
 	return ok
 }
@@ -65,7 +67,7 @@ const tailBack = 1024
 // end-of-sequence tag older than the last audio frame. So it walks back
 // over the back-pointers until it has seen the last tag of each track
 // the header names, the start of the file, or tailBack tags.
-func tailTimestamp(f sink, size int64, flags byte) int64 {
+func tailTimestamp(f format.Sink, size int64, flags byte) int64 {
 	want := flags & (flvFlagsAudio | flvFlagsVideo)
 	top, seen := int64(0), byte(0)
 	for end, n := size, 0; n < tailBack && (want == 0 || seen&want != want); n++ {
@@ -88,7 +90,7 @@ func tailTimestamp(f sink, size int64, flags byte) int64 {
 // crash or a full disk cut the file in the middle of writing it, or left
 // zeros after it): at most one tag long, and holding no whole tag. Anything
 // else is damage inside the file.
-func checkTorn(f sink, end, size int64) error {
+func checkTorn(f format.Sink, end, size int64) error {
 	if size-end > maxTornTag {
 		return &damageError{at: end, why: fmt.Sprintf("%d bytes follow the last whole tag", size-end)}
 	}

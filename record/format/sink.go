@@ -1,18 +1,19 @@
-package record
+package format
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// sink is the file under a writer: an *os.File in production (osSink);
+// Sink is the file under a muxer: an *os.File in production (NewOSSink);
 // tests wrap it to count system calls or inject I/O errors. Every method
 // is one system call (Writev loops only on short writes).
-type sink interface {
+type Sink interface {
 	Name() string
 	// Writev writes bufs, in order, with writev(2) at the file offset and
 	// returns how many bytes reached the file; on error that count says
@@ -30,9 +31,9 @@ type sink interface {
 	Close() error
 }
 
-// maxIov is how many buffers one Writev takes: pending tags, and a large
+// MaxIov is how many buffers one Writev takes: pending tags, and a large
 // tag's header, body and back-pointer.
-const maxIov = 4
+const MaxIov = 4
 
 // osSink is a sink on an open file. Writes go through writev(2) on the raw
 // descriptor with an iovec array kept in the struct, so writing a large
@@ -40,10 +41,11 @@ const maxIov = 4
 type osSink struct {
 	f   *os.File
 	fd  uintptr
-	iov [maxIov]unix.Iovec
+	iov [MaxIov]unix.Iovec
 }
 
-func newOSSink(f *os.File) *osSink { return &osSink{f: f, fd: f.Fd()} }
+// NewOSSink returns the Sink of an open file.
+func NewOSSink(f *os.File) Sink { return &osSink{f: f, fd: f.Fd()} }
 
 func (s *osSink) Name() string                             { return s.f.Name() }
 func (s *osSink) WriteAt(p []byte, off int64) (int, error) { return s.f.WriteAt(p, off) }
@@ -60,7 +62,7 @@ func (s *osSink) Writev(bufs [][]byte) (int64, error) {
 	for {
 		n := 0
 		for _, b := range bufs {
-			if len(b) > 0 && n < maxIov {
+			if len(b) > 0 && n < MaxIov {
 				s.iov[n].Base = &b[0]
 				s.iov[n].SetLen(len(b))
 				n++
@@ -70,7 +72,7 @@ func (s *osSink) Writev(bufs [][]byte) (int64, error) {
 			return total, nil
 		}
 		r, _, e := unix.Syscall(unix.SYS_WRITEV, s.fd, uintptr(unsafe.Pointer(&s.iov[0])), uintptr(n))
-		s.iov = [maxIov]unix.Iovec{} // keep no payload alive
+		s.iov = [MaxIov]unix.Iovec{} // keep no payload alive
 		if e == unix.EINTR {
 			continue
 		}
@@ -97,3 +99,8 @@ func consume(bufs [][]byte, n int64) {
 		return
 	}
 }
+
+// FlushObserver is implemented by a Sink that wants to time each flush
+// (the metrics): a muxer calls FlushedSince with the flush's start once
+// it is written out.
+type FlushObserver interface{ FlushedSince(start time.Time) }

@@ -1,4 +1,4 @@
-package record
+package flv
 
 // maxIndex caps the keyframe index of one file (entries in memory and in
 // the onMetaData tag): 4096 entries are 64 KiB in memory and 72 KiB in
