@@ -2,12 +2,15 @@ package rtmp
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/hub"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 	"github.com/rtmprecd/rtmprecd/rtmp/chunk"
 )
@@ -116,5 +119,58 @@ func TestSocketToOnAVAllocs(t *testing.T) {
 				t.Errorf("%.2f allocations per media message, want 0", n)
 			}
 		})
+	}
+}
+
+// readerModule attaches a queued reader that needs the GOP cache to every
+// publish's stream hub, as a live player would.
+type readerModule struct{ read atomic.Int64 }
+
+func (m *readerModule) Name() string        { return "reader" }
+func (m *readerModule) Hook(s *Session) any { return &readerHook{m: m, s: s} }
+func (m *readerModule) Read(*Frame)         { m.read.Add(1) }
+
+type readerHook struct {
+	m *readerModule
+	s *Session
+}
+
+func (h *readerHook) OnPublish(context.Context, *Publish) error {
+	h.s.Stream().Attach(h.m, hub.ReaderOptions{Queue: 8, GOP: true})
+	return nil
+}
+
+// TestSocketToHubReaderAllocs: with a queued reader and the GOP cache on
+// the stream hub, a media message from the socket to the recorders and
+// into the reader's queue still allocates nothing once the queue's slots
+// have held a message of its size.
+func TestSocketToHubReaderAllocs(t *testing.T) {
+	ev := newEventLog()
+	cm := &countModule{signal: make(chan struct{}, 1), ev: ev}
+	cm.every.Store(1)
+	rm := &readerModule{}
+	ts := startServer(t, testConfig("live"), Options{Modules: []Module{&testModule{name: "mark", log: ev}, rm, cm}, PollInterval: -1})
+	r := publishRaw(t, ts, ev, "bench")
+	r.w.WriteMessage(chunk.SetChunkSizeMessage(4096))
+	msg := encodedVideo(4096)
+	stuck := time.After(time.Minute) // one timer: a timer per message would be the allocation measured
+	send := func() {
+		if _, err := r.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-cm.signal:
+		case <-stuck:
+			t.Fatalf("frames stopped going through the hub; server log:\n%s", strings.Join(ts.logs.all(), "\n"))
+		}
+	}
+	for range 20 { // warm up: codec state, every queue slot
+		send()
+	}
+	if n := testing.AllocsPerRun(200, send); n != 0 {
+		t.Errorf("%.2f allocations per media message, want 0", n)
+	}
+	if rm.read.Load() == 0 {
+		t.Error("the queued reader read nothing")
 	}
 }
