@@ -2,10 +2,10 @@
 // `location /metrics { rtmp_metrics on; }`, from a private registry (no
 // global state, so tests and embedders can run several daemons).
 //
-// Nothing here blocks the media path: the hooks on the session goroutine
-// (Module's OnAV, the record Observer) only add to atomics resolved at
-// publish time, and everything else (sessions, free disk space, reload
-// state) is read from snapshots when Prometheus scrapes.
+// Nothing here is on the media path: byte and message counts are each
+// publish's stream hub counters (package hub), read at scrape time with
+// everything else (sessions, free disk space, reload state); the record
+// Observer only adds to atomics resolved at publish time.
 //
 // # Metrics
 //

@@ -32,7 +32,13 @@
 // libavformat) abort the publish on any onStatus of level "error", and a
 // recorder must never drop the publisher.
 //
-// Files are written through a buffer of whole tags (64 KiB by default),
+// The container is a format (record_format, package record/format): the
+// policy above (admission, naming, splitting at break frames, limits,
+// locks, events) lives here and does not change with the format; a
+// format's muxer, fed with the media package's tracks and units, lays the
+// samples out and declares what it can carry (format.Caps). FLV, in
+// record/format/flv, is the only one so far. Its files are written
+// through a buffer of whole tags (64 KiB by default),
 // flushed at every video keyframe, when full, at least every second and
 // at close, so a file ends at a tag boundary at every instant and a crash
 // loses at most about a second; record_fsync makes each flush durable. A
@@ -59,4 +65,8 @@
 // is closed and its header fixed. FileEvents tell the recordings index
 // when a file opens and when an empty one is discarded, in order with the
 // record-done Events.
+//
+// Segments subscribers follow every file through its life (opened,
+// closed, discarded) off the media path, each through its own bounded
+// queue (a slow subscriber loses events, counted, never stalls a stream).
 package record

@@ -19,16 +19,18 @@ type moduleSet struct {
 	// the access log first, to log the name the client asked for (as
 	// nginx-rtmp's log module, which runs before notify); notify decides
 	// next (on_publish may deny or rename before any file exists), access
-	// next, then the control API's meter and the recorders, so a rejected
-	// publisher never touches a file and every file is closed, with its
-	// record_done queued, before notify sends publish_done; metrics last,
-	// so it counts only publishes every other module allowed, under their
-	// final names.
+	// next, then the recorders, so a rejected publisher never touches a
+	// file and every file is closed, with its record_done queued, before
+	// notify sends publish_done; metrics last, so it reports only
+	// publishes every other module allowed, under their final names. The
+	// control module has no per-session hook (it reads each publish's
+	// stream hub, and drop waits for the hub's end), so its place does not
+	// matter.
 	list    []rtmp.Module
 	access  *accesslog.Module
 	notify  *notify.Module
 	record  *record.Module
-	meter   *control.Module   // the control API's per-publish meter
+	meter   *control.Module   // the control API's view of each publish's stream hub
 	metrics *metrics.Exporter // /metrics
 }
 
