@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	meter := &control.Module{} // in the rtmp module list, right before the recorders
+//	meter := &control.Module{} // anywhere in the rtmp module list (naccepted)
 //	api := control.New(control.Options{Registry: srv.Registry(), Recorder: rec,
 //		Reloader: d, Meter: meter, Version: version, Logger: log})
 //	router := httpd.New(httpd.Options{Routes: api.Routes(), Logger: log})

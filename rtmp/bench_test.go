@@ -126,9 +126,9 @@ func TestSocketToOnAVAllocs(t *testing.T) {
 // publish's stream hub, as a live player would.
 type readerModule struct{ read atomic.Int64 }
 
-func (m *readerModule) Name() string        { return "reader" }
-func (m *readerModule) Hook(s *Session) any { return &readerHook{m: m, s: s} }
-func (m *readerModule) Read(*Frame)         { m.read.Add(1) }
+func (m *readerModule) Name() string          { return "reader" }
+func (m *readerModule) Hook(s *Session) Hooks { return Hooks{Publish: &readerHook{m: m, s: s}} }
+func (m *readerModule) Read(*Frame)           { m.read.Add(1) }
 
 type readerHook struct {
 	m *readerModule

@@ -23,11 +23,11 @@ func names[T interface{ Name() string }](list []T) []string {
 // other modules see: the access log first (it logs the name the client
 // asked for, before on_publish may rename it), notify next (on_publish may
 // refuse or rename before anything else runs), access next (a refused publisher never reaches a
-// recorder), the control API's meter right before the recorders (drop
-// waits for its OnClose, which then runs once the files are closed), the
-// recorders (closed, with record_done queued, before notify's
-// publish_done, OnClose running in reverse), metrics last (it counts only
-// publishes every other module allowed, under their final names).
+// recorder), the recorders (closed, with record_done queued, before
+// notify's publish_done, OnClose running in reverse), metrics last (it
+// reports only publishes every other module allowed, under their final
+// names). The control module takes no part in sessions (drop waits for the
+// stream hub's end), so its place is free; it stays where it was.
 func TestModuleOrder(t *testing.T) {
 	mods := newModules(slog.New(slog.DiscardHandler), nil)
 	want := []string{"access_log", "notify", "access", "control", "record", "metrics"}
