@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 )
 
 // TestMakeInstall stages `make install` in a DESTDIR with PREFIX=/usr
@@ -16,10 +17,7 @@ import (
 // that configuration loads with absolute paths, since systemd starts the
 // daemon in /. A second install keeps an edited configuration.
 func TestMakeInstall(t *testing.T) {
-	mk, err := exec.LookPath("make")
-	if err != nil {
-		t.Skip("make not installed")
-	}
+	mk := testenv.Tool(t, "make")
 	dest := t.TempDir()
 	install := func() string {
 		t.Helper()
