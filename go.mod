@@ -3,6 +3,7 @@ module github.com/rtmprecd/rtmprecd
 go 1.26.0
 
 require (
+	github.com/abema/go-mp4 v1.7.3
 	github.com/bluenviron/mediacommon/v2 v2.9.5
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/getkin/kin-openapi v0.153.0

@@ -140,7 +140,7 @@ func buildApp(s *scope, l *loader) (*Application, error) {
 }
 
 func buildRecorder(s *scope, name string) *Recorder {
-	suf := s.get("record_suffix").(suffixVal)
+	suf := recordSuffix(s)
 	flags, _ := s.get("record").(RecordFlags)
 	r := &Recorder{
 		Name:           name,
@@ -149,6 +149,7 @@ func buildRecorder(s *scope, name string) *Recorder {
 		Path:           s.str("record_path"),
 		Suffix:         suf.text,
 		SuffixFormat:   suf.f,
+		MoovRoom:       s.get("record_moov_room").(time.Duration),
 		Unique:         s.flag("record_unique"),
 		Append:         s.flag("record_append"),
 		Lock:           s.flag("record_lock"),
@@ -171,6 +172,15 @@ func buildRecorder(s *scope, name string) *Recorder {
 		}
 	}
 	return r
+}
+
+// recordSuffix is the record_suffix in effect at s: when no level sets
+// one, the default of the recorder's format (FormatSuffix).
+func recordSuffix(s *scope) suffixVal {
+	if s.lookup("record_suffix") == nil {
+		return suffixVal{text: FormatSuffix(s.str("record_format"))}
+	}
+	return s.get("record_suffix").(suffixVal)
 }
 
 // records reports whether a recorder can ever open a file.
@@ -213,6 +223,11 @@ func checkRecorders(app *Application, l *loader) error {
 		}
 		if r.Path == "" {
 			return errAt(r.Pos, `"record_path" must be set when "record" is enabled`)
+		}
+		if r.Append && !FormatAppends(r.Format) && !l.noAppendWarned {
+			l.noAppendWarned = true
+			l.warn(r.Pos, fmt.Sprintf(`%s has "record_append on" with "record_format %s", which cannot append: each recording gets the next free name`,
+				describe(r), r.Format))
 		}
 		t := r.Template()
 		if o := seen[t]; o != nil {

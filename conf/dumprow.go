@@ -35,14 +35,15 @@ func list[T any](format func(T) []string) dumpFunc {
 }
 
 var (
-	dumpFlag   = scalar(formatFlag)
-	dumpTime   = scalar(formatTime)
-	dumpSize   = scalar(formatSize)
-	dumpInt    = scalar(formatInt)
-	dumpString = scalar(func(s string) string { return s })
-	dumpSuffix = scalar(func(v suffixVal) string { return v.text })
-	dumpWords  = list(func(words []string) []string { return words })
-	dumpRecord = list(formatRecord)
+	dumpFlag     = scalar(formatFlag)
+	dumpTime     = scalar(formatTime)
+	dumpSize     = scalar(formatSize)
+	dumpInt      = scalar(formatInt)
+	dumpString   = scalar(func(s string) string { return s })
+	dumpKept     = unlessInherited(func(s string) string { return s })
+	dumpTimeKept = unlessInherited(formatTime)
+	dumpWords    = list(func(words []string) []string { return words })
+	dumpRecord   = list(formatRecord)
 
 	dumpErrorLog = list(func(v errorLogVal) []string { return []string{v.file, v.level} })
 
@@ -63,16 +64,35 @@ var (
 	})
 )
 
-// dumpUnlessDefault dumps a string setting only when it is not the
-// default, so that a directive added with its default leaves the dump,
-// and the hash, of every existing configuration as it was.
-func dumpUnlessDefault(r *row, s *scope, w *dumper) {
-	if v, ok := s.get(r.storeKey()).(string); ok && v != r.def {
-		w.line(r.name, v)
+// unlessInherited dumps a single-valued setting only where loading the
+// dump would not give it anyway: where it differs from what the block
+// inherits there (the value of the enclosing block the row is dumped in,
+// else the default). Rows added with it leave the dump, and so the hash,
+// of every configuration that does not use them as they were.
+func unlessInherited[T comparable](format func(T) string) dumpFunc {
+	return func(r *row, s *scope, w *dumper) {
+		v, ok := s.get(r.storeKey()).(T)
+		if !ok {
+			return
+		}
+		inherited := defaults[r.storeKey()]
+		if s.parent != nil && s.parent.ctx&r.dumpAt != 0 {
+			inherited = s.parent.get(r.storeKey())
+		}
+		if iv, ok := inherited.(T); ok && iv == v {
+			return
+		}
+		w.line(r.name, format(v))
 	}
 }
 
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+// dumpSuffix writes the suffix in effect, also when it is the default of
+// the recorder's format: a dump that left it out would depend on that
+// rule, and one that wrote the flv default under an mp4 format would load
+// to another suffix.
+func dumpSuffix(r *row, s *scope, w *dumper) { w.line(r.name, recordSuffix(s).text) }
 
 // dumpListen writes the block's own listen lines: a listen directive binds
 // one block's socket and is never inherited.

@@ -57,6 +57,10 @@ type loader struct {
 	warnings []Warning
 	ignored  map[string]bool // ignored directive names already warned about
 	formats  map[string]bool // log_format names defined so far
+	// noAppendWarned: record_append with a format that cannot append was
+	// warned about (once per configuration, however many recorders
+	// inherit it).
+	noAppendWarned bool
 }
 
 // warnIgnored warns about an ignored directive once per name: a copied

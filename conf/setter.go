@@ -90,7 +90,17 @@ func setMethod(_ *loader, d *parser.Directive) (any, error) {
 
 // RecordFormats are the record_format values: the containers package
 // record can write (its format table has the same names).
-var RecordFormats = []string{"flv"}
+var RecordFormats = []string{"flv", "mp4", "fmp4"}
+
+// formatSuffix is each format's default record_suffix.
+var formatSuffix = map[string]string{"flv": ".flv", "mp4": ".mp4", "fmp4": ".mp4"}
+
+// FormatSuffix is the default record_suffix of a record format.
+func FormatSuffix(format string) string { return formatSuffix[format] }
+
+// FormatAppends reports whether record_append can continue files of a
+// record format (FLV only, today).
+func FormatAppends(format string) bool { return format == "flv" }
 
 func setRecordFormat(_ *loader, d *parser.Directive) (any, error) {
 	f := strings.ToLower(d.Args[0])

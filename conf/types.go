@@ -142,8 +142,12 @@ type Recorder struct {
 	Pos   parser.Pos  // recorder block, or the effective record line of the inline recorder
 	Flags RecordFlags // record. Default: empty (not recording).
 	Path  string      // record_path. Default: "" (a config error when recording).
-	// Suffix is record_suffix as written. Default: ".flv".
+	// Suffix is record_suffix as written. Default: ".flv", ".mp4" for the
+	// MP4 formats.
 	Suffix string
+	// MoovRoom is record_moov_room: the media duration the moov room of an
+	// mp4 file covers. Default: 1h.
+	MoovRoom time.Duration
 	// SuffixFormat is the compiled strftime pattern when Suffix contains '%', else nil.
 	SuffixFormat *strftime.Strftime
 	Unique       bool          // record_unique. Default: off.

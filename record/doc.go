@@ -36,8 +36,12 @@
 // policy above (admission, naming, splitting at break frames, limits,
 // locks, events) lives here and does not change with the format; a
 // format's muxer, fed with the media package's tracks and units, lays the
-// samples out and declares what it can carry (format.Caps). FLV, in
-// record/format/flv, is the only one so far. Its files are written
+// samples out and declares what it can carry (format.Caps): a track whose
+// codec the format cannot carry is left out (one warning per file, named
+// in the Event), and a format that stores codec parameters once per file
+// gets a new file at a parameter change. FLV is in record/format/flv,
+// MP4 and fragmented MP4 in record/format/mp4 and record/format/fmp4.
+// FLV files are written
 // through a buffer of whole tags (64 KiB by default),
 // flushed at every video keyframe, when full, at least every second and
 // at close, so a file ends at a tag boundary at every instant and a crash

@@ -37,6 +37,10 @@ type Event struct {
 
 	Path string // the file as opened
 	Size int64  // bytes in the file at close
+	// Unmapped names the kinds of tracks an MP4 recording left out for
+	// want of an MP4 mapping of their codec: "audio", "video" or
+	// "video,audio"; "" when none.
+	Unmapped string
 
 	// Frame counts are media tags written: the sequence header copies at
 	// the start of every file are not counted.

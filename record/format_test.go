@@ -16,8 +16,14 @@ func TestEveryConfiguredFormatHasAMuxer(t *testing.T) {
 			t.Errorf("record_format %s has no format", name)
 			continue
 		}
-		if c := f.Caps(); c.Name != name || c.Suffix == "" || c.Carries == nil {
+		c := f.Caps()
+		if c.Name != name || c.Suffix == "" || c.Carries == nil {
 			t.Errorf("record_format %s: caps %+v", name, c)
+		}
+		// conf applies the default suffix and warns about record_append
+		if c.Suffix != conf.FormatSuffix(name) || c.Append != conf.FormatAppends(name) {
+			t.Errorf("record_format %s: suffix %q append %v, conf says %q %v", name, c.Suffix, c.Append,
+				conf.FormatSuffix(name), conf.FormatAppends(name))
 		}
 	}
 	if len(formats) != len(conf.RecordFormats) {

@@ -50,8 +50,9 @@ func (n *node) close(r Reason, err error) {
 	if n.w == nil {
 		return
 	}
-	size := n.w.Size()
-	if cerr := n.w.Close(); cerr != nil {
+	cerr := n.w.Close()
+	size := n.w.Size() // indexes written at close included
+	if cerr != nil {
 		n.log.Error("record: close failed", "path", n.path, "errno", errnoOf(cerr), "err", cerr)
 		err = errors.Join(err, cerr)
 	}
@@ -69,7 +70,7 @@ func (n *node) close(r Reason, err error) {
 		Recorder: n.rec.Name, Config: n.rec,
 		App: n.h.key.app, Name: n.h.key.name, Args: n.h.args,
 		Session: n.h.sid, Connect: n.h.conn,
-		Path: n.path, Size: size,
+		Path: n.path, Size: size, Unmapped: n.unmappedKinds(),
 		VideoFrames: n.vframes, AudioFrames: n.aframes,
 		FirstTime: n.first, LastTime: n.last,
 		Duration: time.Duration(n.last-n.first) * time.Millisecond,
@@ -133,7 +134,19 @@ func (n *node) backOff(now time.Time, lived time.Duration) {
 func (n *node) writerOptions() format.Options {
 	m := n.h.m
 	return format.Options{Buffer: m.bufferSize(), FlushPeriod: m.flushPeriod(), Now: m.now, Fsync: n.rec.Fsync,
-		Codec: n.h.src.Codec(), Video: n.keys, ExpectKeys: expectKeyframes(n.rec, n.gop)}
+		Codec: n.h.src.Codec(), Video: n.keys, Audio: n.audio, ExpectKeys: expectKeyframes(n.rec, n.gop),
+		SpanDuration: spanDuration(n.rec), SpanFrames: n.rec.MaxFrames}
+}
+
+// spanDuration is the longest media duration a new file is expected to
+// reach: record_interval plus a minute (the split waits for a break
+// frame) when that is less than record_moov_room, else record_moov_room.
+func spanDuration(rec *conf.Recorder) time.Duration {
+	d := rec.MoovRoom
+	if rec.IntervalSet && rec.Interval > 0 {
+		d = min(d, rec.Interval+time.Minute)
+	}
+	return d
 }
 
 // maxExpectKeys is the key frame estimate of a file without limits: a

@@ -75,6 +75,7 @@ type file struct {
 	aframes   int64
 	first     int64
 	last      int64
+	unmapped  [3]bool // by media.Kind: a track the format cannot carry was left out
 }
 
 func newNode(h *hook, rc *conf.Recorder) *node {
@@ -104,7 +105,7 @@ func (n *node) onFrame(f *media.Frame, c *media.State) {
 	}
 	n.measure(f)
 	brk := n.isBreak(f, c)
-	if n.w != nil && n.splitDue(f, brk) {
+	if n.w != nil && (n.splitDue(f, brk) || n.paramChange(f)) {
 		n.close(ReasonSplit, nil)
 		if n.open() != nil {
 			return
@@ -215,7 +216,7 @@ func (n *node) write(f *media.Frame, c *media.State, brk bool) {
 		return
 	}
 	u := unitOf(f)
-	if !n.put(format.Sample{Track: u.Track, Unit: u, Time: ts, Key: f.Keyframe}) {
+	if !n.carried(u.Track) || !n.put(format.Sample{Track: u.Track, Unit: u, Time: ts, Key: f.Keyframe}) {
 		return
 	}
 	if n.frames == 0 {
@@ -244,7 +245,7 @@ func (n *node) writeHeaders(f *media.Frame, c *media.State, ts int64) bool {
 			u := unitOf(f)
 			h, s.Track, s.Unit = f.Payload, u.Track, u
 		}
-		if h != nil {
+		if h != nil && n.carried(s.Track) {
 			if !n.put(s) {
 				return false
 			}
@@ -258,7 +259,7 @@ func (n *node) writeHeaders(f *media.Frame, c *media.State, ts int64) bool {
 			u := unitOf(f)
 			h, s.Track, s.Unit = f.Payload, u.Track, u
 		}
-		if h != nil {
+		if h != nil && n.carried(s.Track) {
 			if !n.put(s) {
 				return false
 			}
@@ -313,3 +314,45 @@ func (n *node) put(s format.Sample) bool {
 }
 
 func (n *node) now() time.Time { return n.h.m.now() }
+
+// paramChange reports whether f changes codec parameters that the
+// format stores once per file (MP4: a new SPS, another AAC config): such
+// a file ends before f and the next one starts with it. A resent
+// identical header is no change, and FLV files carry changes in band.
+func (n *node) paramChange(f *media.Frame) bool {
+	if !n.caps.NewFileOnParamChange || !f.SeqHeader || len(f.Units) == 0 {
+		return false
+	}
+	return n.frames > 0 && unitOf(f).Param == media.ParamChange
+}
+
+// carried reports whether the file's format can store t's codec. A track
+// it cannot (Speex, Nellymoser, ADPCM or G.711 in MP4) is left out of the
+// file with one warning per file and named in the record-done event; the
+// other track is still recorded and the publish goes on.
+func (n *node) carried(t *media.Track) bool {
+	if t == nil || n.caps.Carries == nil || n.caps.Carries(t) {
+		return true
+	}
+	if !n.unmapped[t.Kind] {
+		n.unmapped[t.Kind] = true
+		n.log.Warn("record: the file's format cannot carry this codec, its track is left out", "path", n.path,
+			"format", n.caps.Name, "track", t.Kind.String(), "codec", t.Codec.String(), "legacy_id", t.LegacyID)
+	}
+	return false
+}
+
+// unmappedKinds names the kinds of tracks left out of the file:
+// "video", "audio", "video,audio" or "".
+func (n *node) unmappedKinds() string {
+	var out string
+	for _, k := range []media.Kind{media.KindVideo, media.KindAudio} {
+		if n.unmapped[k] {
+			if out != "" {
+				out += ","
+			}
+			out += k.String()
+		}
+	}
+	return out
+}

@@ -89,7 +89,7 @@ func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, sp
 		if errors.Is(err, errTaken) {
 			continue
 		}
-		if err == nil && !rec.Append {
+		if err == nil && !appends(rec, sp) {
 			hint.next = i + 1 // append mode reuses the same file
 		}
 		return o, err
@@ -120,7 +120,7 @@ func openStamped(rec *conf.Recorder, d *recordDir, nm namer, now time.Time, sp *
 // tryOpen opens one candidate; errTaken means try the next one.
 func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened, error) {
 	o := opened{path: filepath.Join(d.path, rel), rel: rel}
-	f, created, err := openCandidate(d, rel, rec.Append)
+	f, created, err := openCandidate(d, rel, appends(rec, sp))
 	if errors.Is(err, errRefused) {
 		sp.log.Warn("record: not using this file name, using the next one", "path", o.path, "why", err)
 		return o, errTaken
@@ -150,6 +150,11 @@ func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened
 	return o, nil
 }
 
+// appends reports whether the recorder continues existing files:
+// record_append, for a format that can (the others open the next free
+// name, and conf warned about it at load).
+func appends(rec *conf.Recorder, sp *openSpec) bool { return rec.Append && sp.format.Caps().Append }
+
 // openCandidate creates rel, or with record_append opens it when it
 // exists. created says which.
 func openCandidate(d *recordDir, rel string, appendMode bool) (f *os.File, created bool, err error) {
@@ -174,7 +179,7 @@ func startWriter(rec *conf.Recorder, f *os.File, p string, sp *openSpec) (w form
 		s = sp.wrap(s)
 	}
 	o := sp.opts
-	o.Append, o.Path, o.Log = rec.Append, p, sp.log
+	o.Append, o.Path, o.Log = appends(rec, sp), p, sp.log
 	op, err := sp.format.Open(s, o)
 	if errors.Is(err, format.ErrNotAppendable) {
 		return nil, 0, false, errTaken

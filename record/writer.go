@@ -5,12 +5,16 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/flv"
+	"github.com/rtmprecd/rtmprecd/record/format/fmp4"
+	"github.com/rtmprecd/rtmprecd/record/format/mp4"
 )
 
 // formats are the containers a recorder can write, by record_format
 // name: the one list of them (conf.RecordFormats names the same ones).
 var formats = map[string]format.Format{
-	"flv": flv.Format{},
+	"flv":  flv.Format{},
+	"mp4":  mp4.Format{},
+	"fmp4": fmp4.Format{},
 }
 
 // formatOf returns the format of a recorder; an unknown name (conf does

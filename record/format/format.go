@@ -1,7 +1,7 @@
 // Package format is the interface between the recorder's policy (package
 // record: what goes into which file, when a file opens, splits and
 // closes) and the containers that lay media out in files: one package per
-// format under record/format (flv today; mp4, fmp4 and hls next).
+// format under record/format (flv, mp4, fmp4; hls next).
 //
 // A Format declares what it can carry (Caps) and opens Muxers on files
 // the recorder has created, named and locked. A Muxer is fed with the
@@ -64,8 +64,15 @@ type Options struct {
 	// Codec is the stream's codec state at open: what the file's header
 	// describes before its first samples.
 	Codec *media.State
-	// Video is set when the recorder records video (video or keyframes).
-	Video bool
+	// Video is set when the recorder records video (video or keyframes),
+	// Audio when it records audio.
+	Video, Audio bool
+	// SpanDuration and SpanFrames bound a file's media, for muxers that
+	// reserve room for an index up front: the longest media duration the
+	// recorder lets a file reach (record_interval, else record_moov_room)
+	// and its record_max_frames (0: unbounded).
+	SpanDuration time.Duration
+	SpanFrames   int64
 	// ExpectKeys is how many video key frames the file is expected to
 	// hold, from the recorder's limits and the stream's GOP, for muxers
 	// that reserve room for an index up front.
@@ -112,7 +119,8 @@ type Muxer interface {
 	// later calls fail, and the recorder closes the muxer.
 	Write(s Sample) error
 	// Size is the file size in bytes so far, buffered samples included
-	// (record_max_size, the record-done event).
+	// (record_max_size); after Close, the finished file's size, indexes
+	// written at close included (the record-done event).
 	Size() int64
 	// Flush writes buffered samples to the file (and, with Fsync, makes
 	// them durable). Muxers flush by themselves when their buffer is full,

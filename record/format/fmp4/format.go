@@ -1,0 +1,67 @@
+package fmp4
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/rtmprecd/rtmprecd/record/format"
+	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
+)
+
+// Format is the fragmented MP4 format behind the recorder's format
+// interface.
+type Format struct{}
+
+var _ format.Format = Format{}
+
+// Caps: the codecs with an MP4 sample entry; parameters stored once per
+// file (in the initialization segment); no append yet (a new name
+// instead).
+func (Format) Caps() format.Caps {
+	return format.Caps{Name: "fmp4", Suffix: ".mp4", Carries: mp4box.Carries, NewFileOnParamChange: true}
+}
+
+// Open starts a muxer on s; the initialization segment is written with
+// the first fragment, once the tracks are known.
+func (Format) Open(s format.Sink, o format.Options) (format.Opened, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	m := New(s, Options{Fsync: o.Fsync, Log: o.Log})
+	return format.Opened{Muxer: &file{m: m, s: s, log: o.Log, path: o.Path}}, nil
+}
+
+// file is an open fMP4 recording: the muxer and its sink.
+type file struct {
+	m      *Muxer
+	s      format.Sink
+	tracks mp4box.Tracks
+	log    *slog.Logger
+	path   string
+}
+
+func (f *file) Write(s format.Sample) error {
+	i, ok, decided := f.tracks.Known(s.Track)
+	if !decided {
+		var err error
+		add := func() (int, error) { return f.m.AddTrack(s.Track) }
+		if i, ok, err = f.tracks.Index(s.Track, add, ErrLateTrack, f.log, f.path); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return nil
+	}
+	cts, sync, ok := mp4box.Sample(s.Unit, s.Key)
+	if !ok {
+		return nil
+	}
+	return f.m.Write(i, s.Time, cts, sync, s.Unit.Data)
+}
+
+func (f *file) Size() int64  { return f.m.Size() }
+func (f *file) Flush() error { return f.m.Flush() }
+
+// Close writes the last fragment, the durations and the mfra, and closes
+// the file.
+func (f *file) Close() error { return errors.Join(f.m.Close(), f.s.Close()) }

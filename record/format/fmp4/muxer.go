@@ -1,0 +1,201 @@
+package fmp4
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
+)
+
+// File is where a muxer writes: Writev appends at the end of the file;
+// WriteAt patches bytes already written.
+type File interface {
+	Writev(bufs [][]byte) (int64, error)
+	WriteAt(p []byte, off int64) (int, error)
+	Datasync() error
+}
+
+// Options tune a Muxer.
+type Options struct {
+	// FragmentMS is the longest fragment in milliseconds. Default: 1000.
+	FragmentMS int64
+	// MaxFragment caps a fragment's media bytes, bounding memory for high
+	// bitrates. Default: 1 MiB.
+	MaxFragment int
+	Fsync       bool // fdatasync after every fragment
+	Log         *slog.Logger
+}
+
+// ErrLateTrack says a track appeared after the initialization segment
+// was written; its samples are left out.
+var ErrLateTrack = errors.New("fmp4: track appeared after the first fragment")
+
+// Muxer writes one fragmented MP4 file. It is not safe for concurrent
+// use.
+type Muxer struct {
+	f      File
+	o      Options
+	tracks []*track
+	init   *mp4box.Init
+	size   int64 // bytes in the file
+	seq    uint32
+	frag   fragment
+	moof   []byte
+	iov    [][]byte
+	err    error
+}
+
+// track is one track and its samples in the fragment being built.
+type track struct {
+	m       *mp4box.Track
+	samples []fsample
+	data    []byte
+	lastDTS int64 // track units; -1 before the first sample
+	lastDur int64
+	keys    []mp4box.RandomAccess
+	video   bool
+	warned  bool
+}
+
+// fsample is one sample of the current fragment.
+type fsample struct {
+	dts  int64 // track units
+	cts  int32
+	size uint32
+	key  bool
+}
+
+// fragment is the state of the fragment being built.
+type fragment struct {
+	startMS int64 // decode time of its first sample, ms; -1 when empty
+	bytes   int
+}
+
+// New returns a muxer writing to f, which must be empty.
+func New(f File, o Options) *Muxer {
+	if o.FragmentMS <= 0 {
+		o.FragmentMS = 1000
+	}
+	if o.MaxFragment <= 0 {
+		o.MaxFragment = 1 << 20
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Muxer{f: f, o: o, frag: fragment{startMS: -1}}
+}
+
+// AddTrack adds a track before the first fragment; it returns the
+// track's index for Write. The error wraps mp4box.ErrUnmapped for a codec
+// MP4 cannot carry, or is ErrLateTrack.
+func (m *Muxer) AddTrack(t *media.Track) (int, error) {
+	if m.init != nil {
+		return -1, ErrLateTrack
+	}
+	mt, err := mp4box.Map(t, uint32(len(m.tracks)+1))
+	if err != nil {
+		return -1, err
+	}
+	m.tracks = append(m.tracks, &track{m: mt, lastDTS: -1, video: t.Kind == media.KindVideo})
+	return len(m.tracks) - 1, nil
+}
+
+// Size is the file size so far, the fragment being built included.
+func (m *Muxer) Size() int64 { return m.size + int64(m.frag.bytes) }
+
+// Write adds one sample of track i: decode time and composition offset
+// in milliseconds from the file start, the key flag and the codec data
+// (copied). A video key frame starts a fragment.
+func (m *Muxer) Write(i int, dtsMS int64, ctsMS int32, key bool, data []byte) error {
+	if m.err != nil {
+		return m.err
+	}
+	t := m.tracks[i]
+	if m.frag.startMS >= 0 && (t.video && key || dtsMS-m.frag.startMS >= m.o.FragmentMS ||
+		m.frag.bytes+len(data) > m.o.MaxFragment) {
+		if err := m.Flush(); err != nil {
+			return err
+		}
+	}
+	dts := dtsMS * t.m.PerMS()
+	if dts < t.lastDTS {
+		dts = t.lastDTS // decode times never go back within a track
+	}
+	if m.frag.startMS < 0 {
+		m.frag.startMS = dtsMS
+	}
+	if t.video && key && len(t.samples) == 0 {
+		t.keys = append(t.keys, mp4box.RandomAccess{Time: dts, Moof: -1})
+	}
+	t.samples = append(t.samples, fsample{dts: dts, cts: int32(int64(ctsMS) * t.m.PerMS()), size: uint32(len(data)), key: key})
+	t.data = append(t.data, data...)
+	t.lastDTS = dts
+	m.frag.bytes += len(data) + 16
+	return nil
+}
+
+// Flush writes the fragment being built, the initialization segment
+// first if it is not in the file yet.
+func (m *Muxer) Flush() error {
+	if m.err != nil || m.frag.startMS < 0 {
+		return m.err
+	}
+	if m.init == nil {
+		if err := m.writeInit(); err != nil {
+			return m.fail(err)
+		}
+	}
+	m.buildMoof()
+	m.iov = append(m.iov[:0], m.moof)
+	for _, t := range m.tracks {
+		if len(t.samples) > 0 {
+			m.iov = append(m.iov, t.data)
+		}
+	}
+	n, err := m.f.Writev(m.iov)
+	m.size += n
+	if err == nil && m.o.Fsync {
+		err = m.f.Datasync()
+	}
+	m.resetFragment()
+	if err != nil {
+		return m.fail(fmt.Errorf("write fragment: %w", err))
+	}
+	return nil
+}
+
+func (m *Muxer) fail(err error) error {
+	m.err = err
+	return err
+}
+
+func (m *Muxer) resetFragment() {
+	for _, t := range m.tracks {
+		t.samples, t.data = t.samples[:0], t.data[:0]
+	}
+	m.frag = fragment{startMS: -1}
+	m.iov = m.iov[:0]
+}
+
+func (m *Muxer) writeInit() error {
+	tracks := make([]*mp4box.Track, len(m.tracks))
+	for i, t := range m.tracks {
+		tracks[i] = t.m
+	}
+	in, err := mp4box.BuildInit(tracks)
+	if err != nil {
+		return fmt.Errorf("build init segment: %w", err)
+	}
+	n, err := m.f.Writev([][]byte{in.Bytes})
+	m.size += n
+	if err != nil {
+		return fmt.Errorf("write init segment: %w", err)
+	}
+	m.init = in
+	return nil
+}
+
+var be = binary.BigEndian
