@@ -100,6 +100,13 @@ func ClipVariant(t testing.TB, kind string) string {
 // tests that need more frames than the shared 4-second clips hold.
 func ClipLength(t testing.TB, kind string, seconds int) string {
 	t.Helper()
+	return ClipSized(t, kind, seconds, "160x120")
+}
+
+// ClipSized is ClipLength with another picture size (WIDTHxHEIGHT), for
+// tests of a resolution change mid-stream.
+func ClipSized(t testing.TB, kind string, seconds int, size string) string {
+	t.Helper()
 	RequireFFmpeg(t)
 	c, ok := clips[kind]
 	if !ok {
@@ -109,12 +116,12 @@ func ClipLength(t testing.TB, kind string, seconds int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), kind+".flv")
+	out := filepath.Join(t.TempDir(), kind+"-"+size+".flv")
 	args := []string{filepath.Join(root, "testdata", "mkclip.sh")}
 	if c.flag != "" {
 		args = append(args, c.flag)
 	}
-	args = append(args, out, fmt.Sprint(seconds))
+	args = append(args, out, fmt.Sprint(seconds), size)
 	if b, err := exec.Command("sh", args...).CombinedOutput(); err != nil {
 		t.Fatalf("testmedia: make %d s %s clip: %v: %s", seconds, kind, err, b)
 	}
