@@ -29,6 +29,9 @@ type Facts struct {
 	ModTime     time.Time
 	// Creator is the onMetaData "metadatacreator" ("rtmprecd" for ours).
 	Creator string
+	// SizeOnly is set for a format this package has no reader for: only
+	// Size and ModTime are known, and Fill keeps the row's other figures.
+	SizeOnly bool
 	// Unfinished is set when the onMetaData tag has no duration (a file
 	// left open by a crash) or the file ends inside a tag.
 	Unfinished bool
@@ -200,6 +203,10 @@ var ErrNotRecording = errors.New("not a recording")
 
 // Fill copies f's figures into r.
 func (f *Facts) Fill(r *Recording) {
+	if f.SizeOnly {
+		r.Size = f.Size
+		return
+	}
 	r.Size, r.Duration = f.Size, f.Duration
 	r.VideoFrames, r.AudioFrames, r.Keyframes = f.VideoFrames, f.AudioFrames, f.Keyframes
 	r.VideoCodec, r.Width, r.Height, r.FrameRate = f.VideoCodec, f.Width, f.Height, f.FrameRate

@@ -81,5 +81,5 @@ func Probe(format, path string) (Facts, error) {
 	if err != nil {
 		return Facts{}, err
 	}
-	return Facts{Size: st.Size(), ModTime: st.ModTime()}, nil
+	return Facts{Size: st.Size(), ModTime: st.ModTime(), SizeOnly: true}, nil
 }
