@@ -123,7 +123,7 @@ var table = []*row{
 	timeRow("timeout", ctxCore, "60s", "Socket read/write timeout."),
 	timeRow("ping", ctxCore, "60s", "Interval of RTMP pings; 0 disables them."),
 	timeRow("ping_timeout", ctxCore, "30s", "How long to wait for a ping reply."),
-	intRow("max_streams", ctxCore, "32", 1, 1<<16, "Maximum chunk streams per connection."),
+	intRow("max_streams", ctxCore, "32", 1, 1<<16, "Maximum message streams (createStream) per connection; chunk streams are capped at 64 whatever it says (nginx-rtmp uses it for chunk streams)."),
 	intRow("ack_window", ctxCore, "5000000", 0, 1<<31-1, "RTMP acknowledgement window in bytes."),
 	url("on_connect", ctxCore, "HTTP callback on connect; a non-2xx answer refuses the connection."),
 	timeRow("netcall_timeout", ctxCore, "10s", "Timeout of each step (connect, send, read) of a callback."),
