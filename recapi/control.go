@@ -106,13 +106,20 @@ func (rq *request) target(sp string, c controlRequest) (app *conf.Application, n
 	return nil, "", "", false
 }
 
-func (rq *request) start(sp string) {
+// controlTarget reads a start or stop request and resolves its target,
+// answering any error itself.
+func (rq *request) controlTarget(sp string) (c controlRequest, app *conf.Application, name, rec string, ok bool) {
 	c, err := parseControl(rq.r)
 	if err != nil {
 		fail(rq.w, http.StatusBadRequest, err.Error())
-		return
+		return c, nil, "", "", false
 	}
-	app, name, rec, ok := rq.target(sp, c)
+	app, name, rec, ok = rq.target(sp, c)
+	return c, app, name, rec, ok
+}
+
+func (rq *request) start(sp string) {
+	c, app, name, rec, ok := rq.controlTarget(sp)
 	if !ok {
 		return
 	}
@@ -128,12 +135,7 @@ func (rq *request) start(sp string) {
 }
 
 func (rq *request) stop(sp string) {
-	c, err := parseControl(rq.r)
-	if err != nil {
-		fail(rq.w, http.StatusBadRequest, err.Error())
-		return
-	}
-	app, name, rec, ok := rq.target(sp, c)
+	_, app, name, rec, ok := rq.controlTarget(sp)
 	if !ok {
 		return
 	}

@@ -1,13 +1,10 @@
 package record
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	goflvtag "github.com/yutopp/go-flv/tag"
 
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
@@ -16,22 +13,6 @@ import (
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
-
-// goFLVMeta decodes an onMetaData body with go-flv's script data decoder,
-// an AMF0 reader independent of ours that rejects anything outside the
-// spec's name/value layout.
-func goFLVMeta(t testing.TB, body []byte) map[string]any {
-	t.Helper()
-	var sd goflvtag.ScriptData
-	if err := goflvtag.DecodeScriptData(bytes.NewReader(body), &sd); err != nil {
-		t.Fatalf("go-flv: %v", err)
-	}
-	m, ok := sd.Objects["onMetaData"]
-	if !ok || len(sd.Objects) != 1 {
-		t.Fatalf("go-flv: script data %v", sd.Objects)
-	}
-	return m
-}
 
 // TestMetaVariantsReadWithGoFLV: every onMetaData our writer produces,
 // the placeholder a crash leaves, the final one, a thinned index, the
@@ -74,7 +55,7 @@ func TestMetaVariantsReadWithGoFLV(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				m := goFLVMeta(t, b[flvHeaderLen+flvTagHeader:readFLVRaw(t, p).Tags[1].Offset-4])
+				m := testmedia.GoFLVMeta(t, b[flvHeaderLen+flvTagHeader:readFLVRaw(t, p).Tags[1].Offset-4])
 				if _, ok := m["filesize"]; ok != tt.final {
 					t.Fatalf("%s: go-flv reads %v", p, m)
 				}

@@ -106,3 +106,19 @@ func describe(tag *flv.Tag) string {
 	}
 	return s
 }
+
+// GoFLVMeta decodes an onMetaData body with go-flv's script data decoder,
+// an AMF0 reader independent of ours that rejects anything outside the
+// spec's name/value layout.
+func GoFLVMeta(t testing.TB, body []byte) map[string]any {
+	t.Helper()
+	var sd goflvtag.ScriptData
+	if err := goflvtag.DecodeScriptData(bytes.NewReader(body), &sd); err != nil {
+		t.Fatalf("go-flv: %v", err)
+	}
+	m, ok := sd.Objects["onMetaData"]
+	if !ok || len(sd.Objects) != 1 {
+		t.Fatalf("go-flv: script data %v", sd.Objects)
+	}
+	return m
+}

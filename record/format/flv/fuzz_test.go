@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	flvfile "github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
@@ -90,7 +91,7 @@ func FuzzCodecConfig(f *testing.F) {
 		if name, m, err := st.Metadata(); err != nil || name != "onMetaData" || m["metadatacreator"] != creator {
 			t.Fatalf("metadata reads back as %q %v: %v", name, m, err)
 		}
-		if m := goFLVMeta(t, body); m["metadatacreator"] != creator {
+		if m := testmedia.GoFLVMeta(t, body); m["metadatacreator"] != creator {
 			t.Fatalf("go-flv reads %v", m)
 		}
 	})

@@ -1,33 +1,15 @@
 package flv
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"strings"
 	"testing"
 
-	goflvtag "github.com/yutopp/go-flv/tag"
-
 	flvfile "github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/rtmp/amf"
 )
-
-// goFLVMeta decodes an onMetaData body with go-flv's script data decoder,
-// an AMF0 reader independent of ours that rejects anything outside the
-// spec's name/value layout.
-func goFLVMeta(t testing.TB, body []byte) map[string]any {
-	t.Helper()
-	var sd goflvtag.ScriptData
-	if err := goflvtag.DecodeScriptData(bytes.NewReader(body), &sd); err != nil {
-		t.Fatalf("go-flv: %v", err)
-	}
-	m, ok := sd.Objects["onMetaData"]
-	if !ok || len(sd.Objects) != 1 {
-		t.Fatalf("go-flv: script data %v", sd.Objects)
-	}
-	return m
-}
 
 // TestMetaFitEverySize: for every reserve size from the bare fields up,
 // fit fills it exactly (thinning the index one step more when the room
@@ -68,7 +50,7 @@ func TestMetaFitEverySize(t *testing.T) {
 		if arr, _ := vals[1].(amf.ECMAArray); len(arr) != int(binary.BigEndian.Uint32(body[14:])) {
 			t.Fatalf("size %d: %d properties, count %d", size, len(arr), binary.BigEndian.Uint32(body[14:]))
 		}
-		theirs := goFLVMeta(t, body)
+		theirs := testmedia.GoFLVMeta(t, body)
 		entries := (len(times) + d.every - 1) / d.every
 		if entries < minIndex { // thinned below what ffmpeg takes: no index
 			entries = 0
