@@ -74,6 +74,8 @@ var nonDefault = map[string]struct{ value, needs, top string }{
 	"record_format": {value: "record_format fmp4;"}, "record_moov_room": {value: "record_moov_room 10m;"},
 	"on_record_done":   {value: "on_record_done http://127.0.0.1:9/rd;"},
 	"exec_record_done": {value: "exec_record_done /bin/true;"},
+	"record_interval_align": {value: "record_interval_align on;"}, "record_timezone": {value: "record_timezone UTC;"},
+	"record_schedule": {value: "record_schedule daily 08:00-09:00;"}, "record_streams": {value: "record_streams ~^cam;"},
 	"location":         {value: "location /y { }"}, "rtmp_control": {value: "rtmp_control all;"},
 	"rtmp_stat": {value: "rtmp_stat all;"}, "rtmp_metrics": {value: "rtmp_metrics on;"},
 	"metrics_per_stream": {value: "metrics_per_stream on;"}, "control_token": {value: "control_token t;"},
