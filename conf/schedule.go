@@ -57,7 +57,7 @@ var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
 // setSchedule reads `record_schedule DAYS HH:MM-HH:MM`.
 func setSchedule(_ *loader, d *parser.Directive) (any, error) {
-	w, err := parseWindow(d.Args[0], d.Args[1])
+	w, err := ParseWindow(d.Args[0], d.Args[1])
 	if err != nil {
 		return nil, err
 	}
@@ -65,9 +65,9 @@ func setSchedule(_ *loader, d *parser.Directive) (any, error) {
 	return []Window{w}, nil
 }
 
-// parseWindow reads a window's days (daily, mon-fri, sat,sun, 2026-12-24,
+// ParseWindow reads a window's days (daily, mon-fri, sat,sun, 2026-12-24,
 // comma lists of those) and span (08:00-18:00, 22:00-06:00, 00:00-24:00).
-func parseWindow(days, span string) (Window, error) {
+func ParseWindow(days, span string) (Window, error) {
 	w := Window{Text: days + " " + span}
 	for item := range strings.SplitSeq(strings.ToLower(days), ",") {
 		if err := w.addDays(item); err != nil {
