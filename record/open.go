@@ -81,7 +81,7 @@ func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, sp
 	}
 	defer d.Close()
 	first := 0
-	if key := nm.stem + "\x00" + nm.suffix; hint.key == key {
+	if key := nm.sub + "\x00" + nm.stem + "\x00" + nm.suffix; hint.key == key {
 		first = hint.next
 	} else {
 		hint.key, hint.next = key, 0

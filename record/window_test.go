@@ -183,3 +183,24 @@ func TestRecordStreamsAndPathCaptures(t *testing.T) {
 }
 
 func regexpCompile(s string) (*regexp.Regexp, error) { return regexp.Compile(s) }
+
+// TestPathTemplateNewDirectoryStartsAtPlainName: when a strftime verb in
+// record_path moves the next file into a new directory (an aligned
+// hourly split), it gets the plain name there, not the next "-N" of the
+// previous directory.
+func TestPathTemplateNewDirectoryStartsAtPlainName(t *testing.T) {
+	base := t.TempDir()
+	rc := &conf.Recorder{Flags: all, Path: base + "/%H", Suffix: ".flv", Location: time.UTC,
+		Interval: time.Hour, IntervalSet: true, IntervalAlign: true}
+	var err error
+	if rc.PathTemplate, err = conf.CompilePathTemplate(rc.Path); err != nil {
+		t.Fatal(err)
+	}
+	r := newHubRig(t, time.Date(2026, 12, 2, 10, 59, 58, 960e6, time.UTC), "cam", rc)
+	feedTimed(gopFrames(0, 25*3, 64), r)
+	r.close(rtmp.CloseDisconnect)
+	got := files(t, base)
+	if len(got) != 2 || got[0] != filepath.Join("10", "cam.flv") || got[1] != filepath.Join("11", "cam.flv") {
+		t.Errorf("files %v, want 10/cam.flv and 11/cam.flv", got)
+	}
+}
