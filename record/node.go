@@ -50,6 +50,10 @@ type node struct {
 	hint     nameHint  // where the next free-name search starts
 	vars     nameVars  // values of the record_path and record_suffix variables
 	sched    *schedule // record_schedule; nil: always
+	// schedOpen is the schedule's state from schedFrom until schedUntil
+	// (the next opening or closing): see inWindow.
+	schedOpen             bool
+	schedFrom, schedUntil time.Time
 
 	file // the current file's state; zero between files
 }

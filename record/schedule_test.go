@@ -157,3 +157,36 @@ func TestNextBoundary(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkScheduleGate is the per-frame cost of record_schedule on the
+// media path: three windows, evaluated at each frame's clock reading.
+func BenchmarkScheduleGate(b *testing.B) {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	s := schedule{loc: loc}
+	for _, l := range [][2]string{{"mon-fri", "08:00-18:00"}, {"daily", "22:00-06:00"}, {"2026-12-24", "10:00-12:00"}} {
+		w, _ := conf.ParseWindow(l[0], l[1])
+		s.windows = append(s.windows, w)
+	}
+	n := &node{sched: &s}
+	t0 := time.Date(2026, 12, 2, 10, 0, 0, 0, loc)
+	b.ReportAllocs()
+	for i := range b.N {
+		n.inWindow(t0.Add(time.Duration(i) * 20 * time.Millisecond))
+	}
+}
+
+// BenchmarkScheduleActive is one full evaluation (what inWindow saves
+// on all but the frames at an opening or closing).
+func BenchmarkScheduleActive(b *testing.B) {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	s := schedule{loc: loc}
+	for _, l := range [][2]string{{"mon-fri", "08:00-18:00"}, {"daily", "22:00-06:00"}, {"2026-12-24", "10:00-12:00"}} {
+		w, _ := conf.ParseWindow(l[0], l[1])
+		s.windows = append(s.windows, w)
+	}
+	t0 := time.Date(2026, 12, 2, 10, 0, 0, 0, loc)
+	b.ReportAllocs()
+	for i := range b.N {
+		s.active(t0.Add(time.Duration(i) * 20 * time.Millisecond))
+	}
+}

@@ -41,7 +41,7 @@ func (n *node) scheduleGate(f *media.Frame, c *media.State, brk bool) bool {
 	if n.manualOn {
 		return false
 	}
-	if !n.sched.active(n.now()) {
+	if !n.inWindow(n.now()) {
 		if n.w != nil && brk {
 			n.close(ReasonSchedule, nil)
 		}
@@ -79,4 +79,24 @@ func (n *node) openFromGOP(c *media.State) {
 func replayable(f *media.Frame) bool {
 	return (f.Type == media.TypeAudio || f.Type == media.TypeVideo) && len(f.Units) == 1 &&
 		f.Units[0].Tag != nil && f.Units[0].Track.ID == 0
+}
+
+// inWindow reports whether the schedule is open at now. The answer is
+// kept until the next opening or closing, so the media path pays for a
+// schedule evaluation only at those moments (and when the clock goes
+// back); nothing opening again is looked at once a day.
+func (n *node) inWindow(now time.Time) bool {
+	if !now.Before(n.schedFrom) && now.Before(n.schedUntil) {
+		return n.schedOpen
+	}
+	n.schedOpen = n.sched.active(now)
+	n.schedFrom, n.schedUntil = now, now.Add(24*time.Hour)
+	if sp, ok := n.sched.next(now); ok {
+		if n.schedOpen {
+			n.schedUntil = sp.end
+		} else {
+			n.schedUntil = sp.start
+		}
+	}
+	return n.schedOpen
 }
