@@ -131,15 +131,23 @@ func buildApp(s *scope, l *loader) (*Application, error) {
 		},
 	}
 	for _, rs := range s.children {
-		app.Recorders = append(app.Recorders, buildRecorder(rs, rs.name))
+		r, err := buildRecorder(rs, rs.name)
+		if err != nil {
+			return nil, err
+		}
+		app.Recorders = append(app.Recorders, r)
 	}
-	if inline := buildRecorder(s, ""); inline.Flags != 0 {
+	inline, err := buildRecorder(s, "")
+	if err != nil {
+		return nil, err
+	}
+	if inline.Flags != 0 {
 		app.Recorders = append(app.Recorders, inline)
 	}
 	return app, checkRecorders(app, l)
 }
 
-func buildRecorder(s *scope, name string) *Recorder {
+func buildRecorder(s *scope, name string) (*Recorder, error) {
 	suf := recordSuffix(s)
 	flags, _ := s.get("record").(RecordFlags)
 	r := &Recorder{
@@ -160,6 +168,13 @@ func buildRecorder(s *scope, name string) *Recorder {
 		Format:         s.str("record_format"),
 		OnRecordDone:   s.str("on_record_done"),
 		ExecRecordDone: s.additive("exec_record_done"),
+		IntervalAlign:  s.flag("record_interval_align"),
+		Timezone:       s.str("record_timezone"),
+	}
+	r.Schedules, _ = s.get("record_schedule").([]Window)
+	r.Streams, _ = s.get("record_streams").(*StreamFilter)
+	if r.Timezone != "" {
+		r.Location, _ = time.LoadLocation(r.Timezone) // checked by its setter
 	}
 	if e := s.lookup("record_interval"); e != nil {
 		r.Interval, r.IntervalSet = e.val.(time.Duration), true
@@ -171,7 +186,7 @@ func buildRecorder(s *scope, name string) *Recorder {
 			r.Pos = e.pos
 		}
 	}
-	return r
+	return r, compileRecordPaths(s, r)
 }
 
 // recordSuffix is the record_suffix in effect at s: when no level sets
@@ -229,10 +244,10 @@ func checkRecorders(app *Application, l *loader) error {
 			l.warn(r.Pos, fmt.Sprintf(`%s has "record_append on" with "record_format %s", which cannot append: each recording gets the next free name`,
 				describe(r), r.Format))
 		}
-		t := r.Template()
-		if o := seen[t]; o != nil {
+		t := r.templateKey()
+		if o := seen[t]; o != nil && r.Streams.overlaps(o.Streams) {
 			return errAt(r.Pos, fmt.Sprintf("%s and %s (%s) of application %q write the same files %q",
-				describe(r), describe(o), o.Pos.FileLine(), app.Name, t))
+				describe(r), describe(o), o.Pos.FileLine(), app.Name, r.Template()))
 		}
 		seen[t] = r
 	}

@@ -42,6 +42,7 @@ var (
 	dumpString   = scalar(func(s string) string { return s })
 	dumpKept     = unlessInherited(func(s string) string { return s })
 	dumpTimeKept = unlessInherited(formatTime)
+	dumpFlagKept = unlessInherited(formatFlag)
 	dumpWords    = list(func(words []string) []string { return words })
 	dumpRecord   = list(formatRecord)
 

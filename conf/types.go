@@ -163,6 +163,41 @@ type Recorder struct {
 	OnRecordDone string        // on_record_done URL. Default: none.
 	// ExecRecordDone are the exec_record_done commands; additive over levels.
 	ExecRecordDone []Command
+	// IntervalAlign is record_interval_align: files split at multiples of
+	// Interval in Location's wall-clock time. Default: off.
+	IntervalAlign bool
+	// Timezone is record_timezone as written; Location is the zone of
+	// schedules, aligned intervals and strftime verbs. Default: "" and
+	// time.Local.
+	Timezone string
+	Location *time.Location
+	// Schedules are the record_schedule windows; a recorder with any
+	// records only inside their union. Default: none (always).
+	Schedules []Window
+	// Streams is record_streams: the stream names recorded. Default: nil (all).
+	Streams *StreamFilter
+	// PathTemplate and SuffixTemplate are record_path and record_suffix
+	// compiled when they hold variables (record_path also strftime
+	// verbs); nil when they are plain text.
+	PathTemplate   *PathTemplate
+	SuffixTemplate *PathTemplate
+}
+
+// Zone is the recorder's time zone: record_timezone, else time.Local.
+func (r *Recorder) Zone() *time.Location {
+	if r.Location != nil {
+		return r.Location
+	}
+	return time.Local
+}
+
+// RootDir is the directory the recorder writes below: record_path, or
+// its part before the first variable or verb.
+func (r *Recorder) RootDir() string {
+	if r.PathTemplate != nil {
+		return r.PathTemplate.Root
+	}
+	return r.Path
 }
 
 // Command is one exec_* command line, unexpanded.

@@ -53,6 +53,25 @@ type SessionStatus struct {
 	BWIn       uint64            `json:"bw_in"`
 	UptimeMS   int64             `json:"uptime_ms"`
 	Recordings []RecordingStatus `json:"recordings"`
+	// Schedules are the publish's recorders with record_schedule: open
+	// now or not, and the window span open now or next.
+	Schedules []ScheduleStatus `json:"schedules,omitempty"`
+}
+
+// ScheduleStatus is one scheduled recorder of a publish.
+type ScheduleStatus struct {
+	Recorder string `json:"recorder"`
+	Open     bool   `json:"open"`
+	// Start and End bound the union of windows open now or opening next;
+	// absent when none opens again.
+	Start *time.Time `json:"start,omitempty"`
+	End   *time.Time `json:"end,omitempty"`
+}
+
+// windowLister is the record module's schedule status; optional, so a
+// Recorder without schedules need not implement it.
+type windowLister interface {
+	Windows() []record.Window
 }
 
 // RecordingStatus is one open file.
@@ -85,8 +104,11 @@ func (s *Server) Status() Status {
 		st.Config = &cs
 	}
 	recs := s.recordings()
+	wins := s.windows()
 	for _, sess := range s.opts.Registry.Sessions() {
-		st.Sessions = append(st.Sessions, s.sessionStatus(sess, now, recs[sess.ID()]))
+		ss := s.sessionStatus(sess, now, recs[sess.ID()])
+		ss.Schedules = wins[sess.ID()]
+		st.Sessions = append(st.Sessions, ss)
 	}
 	return st
 }
@@ -126,6 +148,23 @@ func (s *Server) recordings() map[uint64][]record.Recording {
 	}
 	for _, r := range s.opts.Recorder.Recordings() {
 		out[r.Session] = append(out[r.Session], r)
+	}
+	return out
+}
+
+// windows indexes the scheduled recorders by session.
+func (s *Server) windows() map[uint64][]ScheduleStatus {
+	out := map[uint64][]ScheduleStatus{}
+	wl, ok := s.opts.Recorder.(windowLister)
+	if !ok {
+		return out
+	}
+	for _, w := range wl.Windows() {
+		ss := ScheduleStatus{Recorder: w.Recorder, Open: w.Open}
+		if !w.Start.IsZero() {
+			ss.Start, ss.End = &w.Start, &w.End
+		}
+		out[w.Session] = append(out[w.Session], ss)
 	}
 	return out
 }

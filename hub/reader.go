@@ -87,10 +87,10 @@ func (a *Attachment) Detach() {
 			break
 		}
 	}
-	if a.gop && !s.wantsGOP() {
+	if a.gop && !s.wantsGOP() && s.holds == 0 {
 		s.gop = nil
 	}
-	s.fan.Store(len(s.rd) > 0)
+	s.fan.Store(len(s.rd) > 0 || s.gop != nil)
 	s.mu.Unlock()
 	a.q.close()
 }

@@ -57,6 +57,7 @@ type Stream struct {
 	mu     sync.Mutex // guards the readers, the GOP cache and fan's changes
 	rd     []*Attachment
 	gop    *gopCache
+	holds  int // HoldGOP calls not yet released
 	closed bool
 }
 

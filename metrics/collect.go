@@ -121,8 +121,8 @@ func (e *Exporter) recordPaths() []string {
 	for _, srv := range cfg.Servers {
 		for _, app := range srv.Applications {
 			for _, r := range app.Recorders {
-				if r.Path != "" && !slices.Contains(out, r.Path) {
-					out = append(out, r.Path)
+				if p := r.RootDir(); p != "" && !slices.Contains(out, p) {
+					out = append(out, p)
 				}
 			}
 		}

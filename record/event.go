@@ -21,6 +21,7 @@ const (
 	ReasonDrop       Reason = "drop"       // the session was dropped (control API or misbehaviour)
 	ReasonIdle       Reason = "idle"       // drop_idle_publisher fired
 	ReasonShutdown   Reason = "shutdown"   // the daemon is stopping
+	ReasonSchedule   Reason = "schedule"   // a record_schedule window closed
 	ReasonRedirect   Reason = "redirect"   // the publish moved to another name (control API redirect/publisher); a new publish may follow at once
 )
 

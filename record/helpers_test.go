@@ -15,6 +15,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/hub"
 	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -29,6 +30,7 @@ type fakeSource struct {
 	media  media.Parser
 	status []status
 	conn   *rtmp.Connect
+	stream *hub.Stream // set by withHub: frames go through a real stream hub
 }
 
 func (s *fakeSource) Codec() *media.State { return s.media.State() }
@@ -40,6 +42,8 @@ func (s *fakeSource) SendStatus(level, code, desc string) {
 }
 
 func (s *fakeSource) Connect() *rtmp.Connect { return s.conn }
+
+func (s *fakeSource) Stream() *hub.Stream { return s.stream }
 
 func (s *fakeSource) statuses() []status {
 	s.mu.Lock()
@@ -131,7 +135,11 @@ func (r *rig) feed(frames ...media.Frame) {
 	for i := range frames {
 		f := &frames[i]
 		r.src.feedMu.Lock()
-		r.h.OnAV(r.src.media.Media(f.Type, f.Time, f.Payload))
+		if r.src.stream != nil {
+			r.src.stream.Write(r.src.media.Media(f.Type, f.Time, f.Payload))
+		} else {
+			r.h.OnAV(r.src.media.Media(f.Type, f.Time, f.Payload))
+		}
 		r.src.feedMu.Unlock()
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/hub"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -20,6 +21,8 @@ type source interface {
 	SendStatus(level, code, description string)
 	// Connect returns the connect command; nil if unknown.
 	Connect() *rtmp.Connect
+	// Stream returns the publish's stream hub (its GOP cache); nil if none.
+	Stream() *hub.Stream
 }
 
 type sessionSource struct{ s *rtmp.Session }
@@ -27,6 +30,7 @@ type sessionSource struct{ s *rtmp.Session }
 func (a sessionSource) Codec() *media.State                 { return a.s.Codec() }
 func (a sessionSource) SendStatus(level, code, desc string) { a.s.SendStatus(level, code, desc) }
 func (a sessionSource) Connect() *rtmp.Connect              { return a.s.Connect() }
+func (a sessionSource) Stream() *hub.Stream                 { return a.s.Stream() }
 
 // hook is one session's recorder state: a node per recorder of the
 // application. OnAV runs on the session goroutine while Start and Stop
@@ -58,6 +62,10 @@ type hook struct {
 	deliver sync.Mutex
 
 	// Multitrack: nodes record the default track (id 0) of each kind.
+	// releaseGOP ends the hold on the hub's GOP cache that scheduled
+	// recorders need; nil when none is held.
+	releaseGOP func()
+
 	others bool          // another track was seen and logged, once per publish
 	view   media.Frame   // one default-track unit of a multitrack message
 	unit   [1]media.Unit // view's unit
@@ -86,9 +94,12 @@ func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
 	h.log = h.m.logger().With("sid", h.sid, "app", h.app.Name, "name", p.Name)
 	h.nodes = h.nodes[:0]
 	for _, rc := range h.app.Recorders {
-		h.nodes = append(h.nodes, newNode(h, rc))
+		if n := h.nodeFor(rc, p.Name); n != nil {
+			h.nodes = append(h.nodes, n)
+		}
 	}
 	h.live, h.others = true, false
+	h.holdGOP()
 	h.mu.Unlock()
 	if wasLive {
 		h.m.unregister(h, oldKey)
@@ -164,10 +175,48 @@ func (h *hook) OnClose(_ context.Context, why rtmp.CloseReason) {
 	}
 	h.closeAll(Reason(why))
 	h.live = false
+	if h.releaseGOP != nil {
+		h.releaseGOP()
+		h.releaseGOP = nil
+	}
 	k := h.key
 	h.mu.Unlock()
 	h.m.unregister(h, k)
 	h.flush()
+}
+
+// nodeFor is recorder rc's node for stream name, nil when its
+// record_streams does not select the name.
+func (h *hook) nodeFor(rc *conf.Recorder, name string) *node {
+	captures, ok := rc.Streams.Match(name)
+	if !ok {
+		return nil
+	}
+	n := newNode(h, rc)
+	n.vars = nameVars{app: h.app.Name, name: name, recorder: rc.Name, captures: captures}
+	if len(rc.Schedules) > 0 {
+		n.sched = &schedule{windows: rc.Schedules, loc: rc.Zone()}
+	}
+	return n
+}
+
+// holdGOP keeps the hub's GOP cache while a scheduled recorder may need
+// it (see openFromGOP); the caller holds mu.
+func (h *hook) holdGOP() {
+	if h.releaseGOP != nil { // a second publish on the session: a new stream
+		h.releaseGOP()
+		h.releaseGOP = nil
+	}
+	st := h.src.Stream()
+	if st == nil {
+		return
+	}
+	for _, n := range h.nodes {
+		if n.sched != nil {
+			h.releaseGOP = st.HoldGOP()
+			return
+		}
+	}
 }
 
 func (h *hook) closeAll(r Reason) {

@@ -16,7 +16,7 @@ import (
 // started manual recorders retry at a break frame after retryDelay.
 func (n *node) open() error {
 	now := n.now()
-	sp := openSpec{format: n.fmt, opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log, files: &n.h.m.files}
+	sp := openSpec{format: n.fmt, opts: n.writerOptions(), wrap: n.h.m.sinkWrap(), log: n.log, files: &n.h.m.files, vars: &n.vars}
 	o, err := openFile(n.rec, n.h.key.name, now, &n.hint, &sp)
 	n.h.m.observeOpen(n.h.key.app, err)
 	if err != nil {
@@ -29,10 +29,12 @@ func (n *node) open() error {
 		w:        o.w,
 		path:     o.path,
 		rel:      o.rel,
+		root:     o.root,
 		id:       o.id,
 		created:  o.created,
 		opened:   now,
 		shift:    o.shift,
+		boundary: n.alignedEnd(now),
 		audioHdr: n.audioHdr[:0],
 		videoHdr: n.videoHdr[:0],
 	}
@@ -93,7 +95,7 @@ func (n *node) close(r Reason, err error) {
 // of one. A file appended to is never removed. It reports whether the
 // file is gone.
 func (n *node) removeEmpty(r Reason) bool {
-	if err := removeCreated(n.rec.Path, n.rel, n.id); err != nil {
+	if err := removeCreated(n.root, n.rel, n.id); err != nil {
 		n.log.Warn("record: could not remove a file without media", "path", n.path, "err", err)
 		return false
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lestrrat-go/strftime"
+
 	"github.com/rtmprecd/rtmprecd/conf"
 )
 
@@ -63,31 +65,102 @@ func EscapeName(name string) string {
 	return b.String()
 }
 
-// namer builds the candidate paths of one open: record_path + "/" +
-// escaped name + ["-" + unix seconds] + ["-" + N] + suffix.
+// namer builds the candidate paths of one open: the recording root +
+// "/" + the expanded path below it + escaped name + ["-" + unix seconds]
+// + ["-" + N] + suffix.
 type namer struct {
-	dir    string
+	dir    string // the recording root: record_path, or its part before the first variable
+	sub    string // the expanded record_path below dir; "" when it has no variables
 	stem   string // escaped name + unique stamp
-	suffix string // record_suffix, strftime-expanded in local time
+	suffix string // record_suffix, expanded
+}
+
+// nameVars are the values of the variables of record_path and
+// record_suffix for one publish.
+type nameVars struct {
+	app, name, recorder string
+	captures            []string // record_streams' $0..$9; $0 is the name without an expression
 }
 
 func newNamer(rec *conf.Recorder, name string, now time.Time) (namer, error) {
+	return namerFor(rec, nameVars{name: name, recorder: rec.Name, captures: []string{name}}, now)
+}
+
+// namerFor expands the recorder's templates for v at now. Each variable
+// is one escaped path component (EscapeName), so no value can add a
+// directory level or climb out of the root; the result is checked
+// against the root all the same.
+func namerFor(rec *conf.Recorder, v nameVars, now time.Time) (namer, error) {
 	if rec.Path == "" {
 		return namer{}, errors.New("record_path is not set")
 	}
+	local := now.In(zoneOf(rec))
+	tf := func(f *strftime.Strftime) string { return f.FormatString(local) }
 	uniq := ""
 	if rec.Unique {
 		uniq = "-" + strconv.FormatInt(now.Unix(), 10)
 	}
 	suffix := rec.Suffix
-	if rec.SuffixFormat != nil {
-		suffix = rec.SuffixFormat.FormatString(now.In(cmp.Or(suffixZone, time.Local)))
+	switch {
+	case rec.SuffixTemplate != nil:
+		suffix = rec.SuffixTemplate.Expand(tf, v.value)
+	case rec.SuffixFormat != nil:
+		suffix = rec.SuffixFormat.FormatString(local)
+	}
+	nm := namer{dir: rec.Path, suffix: suffix}
+	if t := rec.PathTemplate; t != nil {
+		nm.dir = t.Root
+		sub, err := below(t.Root, t.Expand(tf, v.value))
+		if err != nil {
+			return nm, err
+		}
+		nm.sub = sub
 	}
 	// The name shares its path component with the stamp, the counter and
 	// the suffix up to its first "/".
 	head, _, _ := strings.Cut(suffix, "/")
-	esc := fitName(notHidden(EscapeName(cutName(name))), name, len(uniq)+counterRoom+len(head))
-	return namer{dir: rec.Path, stem: esc + uniq, suffix: suffix}, nil
+	esc := fitName(notHidden(EscapeName(cutName(v.name))), v.name, len(uniq)+counterRoom+len(head))
+	nm.stem = esc + uniq
+	return nm, nil
+}
+
+// zoneOf is the zone of strftime verbs: record_timezone, else the test
+// override, else local time.
+func zoneOf(rec *conf.Recorder) *time.Location {
+	if rec.Location != nil {
+		return rec.Location
+	}
+	return cmp.Or(suffixZone, time.Local)
+}
+
+// value is a variable's value as one path component.
+func (v nameVars) value(name string) string {
+	raw := ""
+	switch name {
+	case "app":
+		raw = v.app
+	case "name":
+		raw = cutName(v.name)
+	case "recorder":
+		raw = v.recorder
+	default: // "0".."9"
+		if i := int(name[0] - '0'); i < len(v.captures) {
+			raw = v.captures[i]
+		}
+	}
+	return fitName(notHidden(EscapeName(raw)), raw, counterRoom)
+}
+
+// below returns full relative to root, or errOutside.
+func below(root, full string) (string, error) {
+	rel, err := filepath.Rel(root, filepath.Clean(full))
+	if err != nil || rel != "." && !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("%q: %w", full, errOutside)
+	}
+	if rel == "." {
+		return "", nil
+	}
+	return rel, nil
 }
 
 // notHidden keeps an empty name from making a hidden file: it becomes "_",
@@ -129,7 +202,7 @@ func (nm namer) rel(i int) (string, error) {
 	if i > 0 {
 		s += "-" + strconv.Itoa(i)
 	}
-	return nm.local(s + nm.suffix)
+	return nm.local(filepath.Join(nm.sub, s+nm.suffix))
 }
 
 // stamped is a fallback candidate once the "-N" ones are all taken: the
@@ -138,7 +211,7 @@ func (nm namer) rel(i int) (string, error) {
 func (nm namer) stamped(now time.Time, random uint32) (string, error) {
 	stamp := fmt.Sprintf("-%d-%08x", now.UnixNano(), random)
 	head, _, _ := strings.Cut(nm.suffix, "/") // shares the path component
-	return nm.local(cutEscaped(nm.stem, maxNameLen-len(stamp)-len(head)) + stamp + nm.suffix)
+	return nm.local(filepath.Join(nm.sub, cutEscaped(nm.stem, maxNameLen-len(stamp)-len(head))+stamp+nm.suffix))
 }
 
 // local cleans rel and checks that it names a file below record_path.

@@ -48,6 +48,12 @@ type node struct {
 	acc      gopStats  // the GOP in progress
 	lastOpen time.Time // wall clock of the last open, kept across files
 	hint     nameHint  // where the next free-name search starts
+	vars     nameVars  // values of the record_path and record_suffix variables
+	sched    *schedule // record_schedule; nil: always
+	// schedOpen is the schedule's state from schedFrom until schedUntil
+	// (the next opening or closing): see inWindow.
+	schedOpen             bool
+	schedFrom, schedUntil time.Time
 
 	file // the current file's state; zero between files
 }
@@ -56,9 +62,11 @@ type node struct {
 type file struct {
 	w         format.Muxer
 	path      string
-	rel       string // path below record_path
-	id        fileID // the file's entry in Module.files
-	created   bool   // this open created the file: removed at close if it got no media
+	rel       string    // path below root
+	root      string    // the recording root (record_path before its first variable)
+	boundary  time.Time // record_interval_align: split at the first break frame from then
+	id        fileID    // the file's entry in Module.files
+	created   bool      // this open created the file: removed at close if it got no media
 	opened    time.Time
 	shift     int64 // record_append: largest timestamp already in the file
 	epoch     int64 // session time written as 0 (minus shift)
@@ -105,6 +113,9 @@ func (n *node) onFrame(f *media.Frame, c *media.State) {
 	}
 	n.measure(f)
 	brk := n.isBreak(f, c)
+	if n.sched != nil && n.scheduleGate(f, c, brk) {
+		return
+	}
 	if n.w != nil && (n.splitDue(f, brk) || n.paramChange(f)) {
 		n.close(ReasonSplit, nil)
 		if n.open() != nil {
@@ -170,7 +181,7 @@ func (n *node) splitDue(f *media.Frame, brk bool) bool {
 	if n.split || limit > 0 && rel > limit-softMargin {
 		return true
 	}
-	return n.rec.IntervalSet && n.now().Sub(n.opened) > n.rec.Interval
+	return n.intervalDue()
 }
 
 // mayOpen reports whether f opens a file on a node without one.

@@ -36,7 +36,8 @@ var errTaken = errors.New("name taken")
 type opened struct {
 	w        format.Muxer
 	path     string // the path opened, or the one that failed
-	rel      string // path below record_path
+	rel      string // path below root
+	root     string // the recording root the file was opened below
 	id       fileID // registered in openFiles until the file closes
 	created  bool   // the open created the file (it was not there)
 	shift    int64  // record_append: largest timestamp already in the file
@@ -50,6 +51,7 @@ type openSpec struct {
 	wrap   func(sink) sink // tests: inject errors or count calls; nil in production
 	log    *slog.Logger
 	files  *openFiles // the module's registry; nil: no registry (tests of naming)
+	vars   *nameVars  // the template variables; nil: the name alone
 }
 
 // nameHint remembers where the last search for a free name ended, so a
@@ -65,17 +67,21 @@ type nameHint struct {
 // (O_EXCL); with it, a file that does not validate is skipped. Names
 // below record_path never follow links (recordDir).
 func openFile(rec *conf.Recorder, name string, now time.Time, hint *nameHint, sp *openSpec) (opened, error) {
-	nm, err := newNamer(rec, name, now)
+	v := nameVars{name: name, recorder: rec.Name, captures: []string{name}}
+	if sp.vars != nil {
+		v = *sp.vars
+	}
+	nm, err := namerFor(rec, v, now)
 	if err != nil {
 		return opened{path: rec.Path}, err
 	}
-	d, err := openRecordDir(rec.Path)
+	d, err := openRecordDir(nm.dir)
 	if err != nil {
 		return opened{path: nm.abs(nm.stem + nm.suffix)}, err
 	}
 	defer d.Close()
 	first := 0
-	if key := nm.stem + "\x00" + nm.suffix; hint.key == key {
+	if key := nm.sub + "\x00" + nm.stem + "\x00" + nm.suffix; hint.key == key {
 		first = hint.next
 	} else {
 		hint.key, hint.next = key, 0
@@ -119,7 +125,7 @@ func openStamped(rec *conf.Recorder, d *recordDir, nm namer, now time.Time, sp *
 
 // tryOpen opens one candidate; errTaken means try the next one.
 func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened, error) {
-	o := opened{path: filepath.Join(d.path, rel), rel: rel}
+	o := opened{path: filepath.Join(d.path, rel), rel: rel, root: d.path}
 	f, created, err := openCandidate(d, rel, appends(rec, sp))
 	if errors.Is(err, errRefused) {
 		sp.log.Warn("record: not using this file name, using the next one", "path", o.path, "why", err)

@@ -61,3 +61,54 @@ func (h *hook) recordings(out []Recording) []Recording {
 	}
 	return out
 }
+
+// Window is a scheduled recorder of a live publish, as the control
+// API's status reports it: whether its record_schedule is open now, and
+// the span of windows (their union) open now or opening next.
+type Window struct {
+	Session  uint64
+	App      string
+	Name     string
+	Recorder string
+	Open     bool
+	// Start and End bound the span; both zero when no window opens again
+	// (dates in the past). A span longer than a week ends a week ahead.
+	Start, End time.Time
+}
+
+// Windows lists the scheduled recorders of every publish, ordered by
+// session then recorder order, at the module's clock.
+func (m *Module) Windows() []Window {
+	m.mu.Lock()
+	var hooks []*hook
+	for _, hs := range m.streams {
+		hooks = append(hooks, hs...)
+	}
+	m.mu.Unlock()
+	slices.SortFunc(hooks, func(a, b *hook) int { return cmp.Compare(a.sid, b.sid) })
+	now := m.now()
+	var out []Window
+	for _, h := range hooks {
+		out = h.windows(out, now)
+	}
+	return out
+}
+
+func (h *hook) windows(out []Window, now time.Time) []Window {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.live {
+		return out
+	}
+	for _, n := range h.nodes {
+		if n.sched == nil {
+			continue
+		}
+		w := Window{Session: h.sid, App: h.key.app, Name: h.key.name, Recorder: n.rec.Name, Open: n.sched.active(now)}
+		if sp, ok := n.sched.next(now); ok {
+			w.Start, w.End = sp.start, sp.end
+		}
+		out = append(out, w)
+	}
+	return out
+}

@@ -64,7 +64,7 @@ func indexRoots(cfg *conf.Config) []index.Root {
 				if rec.Path == "" || rec.Flags.Has(conf.RecordOff) {
 					continue
 				}
-				roots = append(roots, index.Root{Dir: rec.Path, App: app.Name, Recorder: rec.Name, Format: "flv",
+				roots = append(roots, index.Root{Dir: rec.RootDir(), App: app.Name, Recorder: rec.Name, Format: "flv",
 					Suffix: rec.Suffix, Timed: rec.SuffixFormat != nil, Unique: rec.Unique})
 			}
 		}
