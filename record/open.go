@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rtmprecd/rtmprecd/record/format"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 
 	"github.com/rtmprecd/rtmprecd/conf"
 )
@@ -173,6 +174,16 @@ func startWriter(rec *conf.Recorder, f *os.File, p string, sp *openSpec) (w form
 	if rec.Lock && !lockOrSkip(f, p, sp.log) {
 		f.Close()
 		return nil, 0, false, errTaken
+	}
+	if !rec.Lock && sp.format.Caps().Repairable {
+		if busy, _ := recfile.Held(f); busy {
+			f.Close()
+			sp.log.Warn("record: file being written by another process, using the next name", "path", p)
+			return nil, 0, false, errTaken
+		}
+		if err := recfile.Mark(f); err != nil { // record_lock's lock marks it too
+			sp.log.Warn("record: cannot mark the file as being written: a second daemon's repair could touch it", "path", p, "err", err)
+		}
 	}
 	s := newOSSink(f)
 	if sp.wrap != nil {

@@ -42,6 +42,11 @@ type Caps struct {
 	// Append: an existing file of the format can be continued
 	// (record_append). Without it, record_append opens a new name.
 	Append bool
+	// Repairable: a file of the format left unfinished by a crash is
+	// finished at the next start (record/repair), so the recorder marks a
+	// file it writes (recfile.Mark) for a second daemon's repair to leave
+	// alone.
+	Repairable bool
 	// MaxTimestamp is the largest timestamp (ms since the file's start)
 	// the container can store; a recorder splits before it. 0: no limit.
 	MaxTimestamp int64

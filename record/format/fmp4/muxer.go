@@ -46,6 +46,9 @@ type Muxer struct {
 	moof   []byte
 	iov    [][]byte
 	err    error
+	// existing holds the sample entries of an appended file's tracks
+	// (Resume for record_append); nil for a new file.
+	existing [][]byte
 }
 
 // track is one track and its samples in the fragment being built.

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // File is where a muxer writes: Writev appends at the end of the file;
@@ -79,11 +81,16 @@ func New(f File, o Options) (*Muxer, error) {
 	ft := mp4box.Ftyp()
 	m := &Muxer{f: f, o: o, buf: make([]byte, 0, o.Buffer), flushed: o.Now()}
 	m.head = journalHead{roomOff: int64(len(ft)), roomSize: o.Room, mdatOff: int64(len(ft)) + o.Room}
-	j, err := os.OpenFile(o.Journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// Read back through the same descriptor at close; O_EXCL and
+	// O_NOFOLLOW never follow a link planted at the hidden name.
+	j, err := os.OpenFile(o.Journal, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
 	m.j = j
+	if err := recfile.LockWhole(j); err != nil { // repair leaves a locked journal alone
+		o.Log.Warn("record: cannot lock the journal: a second daemon's repair could touch it", "path", o.Journal, "err", err)
+	}
 	if _, err := j.Write(m.head.append(nil)); err != nil {
 		m.dropJournal()
 		return nil, fmt.Errorf("write journal: %w", err)
