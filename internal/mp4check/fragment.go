@@ -7,7 +7,9 @@ import (
 
 // checkFragments checks a fragmented file: after the moov, moof+mdat
 // pairs whose runs lie in their mdat, sequence numbers that increase,
-// decode times that never go back within a track, and an optional mfra
+// decode times that increase from fragment to fragment within a track
+// (a fragment's last duration is a guess a muxer may not know yet, so
+// the next tfdt may start inside it), and an optional mfra
 // last whose entries point at moofs.
 func checkFragments(top []*Box, moov *Box, r *Report) error {
 	i := 0
@@ -56,8 +58,8 @@ func checkTraf(traf *Box, moofAt int64, mdat [2]int64, ends map[uint32]int64, r 
 	}
 	id := be.Uint32(tfhd.Payload[4:])
 	dts := int64(be.Uint64(tfdt.Payload[4:]))
-	if dts < ends[id] {
-		return fmt.Errorf("track %d: decode time %d before the previous fragment's end %d", id, dts, ends[id])
+	if last, ok := ends[id]; ok && dts <= last {
+		return fmt.Errorf("track %d: decode time %d not after the previous fragment's last sample at %d", id, dts, last)
 	}
 	p := trun.Payload
 	flags, n := be.Uint32(p)&0xffffff, int(be.Uint32(p[4:]))
@@ -66,8 +68,10 @@ func checkTraf(traf *Box, moofAt int64, mdat [2]int64, ends map[uint32]int64, r 
 	}
 	off := moofAt + int64(int32(be.Uint32(p[8:])))
 	var total, dur int64
-	for k := range n {
+	for k := range n - 1 { // decode time of the last sample: the durations before it
 		dur += int64(be.Uint32(p[12+16*k:]))
+	}
+	for k := range n {
 		total += int64(be.Uint32(p[12+16*k+4:]))
 	}
 	if off < mdat[0] || off+total > mdat[1] {
