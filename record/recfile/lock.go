@@ -13,14 +13,14 @@ import (
 // end, so the mark never covers data another program might lock.
 const markAt = 1 << 62
 
-// Mark takes the writer's mark on f, a recording being written: a shared
-// open file description lock on one byte past any real end, kept until f
-// is closed. Busy sees it from any other process (a second daemon on the
+// Mark takes the writer's mark on f, a recording being written (opened
+// for writing, maybe write-only): an open file description write lock on
+// one byte past any real end, kept until f is closed. Busy sees it from any other process (a second daemon on the
 // same directory), and a crash releases it, so a file left unfinished is
 // repaired at the next start. It does not stop other programs from
 // reading the file or locking its data (record_lock does that).
 func Mark(f *os.File) error {
-	lk := unix.Flock_t{Type: unix.F_RDLCK, Whence: io.SeekStart, Start: markAt, Len: 1}
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart, Start: markAt, Len: 1}
 	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
 		return fmt.Errorf("mark %s as being written: %w", f.Name(), err)
 	}

@@ -70,7 +70,7 @@ func TestWalk(t *testing.T) {
 // descriptor closes; the mark does not stop a reader.
 func TestMarkIsBusy(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "a.mp4")
-	f, err := os.Create(p)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE, 0o644) // as the recorder creates files
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package fmp4
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -43,27 +44,29 @@ func appendTo(s format.Sink, size int64, o format.Options) (format.Opened, error
 	return format.Opened{Muxer: &file{m: m, s: s, log: o.Log, path: o.Path}, Shift: sc.EndMS(), Appended: true}, nil
 }
 
-// sameParams checks that the tracks the recorder would write now (from
-// the codec state at open) are exactly the file's, sample entry for
-// sample entry, and returns the file's entries.
+// sameParams checks that the tracks of the stream that the recorder
+// records and whose parameters are known at open (a track whose sequence
+// start comes later is checked when it comes: addExisting) each have a
+// track of the file with the same sample entry, and returns the file's
+// entries.
 func sameParams(sc *Scanned, o format.Options) ([][]byte, error) {
-	var want []*media.Track
+	var known []*media.Track
 	if o.Codec != nil {
-		if t := o.Codec.Video(); o.Video && t != nil && mp4box.Carries(t) {
-			want = append(want, t)
+		if t := o.Codec.Video(); o.Video && t != nil && mp4box.Carries(t) && t.HasParams() {
+			known = append(known, t)
 		}
-		if t := o.Codec.Audio(); o.Audio && t != nil && mp4box.Carries(t) {
-			want = append(want, t)
+		if t := o.Codec.Audio(); o.Audio && t != nil && mp4box.Carries(t) && t.HasParams() {
+			known = append(known, t)
 		}
 	}
-	if len(want) != len(sc.Tracks) {
-		return nil, fmt.Errorf("the stream has %d tracks to record, the file %d", len(want), len(sc.Tracks))
+	if len(known) == 0 {
+		return nil, errors.New("no track of the stream has known parameters yet")
 	}
 	entries := make([][]byte, len(sc.Tracks))
 	for i, st := range sc.Tracks {
 		entries[i] = st.Entry
 	}
-	for _, t := range want {
+	for _, t := range known {
 		e, err := entryOf(t)
 		if err != nil {
 			return nil, err
