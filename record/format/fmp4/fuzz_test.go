@@ -21,6 +21,8 @@ func (f *memFile) Writev(bufs [][]byte) (int64, error) {
 }
 func (f *memFile) WriteAt(p []byte, off int64) (int, error) { return copy(f.b[off:], p), nil }
 func (f *memFile) Datasync() error                          { return nil }
+func (f *memFile) Truncate(n int64) error                   { f.b = f.b[:n]; return nil }
+func (f *memFile) Seek(off int64, _ int) (int64, error)     { return off, nil } // writes append
 
 // seedFile writes a small file of ours: an AAC track, three fragments;
 // closed adds the durations and (for video) the mfra.

@@ -19,7 +19,7 @@ func Resume(f File, sc *Scanned, o Options) *Muxer {
 	for i, st := range sc.Tracks {
 		tkhd[i], mdhd[i] = st.TkhdAt, st.MdhdAt
 		mt := &mp4box.Track{ID: st.ID, Kind: st.Kind, Timescale: st.Timescale}
-		m.tracks = append(m.tracks, &track{m: mt, lastDTS: st.LastDTS, lastDur: st.LastDur,
+		m.tracks = append(m.tracks, &track{m: mt, lastDTS: st.LastDTS, lastDur: st.LastDur, doneDTS: st.LastDTS, doneDur: st.LastDur,
 			keys: append([]mp4box.RandomAccess(nil), st.Keys...), video: st.Kind == media.KindVideo})
 	}
 	m.init = mp4box.ResumeInit(sc.MvhdAt, sc.MehdAt, tkhd, mdhd)
