@@ -73,7 +73,8 @@ const crashBound = 2 * time.Second
 
 // TestKill9RepairsMP4AndFMP4AtStart: the built daemon records 20 streams
 // in mp4 and 20 in fmp4 from our client publishing a clip in real time,
-// and is killed with SIGKILL. `rtmprecd repair` finishes one file of each
+// and is killed with SIGKILL (before that, `rtmprecd repair` refuses two
+// of the files being written: exit 1). `rtmprecd repair` finishes one file of each
 // format by hand (one line each, exit 0; a missing file exits 1); the
 // restarted daemon finishes the 38 others before it listens, one log line
 // each. Every file then passes the strict box checker and ffprobe, no
@@ -116,6 +117,10 @@ rtmp {
 		}
 		return true
 	})
+	live := exec.Command(daemonBinary(t), "repair", filepath.Join(dirs["mp4"], "s1.mp4"), filepath.Join(dirs["fmp4"], "s1.mp4"))
+	if b, err := live.CombinedOutput(); live.ProcessState.ExitCode() != exitRepair || strings.Count(string(b), "being written by another process") != 2 {
+		t.Fatalf("repair of files the daemon is writing: %v:\n%s", err, b)
+	}
 	if err := d.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
