@@ -14,6 +14,7 @@ package format
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
@@ -87,6 +88,11 @@ type Options struct {
 	// Path and Log are for the muxer's warnings (append repairs).
 	Path string
 	Log  *slog.Logger
+	// Beside creates a new hidden companion of the file (a journal):
+	// recfile.Beside(Path, ext), made in the file's directory through the
+	// recorder's handle, which follows no link. Only during Open. Nil: the
+	// muxer creates it by path.
+	Beside func(ext string) (*os.File, error)
 }
 
 // Opened is a started muxer.

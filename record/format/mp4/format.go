@@ -3,6 +3,7 @@ package mp4
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
@@ -33,8 +34,12 @@ func (Format) Open(s format.Sink, o format.Options) (format.Opened, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	m, err := New(s, Options{Room: Room(o), Journal: JournalPath(o.Path), Buffer: o.Buffer, Period: o.FlushPeriod,
-		Now: o.Now, Fsync: o.Fsync, Log: o.Log})
+	var create func() (*os.File, error)
+	if o.Beside != nil {
+		create = func() (*os.File, error) { return o.Beside(".journal") }
+	}
+	m, err := New(s, Options{Room: Room(o), Journal: JournalPath(o.Path), CreateJournal: create, Buffer: o.Buffer,
+		Period: o.FlushPeriod, Now: o.Now, Fsync: o.Fsync, Log: o.Log})
 	if err != nil {
 		s.Close()
 		return format.Opened{}, err

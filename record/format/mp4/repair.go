@@ -1,6 +1,7 @@
 package mp4
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -71,16 +72,14 @@ func checkHead(r io.ReaderAt, h journalHead, size int64) error {
 	if size < h.mdatOff+mdatHeader {
 		return fmt.Errorf("%w: the file is shorter than its head (%d bytes)", errJournal, size)
 	}
-	if _, err := r.ReadAt(b[:8], 0); err != nil || string(b[4:8]) != "ftyp" || int64(be32(b[:4])) != h.roomOff {
+	if _, err := r.ReadAt(b[:8], 0); err != nil || string(b[4:8]) != "ftyp" || int64(binary.BigEndian.Uint32(b[:4])) != h.roomOff {
 		return fmt.Errorf("%w: the file does not start with the journal's ftyp", errJournal)
 	}
-	if _, err := r.ReadAt(b[:], h.mdatOff); err != nil || string(b[4:8]) != "mdat" || be32(b[:4]) != 1 {
+	if _, err := r.ReadAt(b[:], h.mdatOff); err != nil || string(b[4:8]) != "mdat" || binary.BigEndian.Uint32(b[:4]) != 1 {
 		return fmt.Errorf("%w: no mdat where the journal puts it", errJournal)
 	}
 	return nil
 }
-
-func be32(b []byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
 
 // mapJournalled maps a journalled track again from the FLV tag that
 // defined it, as the muxer did.
