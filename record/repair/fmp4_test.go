@@ -126,3 +126,41 @@ func filterLike(got, want []testmedia.Packet) []testmedia.Packet {
 	}
 	return out
 }
+
+// TestRepairFMP4TornMfra: a crash while close wrote the mfra (durations
+// already in place) leaves a torn mfra: the file reads as unfinished, and
+// repair cuts it and writes a whole one.
+func TestRepairFMP4TornMfra(t *testing.T) {
+	clip := testmedia.ClipVariant(t, testmedia.AV)
+	dir := t.TempDir()
+	live := filepath.Join(dir, "live.mp4")
+	m := writeRecording(t, "fmp4", clip, live, format.Options{})
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := mp4check.File(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mfra := rep.Boxes[len(rep.Boxes)-1]
+	if mfra.Type != "mfra" {
+		t.Fatalf("boxes %v", rep.Top)
+	}
+	if Unfinished(live) {
+		t.Fatal("a closed file reads as unfinished")
+	}
+	if err := os.Truncate(live, mfra.Off+mfra.Size/2); err != nil {
+		t.Fatal(err)
+	}
+	if !Unfinished(live) {
+		t.Fatal("a file with a torn mfra reads as finished")
+	}
+	res, err := File(live)
+	if err != nil || !res.Repaired || res.Cut != mfra.Size/2 {
+		t.Fatalf("repair %+v, %v", res, err)
+	}
+	checkPlays(t, live)
+	if rep, _ := mp4check.File(live); rep.RandomAccess != 4 {
+		t.Fatalf("%d random access entries, the clip has 4 key frames", rep.RandomAccess)
+	}
+}

@@ -3,13 +3,17 @@ package fmp4
 import (
 	"fmt"
 	"io"
+
+	"github.com/rtmprecd/rtmprecd/media"
 )
 
 // NeedsRepair tells cheaply, without reading the fragments, whether the
 // fragmented MP4 file r of size bytes was left unfinished: it does not
-// end with an mfra (its mfro trailer) and its movie duration, written at
-// close, is still 0 (append sets it back to 0 while it writes). An error
-// wraps ErrNotFragmented for a progressive MP4.
+// end with an mfra (its mfro trailer), and either its movie duration,
+// written at close, is still 0 (append sets it back to 0 while it
+// writes) or it has a video track (whose key frames close indexes in an
+// mfra last: a crash during close, or an mfra a full disk refused). An
+// error wraps ErrNotFragmented for a progressive MP4.
 func NeedsRepair(r io.ReaderAt, size int64) (bool, error) {
 	if hasMfro(r, size) {
 		return false, nil
@@ -30,7 +34,15 @@ func NeedsRepair(r io.ReaderAt, size int64) (bool, error) {
 	if err := s.movie(buf, int(mv.off)+8); err != nil {
 		return false, err
 	}
-	return s.DurationMS == 0, nil
+	if s.DurationMS == 0 {
+		return true, nil
+	}
+	for _, t := range s.Tracks {
+		if t.Kind == media.KindVideo {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // hasMfro reports whether the file ends with an mfro whose size points
