@@ -205,3 +205,15 @@ func checkRecovered(t *testing.T, dirs map[string]string, sent map[string]int64,
 	}
 	t.Logf("most lost of a stream after kill -9 and repair: mp4 %v, fmp4 %v (bound %v)", worst["mp4"], worst["fmp4"], crashBound)
 }
+
+// TestRepairCmdUsage: `rtmprecd repair` without a file prints its usage
+// and exits 2; -h exits 0.
+func TestRepairCmdUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"repair"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "usage: rtmprecd repair FILE...") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	if code := run([]string{"repair", "-h"}, &out, &errb); code != exitOK {
+		t.Fatalf("-h: exit %d", code)
+	}
+}

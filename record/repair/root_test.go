@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/record/format"
@@ -34,13 +35,19 @@ func TestRootRepairsOnlyUnfinishedRecordings(t *testing.T) {
 		}
 		finished = append(finished, crashCopy(t, live, root, "done-"+name+".mp4"))
 	}
+	big := filepath.Join(src, "big.mp4") // a finished mp4 whose moov went after the media
+	m := writeRecording(t, "mp4", testmedia.ClipLength(t, testmedia.AV, 12), big, format.Options{SpanDuration: time.Second})
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	finished = append(finished, crashCopy(t, big, root, "done-big.mp4"))
 	before := map[string][]byte{}
 	for _, p := range finished {
 		before[p], _ = os.ReadFile(p)
 	}
 	var logs bytes.Buffer
 	n, err := Root(recfile.Root{Dir: root, Suffix: ".mp4"}, slog.New(slog.NewTextHandler(&logs, nil)))
-	if err != nil || n != 2 {
+	if err != nil || n != 2 || strings.Contains(logs.String(), "level=ERROR") {
 		t.Fatalf("%d repaired, %v\n%s", n, err, logs.String())
 	}
 	for _, name := range []string{"mp4", "fmp4"} {

@@ -22,13 +22,9 @@ func NeedsRepair(r io.ReaderAt, size int64) (bool, error) {
 	if err != nil || ft.typ != "ftyp" {
 		return false, fmt.Errorf("%w: no ftyp", errDamaged)
 	}
-	mv, err := readBox(r, ft.end(), size)
-	if err != nil || mv.typ != "moov" || mv.size > maxMoov || mv.hdr != 8 {
-		return false, fmt.Errorf("%w: no whole moov after ftyp", errDamaged)
-	}
-	buf := make([]byte, mv.size-8)
-	if _, err := r.ReadAt(buf, mv.off+8); err != nil {
-		return false, fmt.Errorf("read moov: %w", err)
+	mv, buf, err := readMoov(r, ft.end(), size)
+	if err != nil {
+		return false, err
 	}
 	s := &Scanned{}
 	if err := s.movie(buf, int(mv.off)+8); err != nil {

@@ -93,19 +93,33 @@ func Scan(r io.ReaderAt, size int64) (*Scanned, error) {
 	if err != nil || ft.typ != "ftyp" {
 		return nil, fmt.Errorf("%w: no ftyp", errDamaged)
 	}
-	mv, err := readBox(r, ft.end(), size)
-	if err != nil || mv.typ != "moov" || mv.size > maxMoov || mv.hdr != 8 {
-		return nil, fmt.Errorf("%w: no whole moov after ftyp", errDamaged)
-	}
-	buf := make([]byte, mv.size-8)
-	if _, err := r.ReadAt(buf, mv.off+8); err != nil {
-		return nil, fmt.Errorf("read moov: %w", err)
+	mv, buf, err := readMoov(r, ft.end(), size)
+	if err != nil {
+		return nil, err
 	}
 	s := &Scanned{Size: size, End: mv.end()}
 	if err := s.movie(buf, int(mv.off)+8); err != nil {
 		return nil, err
 	}
 	return s, s.fragments(r)
+}
+
+// readMoov reads the moov that must follow the ftyp at off. A progressive
+// file (its moov room, a moov larger than any initialization segment)
+// gives ErrNotFragmented.
+func readMoov(r io.ReaderAt, off, size int64) (boxAt, []byte, error) {
+	mv, err := readBox(r, off, size)
+	switch {
+	case err == nil && (mv.typ == "free" || mv.typ == "mdat" || mv.typ == "moov" && mv.size > maxMoov):
+		return mv, nil, ErrNotFragmented
+	case err != nil || mv.typ != "moov" || mv.hdr != 8:
+		return mv, nil, fmt.Errorf("%w: no whole moov after ftyp", errDamaged)
+	}
+	buf := make([]byte, mv.size-8)
+	if _, err := r.ReadAt(buf, mv.off+8); err != nil {
+		return mv, nil, fmt.Errorf("read moov: %w", err)
+	}
+	return mv, buf, nil
 }
 
 // movie reads the moov's body (at file offset base).
