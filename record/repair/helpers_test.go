@@ -72,7 +72,7 @@ func writeRecording(t *testing.T, name, clip, path string, o format.Options) for
 
 // crashCopy copies the recording at src, and its journal if any, to a new
 // name in dir: what a kill -9 leaves on disk after the last flush.
-func crashCopy(t *testing.T, src, dir, name string) string {
+func crashCopy(t testing.TB, src, dir, name string) string {
 	t.Helper()
 	dst := filepath.Join(dir, name)
 	copyFile(t, src, dst)
@@ -82,7 +82,7 @@ func crashCopy(t *testing.T, src, dir, name string) string {
 	return dst
 }
 
-func copyFile(t *testing.T, src, dst string) {
+func copyFile(t testing.TB, src, dst string) {
 	t.Helper()
 	in, err := os.Open(src)
 	if err != nil {
