@@ -1,13 +1,16 @@
 package record
 
 import (
+	"bufio"
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/internal/mp4check"
+	"github.com/rtmprecd/rtmprecd/internal/testenv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -120,5 +123,94 @@ func TestRecordFMP4AppendOtherParamsUsesNextName(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestRecordFMP4AppendCutsATornTail: an fMP4 file cut inside its last
+// fragment (a crash; its mfra gone too) is appended to after its last
+// whole fragment, with one warning: the box checker accepts the result
+// and it holds the whole fragments of the first publish and all of the
+// second.
+func TestRecordFMP4AppendCutsATornTail(t *testing.T) {
+	src := testmedia.ClipVariant(t, testmedia.AV)
+	n := len(testmedia.Packets(t, src))
+	rc := isoRecorder(t, "fmp4")
+	rc.Append = true
+	p := filepath.Join(rc.Path, "cam.mp4")
+	r := newRig(t, rc)
+	r.feed(clipFrames(t, testmedia.AV)...)
+	r.close(rtmp.CloseUnpublish)
+	rep, err := mp4check.File(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastMoof := rep.Boxes[len(rep.Boxes)-3] // moof, mdat, mfra
+	if lastMoof.Type != "moof" {
+		t.Fatalf("boxes %v", rep.Top)
+	}
+	b, _ := os.ReadFile(p)
+	wholeOnly := filepath.Join(t.TempDir(), "whole.mp4")
+	if err := os.WriteFile(wholeOnly, b[:lastMoof.Off], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	whole := len(testmedia.Packets(t, wholeOnly)) // the packets of the whole fragments
+	if err := os.Truncate(p, lastMoof.Off+lastMoof.Size+20); err != nil {
+		t.Fatal(err)
+	}
+	r2 := newRig(t, rc)
+	r2.feed(clipFrames(t, testmedia.AV)...)
+	r2.close(rtmp.CloseUnpublish)
+	if got := r2.paths(); len(got) != 1 || got[0] != p {
+		t.Fatalf("paths %v", got)
+	}
+	if !strings.Contains(r2.logs.String(), "cutting a torn tail before appending") {
+		t.Fatalf("no warning:\n%s", r2.logs.String())
+	}
+	if _, err := mp4check.File(p); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(testmedia.Packets(t, p)); whole >= n || got != whole+n {
+		t.Fatalf("%d packets, want the %d whole ones of the first publish and the %d of the second", got, whole, n)
+	}
+}
+
+// TestRecordFMP4AppendSkipsAFileBeingWritten: record_append never
+// continues an fMP4 file another process holds a lock on (a second
+// daemon writing it): the next free name is used and the file is left
+// as it was.
+func TestRecordFMP4AppendSkipsAFileBeingWritten(t *testing.T) {
+	py := testenv.Tool(t, "python3")
+	rc := isoRecorder(t, "fmp4")
+	rc.Append = true
+	p := filepath.Join(rc.Path, "cam.mp4")
+	r := newRig(t, rc)
+	r.feed(clipFrames(t, testmedia.AV)...)
+	r.close(rtmp.CloseUnpublish)
+	holder := exec.Command(py, "-c", `import fcntl, sys
+f = open(sys.argv[1], "r+")
+fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+print("locked", flush=True)
+sys.stdin.read()`, p)
+	in, _ := holder.StdinPipe()
+	out, _ := holder.StdoutPipe()
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { in.Close(); holder.Wait() }()
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "locked\n" {
+		t.Fatalf("lock holder: %q, %v", line, err)
+	}
+	before, _ := os.ReadFile(p)
+	r2 := newRig(t, rc)
+	r2.feed(clipFrames(t, testmedia.AV)...)
+	r2.close(rtmp.CloseUnpublish)
+	if got := r2.paths(); len(got) != 1 || got[0] != filepath.Join(rc.Path, "cam-1.mp4") {
+		t.Fatalf("paths %v\n%s", got, r2.logs.String())
+	}
+	if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+		t.Fatal("a file another process holds was changed")
+	}
+	if !strings.Contains(r2.logs.String(), "being written by another process") {
+		t.Fatalf("no warning:\n%s", r2.logs.String())
 	}
 }
