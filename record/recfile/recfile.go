@@ -27,8 +27,8 @@ import (
 // Root is one recorder's recording root and the names it writes there.
 type Root struct {
 	Dir string // record_path
-	// Suffix is record_suffix as written; with Timed (strftime verbs in
-	// it) any expansion matches.
+	// Suffix is record_suffix as written; with Timed (strftime verbs or
+	// $variables in it) any expansion matches.
 	Suffix string
 	Timed  bool
 }
@@ -56,26 +56,37 @@ func (r Root) Matches(rel string) bool {
 	return len(rel) > len(r.Suffix) && strings.HasSuffix(rel, r.Suffix)
 }
 
-// timedPattern matches names made with a strftime suffix: a non-empty
-// stem, then the suffix with every verb expanded to anything but "/".
+// timedPattern matches names made with a suffix with substitutions: a
+// non-empty stem, then the suffix with every strftime verb ("%Y") and
+// variable ("$name", "$1") expanded to anything but "/" ("%%" and "$$"
+// are the characters themselves).
 func timedPattern(suffix string) *regexp.Regexp {
 	var re strings.Builder
 	re.WriteString(`^[^/].*?`)
 	for i := 0; i < len(suffix); i++ {
 		c := suffix[i]
 		switch {
-		case c != '%' || i+1 == len(suffix):
+		case c != '%' && c != '$' || i+1 == len(suffix):
 			re.WriteString(regexp.QuoteMeta(string(c)))
-		case suffix[i+1] == '%':
-			re.WriteString("%")
+		case suffix[i+1] == c:
+			re.WriteString(regexp.QuoteMeta(string(c)))
 			i++
-		default:
+		case c == '%':
 			re.WriteString(`[^/]*`)
 			i++
+		default: // a variable: its name runs over letters and digits
+			for i+1 < len(suffix) && isWordByte(suffix[i+1]) {
+				i++
+			}
+			re.WriteString(`[^/]*`)
 		}
 	}
 	re.WriteString("$")
 	return regexp.MustCompile(re.String())
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
 }
 
 // Walk calls fn with the path of every recording below the root, in

@@ -32,6 +32,10 @@ func TestMatches(t *testing.T) {
 		{timed, "cam-20260101/1200.flv", false},
 		{timed, "cam.mp4", false},
 		{Root{Suffix: "%%.mp4", Timed: true}, "cam%.mp4", true},
+		{Root{Suffix: "-$recorder/$name.mp4", Timed: true}, "cam-hd/cam.mp4", true},
+		{Root{Suffix: "-$recorder/$name.mp4", Timed: true}, "cam-hd/.cam.mp4", false},
+		{Root{Suffix: "$$.mp4", Timed: true}, "cam$.mp4", true},
+		{Root{Suffix: "$$.mp4", Timed: true}, "cam.mp4", false},
 	} {
 		if got := c.r.Matches(c.rel); got != c.want {
 			t.Errorf("%q with suffix %q: %v, want %v", c.rel, c.r.Suffix, got, c.want)
