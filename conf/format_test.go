@@ -61,7 +61,8 @@ func TestRecordFormatChangesHash(t *testing.T) {
 
 // TestRecordAppendWithMP4Warns: record_append set at the rtmp level with
 // an mp4 format cannot append; the configuration loads with one warning
-// however many recorders inherit it, and FLV recorders get none.
+// however many recorders inherit it, and FLV and fMP4 recorders (which
+// append) get none.
 func TestRecordAppendWithMP4Warns(t *testing.T) {
 	cfg := mustLoad(t, `rtmp { record_append on; record_format mp4; server { listen 1935;
 		application a { record all; record_path /a; }
@@ -77,8 +78,10 @@ func TestRecordAppendWithMP4Warns(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d append warnings, want 1: %v", n, cfg.Warnings)
 	}
-	flv := mustLoad(t, app("record all; record_path /r; record_append on;"))
-	if len(flv.Warnings) != 0 {
-		t.Errorf("flv with record_append warns: %v", flv.Warnings)
+	for _, f := range []string{"flv", "fmp4"} {
+		c := mustLoad(t, app("record all; record_path /r; record_append on; record_format "+f+";"))
+		if len(c.Warnings) != 0 {
+			t.Errorf("%s with record_append warns: %v", f, c.Warnings)
+		}
 	}
 }

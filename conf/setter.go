@@ -99,8 +99,8 @@ var formatSuffix = map[string]string{"flv": ".flv", "mp4": ".mp4", "fmp4": ".mp4
 func FormatSuffix(format string) string { return formatSuffix[format] }
 
 // FormatAppends reports whether record_append can continue files of a
-// record format (FLV only, today).
-func FormatAppends(format string) bool { return format == "flv" }
+// record format (FLV, and fMP4 when the codec parameters match).
+func FormatAppends(format string) bool { return format == "flv" || format == "fmp4" }
 
 func setRecordFormat(_ *loader, d *parser.Directive) (any, error) {
 	f := strings.ToLower(d.Args[0])

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // Root is one recorder's record path as rebuild walks it.
@@ -38,8 +40,9 @@ type Rebuilt struct {
 // journal at journal (absent is fine). It is idempotent: a file with a
 // live row keeps its id, pin and event fields and gets the file's
 // figures; a live row whose file is gone becomes missing. Which files are
-// recordings: regular files below a root, no component hidden (leading
-// "."), named with the recorder's suffix, that read as the format. It
+// recordings is recfile's rule (regular files below a root, no component
+// hidden, named with the recorder's suffix), of those that read as the
+// format; a file a live writer holds is left out. It
 // writes to out one line per file and per fact it could not determine.
 func Rebuild(ctx context.Context, s Store, roots []Root, journal string, out io.Writer) (Rebuilt, error) {
 	var sum Rebuilt
@@ -75,25 +78,25 @@ func Rebuild(ctx context.Context, s Store, roots []Root, journal string, out io.
 	return sum, err
 }
 
+// walkRoot rebuilds the rows of root's recordings, found by recfile's
+// rule (the recorder's names below the root, nothing hidden); a file a
+// live writer holds is left out (its row, if any, is kept as it is).
 func walkRoot(ctx context.Context, s Store, root Root, byPath map[string]Recording, seen map[string]bool, out io.Writer, sum *Rebuilt) error {
-	return filepath.WalkDir(root.Dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == root.Dir && errors.Is(err, fs.ErrNotExist) {
-				fmt.Fprintf(out, "absent   %s (record_path of %s)\n", p, root.describe())
-				return nil
-			}
-			return err
-		}
-		if p != root.Dir && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || !root.matches(d.Name()) || seen[p] {
+	if _, err := os.Stat(root.Dir); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(out, "absent   %s (record_path of %s)\n", root.Dir, root.describe())
+		return nil
+	}
+	rr := recfile.Root{Dir: root.Dir, Suffix: root.Suffix, Timed: root.Timed}
+	return recfile.Walk(rr, func(p string) error {
+		if seen[p] {
 			return nil
 		}
 		seen[p] = true
+		if busy, _ := recfile.Busy(p); busy {
+			sum.Skipped++
+			fmt.Fprintf(out, "skipped  %s: being written by another process\n", p)
+			return nil
+		}
 		return rebuildFile(ctx, s, root, p, byPath, out, sum)
 	})
 }
@@ -103,14 +106,6 @@ func (root Root) describe() string {
 		return "application " + root.App
 	}
 	return fmt.Sprintf("recorder %s of application %s", root.Recorder, root.App)
-}
-
-func (root Root) matches(name string) bool {
-	if root.Timed {
-		_, _, ok := newTimedSuffix(root.Suffix).split(name)
-		return ok
-	}
-	return strings.HasSuffix(name, root.Suffix) && len(name) > len(root.Suffix)
 }
 
 func rebuildFile(ctx context.Context, s Store, root Root, p string, byPath map[string]Recording, out io.Writer, sum *Rebuilt) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/index"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // golden is a file our recorder wrote (H.264 + AAC), from record's tests.
@@ -221,5 +222,32 @@ func TestRebuildReadsTheNameAndStartOfAStrftimeSuffix(t *testing.T) {
 	}
 	if total != 2 || strings.Contains(out.String(), "modification time") {
 		t.Fatalf("%d rows:\n%s", total, out.String())
+	}
+}
+
+// TestRebuildLeavesFilesBeingWrittenAlone: a recording whose writer's
+// mark is held (a live daemon writing it) is left out of the rebuild and
+// said so; once the writer is gone it is added.
+func TestRebuildLeavesFilesBeingWrittenAlone(t *testing.T) {
+	s, _ := openStore(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "cam.flv")
+	put(t, p, golden(t))
+	w, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := recfile.Mark(w); err != nil {
+		t.Fatal(err)
+	}
+	roots := []index.Root{{Dir: dir, App: "live", Suffix: ".flv", Format: "flv"}}
+	var out bytes.Buffer
+	sum, err := index.Rebuild(context.Background(), s, roots, "", &out)
+	if err != nil || sum.Added != 0 || sum.Skipped != 1 || !strings.Contains(out.String(), "being written by another process") {
+		t.Fatalf("while written: %+v, %v\n%s", sum, err, out.String())
+	}
+	w.Close()
+	if sum, err = index.Rebuild(context.Background(), s, roots, "", &out); err != nil || sum.Added != 1 {
+		t.Fatalf("once closed: %+v, %v", sum, err)
 	}
 }

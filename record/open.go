@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rtmprecd/rtmprecd/record/format"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 
 	"github.com/rtmprecd/rtmprecd/conf"
 )
@@ -144,7 +146,8 @@ func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened
 		sp.log.Warn("record: file already being recorded by another stream, using the next name", "path", o.path)
 		return o, errTaken
 	}
-	w, shift, appended, err := startWriter(rec, f, o.path, sp)
+	beside := func(ext string) (*os.File, error) { return d.createBeside(rel, ext) }
+	w, shift, appended, err := startWriter(rec, f, o.path, beside, sp)
 	if err != nil {
 		sp.files.release(o.id)
 		if created {
@@ -172,22 +175,36 @@ func openCandidate(d *recordDir, rel string, appendMode bool) (f *os.File, creat
 	return f, false, err
 }
 
-// startWriter locks (record_lock) and starts the recorder's muxer on f
+// startWriter locks (record_lock, or the writer's mark) and starts the recorder's muxer on f
 // (which, with record_append, validates and continues an existing file).
 // On error f is closed.
-func startWriter(rec *conf.Recorder, f *os.File, p string, sp *openSpec) (w format.Muxer, shift int64, appended bool, err error) {
+func startWriter(rec *conf.Recorder, f *os.File, p string, beside func(string) (*os.File, error), sp *openSpec) (w format.Muxer, shift int64, appended bool, err error) {
 	if rec.Lock && !lockOrSkip(f, p, sp.log) {
 		f.Close()
 		return nil, 0, false, errTaken
+	}
+	if !rec.Lock && sp.format.Caps().Repairable {
+		if busy, _ := recfile.Held(f); busy {
+			f.Close()
+			sp.log.Warn("record: file being written by another process, using the next name", "path", p)
+			return nil, 0, false, errTaken
+		}
+		if err := recfile.Mark(f); err != nil { // record_lock's lock marks it too
+			sp.log.Warn("record: cannot mark the file as being written: a second daemon's repair could touch it", "path", p, "err", err)
+		}
 	}
 	s := newOSSink(f)
 	if sp.wrap != nil {
 		s = sp.wrap(s)
 	}
 	o := sp.opts
-	o.Append, o.Path, o.Log = appends(rec, sp), p, sp.log
+	o.Append, o.Path, o.Log, o.Beside = appends(rec, sp), p, sp.log, beside
 	op, err := sp.format.Open(s, o)
 	if errors.Is(err, format.ErrNotAppendable) {
+		return nil, 0, false, errTaken
+	}
+	if errors.Is(err, fs.ErrExist) { // a journal's hidden name is taken (a planted link, an orphan)
+		sp.log.Warn("record: a file is in the way of the recording's journal, using the next name", "path", p, "err", err)
 		return nil, 0, false, errTaken
 	}
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // errRefused marks a candidate that exists but must not be touched: a
@@ -204,4 +206,19 @@ func removeCreated(root, rel string, id fileID) error {
 		return errors.New("replaced since it was opened")
 	}
 	return unix.Unlinkat(at, base, 0)
+}
+
+// createBeside makes rel's hidden companion (recfile.Beside's name) in
+// rel's directory, new, without following any link.
+func (d *recordDir) createBeside(rel, ext string) (*os.File, error) {
+	at, err := d.dirOf(rel, false)
+	if err != nil {
+		return nil, err
+	}
+	name := "." + filepath.Base(rel) + ext
+	fd, err := unix.Openat(at, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create %q: %w", name, err)
+	}
+	return os.NewFile(uintptr(fd), recfile.Beside(filepath.Join(d.path, rel), ext)), nil
 }

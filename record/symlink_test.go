@@ -159,3 +159,32 @@ func equalSnapshots(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestRecordMP4JournalNeverFollowsALink: a link planted at the hidden
+// name of an mp4 recording's journal is not followed (the file it points
+// at is left as it was): the recording takes the next free name, whose
+// journal is made beside it and removed at close.
+func TestRecordMP4JournalNeverFollowsALink(t *testing.T) {
+	rc := isoRecorder(t, "mp4")
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "precious"), []byte("not a journal"))
+	symlink(t, filepath.Join(outside, "precious"), filepath.Join(rc.Path, ".cam.mp4.journal"))
+	r := newRig(t, rc)
+	r.feed(clipFrames(t, "av")...)
+	r.close(rtmp.CloseUnpublish)
+	if got := r.paths(); len(got) != 1 || got[0] != filepath.Join(rc.Path, "cam-1.mp4") {
+		t.Fatalf("paths %v\n%s", got, r.logs.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(outside, "precious")); string(b) != "not a journal" {
+		t.Fatalf("the linked file became %q", b)
+	}
+	if _, err := os.Lstat(filepath.Join(rc.Path, ".cam-1.mp4.journal")); !os.IsNotExist(err) {
+		t.Fatalf("journal left: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(rc.Path, "cam.mp4")); !os.IsNotExist(err) {
+		t.Fatalf("the refused name's file was left: %v", err)
+	}
+	if !strings.Contains(r.logs.String(), "in the way of the recording's journal") {
+		t.Fatalf("no warning:\n%s", r.logs.String())
+	}
+}

@@ -128,11 +128,13 @@ func (d *Daemon) Status() ReloadStatus {
 	return d.status
 }
 
-// start prepares the services and binds every listener of the first
+// start finishes what a crash left unfinished in the record paths, then
+// prepares the services and binds every listener of the first
 // configuration (all or nothing), and starts serving. The pid file and
 // error_log are already open, so their services change nothing here.
 func (d *Daemon) start() error {
 	cfg := d.cfg.Load()
+	repairRoots(cfg, d.log) // before the index and the listeners read or write recordings
 	if err := d.apply(cfg); err != nil {
 		return err
 	}

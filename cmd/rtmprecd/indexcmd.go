@@ -64,8 +64,8 @@ func indexRoots(cfg *conf.Config) []index.Root {
 				if rec.Path == "" || rec.Flags.Has(conf.RecordOff) {
 					continue
 				}
-				roots = append(roots, index.Root{Dir: rec.RootDir(), App: app.Name, Recorder: rec.Name, Format: "flv",
-					Suffix: rec.Suffix, Timed: rec.SuffixFormat != nil, Unique: rec.Unique})
+				roots = append(roots, index.Root{Dir: rec.RootDir(), App: app.Name, Recorder: rec.Name, Format: rec.Format,
+					Suffix: rec.Suffix, Timed: rec.SuffixFormat != nil || rec.SuffixTemplate != nil, Unique: rec.Unique})
 			}
 		}
 	}

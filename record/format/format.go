@@ -14,6 +14,7 @@ package format
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
@@ -42,6 +43,11 @@ type Caps struct {
 	// Append: an existing file of the format can be continued
 	// (record_append). Without it, record_append opens a new name.
 	Append bool
+	// Repairable: a file of the format left unfinished by a crash is
+	// finished at the next start (record/repair), so the recorder marks a
+	// file it writes (recfile.Mark) for a second daemon's repair to leave
+	// alone.
+	Repairable bool
 	// MaxTimestamp is the largest timestamp (ms since the file's start)
 	// the container can store; a recorder splits before it. 0: no limit.
 	MaxTimestamp int64
@@ -82,6 +88,11 @@ type Options struct {
 	// Path and Log are for the muxer's warnings (append repairs).
 	Path string
 	Log  *slog.Logger
+	// Beside creates a new hidden companion of the file (a journal):
+	// recfile.Beside(Path, ext), made in the file's directory through the
+	// recorder's handle, which follows no link. Only during Open. Nil: the
+	// muxer creates it by path.
+	Beside func(ext string) (*os.File, error)
 }
 
 // Opened is a started muxer.

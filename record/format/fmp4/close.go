@@ -1,6 +1,7 @@
 package fmp4
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
@@ -8,16 +9,17 @@ import (
 
 // Close writes the last fragment, the durations in place and the mfra
 // index. It does not close the file. A file that got no sample stays
-// empty.
+// empty. After a write error (a full disk) it still finishes what
+// reached the file whole: the durations are written in place, and an
+// mfra that does not fit is cut off again (the file stays valid, and
+// repair adds it later).
 func (m *Muxer) Close() error {
-	if err := m.Flush(); err != nil {
-		return err
-	}
+	werr := m.Flush()
 	if m.init == nil {
-		return nil
+		return werr
 	}
 	if err := m.patchDurations(); err != nil {
-		return m.fail(err)
+		return errors.Join(werr, err)
 	}
 	for _, t := range m.tracks {
 		if !t.video || len(t.keys) == 0 {
@@ -25,28 +27,26 @@ func (m *Muxer) Close() error {
 		}
 		b, err := mp4box.Mfra(t.m.ID, t.keys)
 		if err != nil {
-			return m.fail(fmt.Errorf("build mfra: %w", err))
+			return errors.Join(werr, fmt.Errorf("build mfra: %w", err))
 		}
-		n, err := m.f.Writev([][]byte{b})
-		m.size += n
-		if err != nil {
-			return m.fail(fmt.Errorf("write mfra: %w", err))
+		if err := m.write([][]byte{b}); err != nil {
+			return errors.Join(werr, fmt.Errorf("write mfra: %w", err))
 		}
 		break // one mfra: the first video track's key frames
 	}
 	if m.o.Fsync {
-		return m.f.Datasync()
+		return errors.Join(werr, m.f.Datasync())
 	}
-	return nil
+	return werr
 }
 
-// Duration is the media duration in milliseconds so far: the end of the
-// longest track.
+// Duration is the media duration in milliseconds in the file so far: the
+// end of the longest track.
 func (m *Muxer) Duration() int64 {
 	var d int64
 	for _, t := range m.tracks {
-		if t.lastDTS >= 0 {
-			d = max(d, (t.lastDTS+t.lastDur)/t.m.PerMS())
+		if t.doneDTS >= 0 {
+			d = max(d, (t.doneDTS+t.doneDur)/t.m.PerMS())
 		}
 	}
 	return d
@@ -55,8 +55,8 @@ func (m *Muxer) Duration() int64 {
 func (m *Muxer) patchDurations() error {
 	media := make([]int64, len(m.tracks))
 	for i, t := range m.tracks {
-		if t.lastDTS >= 0 {
-			media[i] = t.lastDTS + t.lastDur
+		if t.doneDTS >= 0 {
+			media[i] = t.doneDTS + t.doneDur
 		}
 	}
 	var b [8]byte

@@ -15,20 +15,34 @@ type Format struct{}
 var _ format.Format = Format{}
 
 // Caps: the codecs with an MP4 sample entry; parameters stored once per
-// file (in the initialization segment); no append yet (a new name
-// instead).
+// file (in the initialization segment); append when they match.
 func (Format) Caps() format.Caps {
-	return format.Caps{Name: "fmp4", Suffix: ".mp4", Carries: mp4box.Carries, NewFileOnParamChange: true}
+	return format.Caps{Name: "fmp4", Suffix: ".mp4", Carries: mp4box.Carries, NewFileOnParamChange: true,
+		Append: true, Repairable: true}
 }
 
 // Open starts a muxer on s; the initialization segment is written with
-// the first fragment, once the tracks are known.
+// the first fragment, once the tracks are known. With o.Append an
+// existing file is continued (appendTo).
 func (Format) Open(s format.Sink, o format.Options) (format.Opened, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	m := New(s, Options{Fsync: o.Fsync, Log: o.Log})
-	return format.Opened{Muxer: &file{m: m, s: s, log: o.Log, path: o.Path}}, nil
+	if !o.Append {
+		return openNew(s, o), nil
+	}
+	size, err := existingSize(s)
+	if err == nil && size == 0 {
+		return openNew(s, o), nil
+	}
+	var op format.Opened
+	if err == nil {
+		op, err = appendTo(s, size, o)
+	}
+	if err != nil {
+		s.Close()
+	}
+	return op, err
 }
 
 // file is an open fMP4 recording: the muxer and its sink.
@@ -45,6 +59,9 @@ func (f *file) Write(s format.Sample) error {
 	if !decided {
 		var err error
 		add := func() (int, error) { return f.m.AddTrack(s.Track) }
+		if f.m.existing != nil {
+			add = func() (int, error) { return f.m.addExisting(s.Track) }
+		}
 		if i, ok, err = f.tracks.Index(s.Track, add, ErrLateTrack, f.log, f.path); err != nil {
 			return err
 		}

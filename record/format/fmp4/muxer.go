@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/rtmprecd/rtmprecd/media"
@@ -15,6 +16,10 @@ import (
 type File interface {
 	Writev(bufs [][]byte) (int64, error)
 	WriteAt(p []byte, off int64) (int, error)
+	// Truncate and Seek cut a failed write back off (the file never
+	// keeps a torn box) and put the write offset back at the end.
+	Truncate(size int64) error
+	Seek(off int64, whence int) (int64, error)
 	Datasync() error
 }
 
@@ -46,6 +51,9 @@ type Muxer struct {
 	moof   []byte
 	iov    [][]byte
 	err    error
+	// existing holds the sample entries of an appended file's tracks
+	// (Resume for record_append); nil for a new file.
+	existing [][]byte
 }
 
 // track is one track and its samples in the fragment being built.
@@ -55,9 +63,12 @@ type track struct {
 	data    []byte
 	lastDTS int64 // track units; -1 before the first sample
 	lastDur int64
-	keys    []mp4box.RandomAccess
-	video   bool
-	warned  bool
+	// doneDTS and doneDur are lastDTS and lastDur as of the last fragment
+	// that reached the file: what the durations written at close count.
+	doneDTS, doneDur int64
+	keys             []mp4box.RandomAccess
+	video            bool
+	warned           bool
 }
 
 // fsample is one sample of the current fragment.
@@ -99,7 +110,7 @@ func (m *Muxer) AddTrack(t *media.Track) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	m.tracks = append(m.tracks, &track{m: mt, lastDTS: -1, video: t.Kind == media.KindVideo})
+	m.tracks = append(m.tracks, &track{m: mt, lastDTS: -1, doneDTS: -1, video: t.Kind == media.KindVideo})
 	return len(m.tracks) - 1, nil
 }
 
@@ -155,16 +166,60 @@ func (m *Muxer) Flush() error {
 			m.iov = append(m.iov, t.data)
 		}
 	}
-	n, err := m.f.Writev(m.iov)
-	m.size += n
+	err := m.write(m.iov)
 	if err == nil && m.o.Fsync {
 		err = m.f.Datasync()
+	}
+	if err == nil {
+		m.fragmentDone()
+	} else {
+		m.fragmentLost()
 	}
 	m.resetFragment()
 	if err != nil {
 		return m.fail(fmt.Errorf("write fragment: %w", err))
 	}
 	return nil
+}
+
+// write appends bufs to the file; when that fails it cuts what reached
+// the file back off, so the file ends with its last whole box.
+func (m *Muxer) write(bufs [][]byte) error {
+	n, err := m.f.Writev(bufs)
+	if err == nil {
+		m.size += n
+		return nil
+	}
+	if n > 0 {
+		if terr := m.f.Truncate(m.size); terr != nil {
+			return errors.Join(err, fmt.Errorf("cut the torn write: %w", terr))
+		}
+		if _, serr := m.f.Seek(m.size, io.SeekStart); serr != nil {
+			return errors.Join(err, fmt.Errorf("cut the torn write: %w", serr))
+		}
+	}
+	return err
+}
+
+// fragmentDone records that the fragment reached the file.
+func (m *Muxer) fragmentDone() {
+	for _, t := range m.tracks {
+		if len(t.samples) > 0 {
+			t.doneDTS, t.doneDur = t.lastDTS, t.lastDur
+		}
+	}
+}
+
+// fragmentLost forgets the key frames of a fragment that did not reach
+// the file, so that no mfra entry points at it.
+func (m *Muxer) fragmentLost() {
+	for _, t := range m.tracks {
+		k := len(t.keys)
+		for k > 0 && (t.keys[k-1].Moof < 0 || t.keys[k-1].Moof >= m.size) {
+			k--
+		}
+		t.keys = t.keys[:k]
+	}
 }
 
 func (m *Muxer) fail(err error) error {
@@ -189,9 +244,7 @@ func (m *Muxer) writeInit() error {
 	if err != nil {
 		return fmt.Errorf("build init segment: %w", err)
 	}
-	n, err := m.f.Writev([][]byte{in.Bytes})
-	m.size += n
-	if err != nil {
+	if err := m.write([][]byte{in.Bytes}); err != nil {
 		return fmt.Errorf("write init segment: %w", err)
 	}
 	m.init = in

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 )
@@ -17,6 +16,7 @@ type Finished struct {
 	DurationMS int64
 	Size       int64 // the file's final size
 	Outgrew    bool  // the moov is after the mdat: the room was too small
+	Cut        int64 // bytes past the last whole sample that were cut off
 }
 
 // finisher lays the moov of a file out from its journal. Close and
@@ -104,7 +104,7 @@ func (fn *finisher) run() (Finished, error) {
 	if _, err := fn.f.WriteAt(size[:], fn.head.mdatOff+8); err != nil {
 		return Finished{}, fmt.Errorf("write mdat size: %w", err)
 	}
-	res := Finished{Samples: tl.samples, DurationMS: dur, Size: tl.dataEnd}
+	res := Finished{Samples: tl.samples, DurationMS: dur, Size: tl.dataEnd, Cut: max(fn.fileSize-tl.dataEnd, 0)}
 	if len(mt) == 0 {
 		return res, nil
 	}
@@ -169,12 +169,7 @@ func (fn *finisher) writeMoov(moov *mp4box.Moov, base int64, tl *tallied, idx []
 // the file whole.
 func (m *Muxer) Close() (Finished, error) {
 	werr := m.Flush()
-	tail := m.jbuf
-	jf, err := os.Open(m.o.Journal)
-	if err != nil {
-		return Finished{}, errors.Join(werr, fmt.Errorf("reopen journal: %w", err))
-	}
-	defer jf.Close()
+	tail, jf := m.jbuf, m.j
 	fn := &finisher{f: m.f, head: m.head, fileSize: m.size,
 		journal: func() (io.Reader, error) {
 			return io.MultiReader(io.NewSectionReader(jf, 0, m.jsize), bytes.NewReader(tail)), nil

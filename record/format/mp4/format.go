@@ -3,12 +3,13 @@ package mp4
 import (
 	"errors"
 	"log/slog"
-	"path/filepath"
+	"os"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // Format is the progressive MP4 format behind the recorder's format
@@ -20,13 +21,12 @@ var _ format.Format = Format{}
 // Caps: the codecs with an MP4 sample entry; parameters stored once per
 // file; no append (a new name instead).
 func (Format) Caps() format.Caps {
-	return format.Caps{Name: "mp4", Suffix: ".mp4", Carries: mp4box.Carries, NewFileOnParamChange: true}
+	return format.Caps{Name: "mp4", Suffix: ".mp4", Carries: mp4box.Carries, NewFileOnParamChange: true,
+		Repairable: true}
 }
 
 // JournalPath is the hidden journal beside a recording at p.
-func JournalPath(p string) string {
-	return filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".journal")
-}
+func JournalPath(p string) string { return recfile.Beside(p, ".journal") }
 
 // Open writes the file's head and creates its journal; the moov room is
 // sized for the least of the recorder's bounds (Room).
@@ -34,8 +34,12 @@ func (Format) Open(s format.Sink, o format.Options) (format.Opened, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	m, err := New(s, Options{Room: Room(o), Journal: JournalPath(o.Path), Buffer: o.Buffer, Period: o.FlushPeriod,
-		Now: o.Now, Fsync: o.Fsync, Log: o.Log})
+	var create func() (*os.File, error)
+	if o.Beside != nil {
+		create = func() (*os.File, error) { return o.Beside(".journal") }
+	}
+	m, err := New(s, Options{Room: Room(o), Journal: JournalPath(o.Path), CreateJournal: create, Buffer: o.Buffer,
+		Period: o.FlushPeriod, Now: o.Now, Fsync: o.Fsync, Log: o.Log})
 	if err != nil {
 		s.Close()
 		return format.Opened{}, err

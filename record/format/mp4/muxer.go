@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // File is where a muxer writes: Writev appends at the end of the file;
@@ -24,11 +26,15 @@ type File interface {
 type Options struct {
 	Room    int64  // bytes reserved for the moov at open (RoomFor)
 	Journal string // the journal's path: a hidden name beside the file
-	Buffer  int    // media buffered before a write. Default: 64 KiB.
-	Period  time.Duration
-	Now     func() time.Time
-	Fsync   bool
-	Log     *slog.Logger
+	// CreateJournal, when set, creates the journal at Journal through the
+	// recorder's directory handle (no link followed in any component);
+	// otherwise it is created by path.
+	CreateJournal func() (*os.File, error)
+	Buffer        int // media buffered before a write. Default: 64 KiB.
+	Period        time.Duration
+	Now           func() time.Time
+	Fsync         bool
+	Log           *slog.Logger
 }
 
 // Muxer writes one progressive MP4 file. It is not safe for concurrent
@@ -79,11 +85,14 @@ func New(f File, o Options) (*Muxer, error) {
 	ft := mp4box.Ftyp()
 	m := &Muxer{f: f, o: o, buf: make([]byte, 0, o.Buffer), flushed: o.Now()}
 	m.head = journalHead{roomOff: int64(len(ft)), roomSize: o.Room, mdatOff: int64(len(ft)) + o.Room}
-	j, err := os.OpenFile(o.Journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	j, err := createJournal(o)
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
 	m.j = j
+	if err := recfile.LockWhole(j); err != nil { // repair leaves a locked journal alone
+		o.Log.Warn("record: cannot lock the journal: a second daemon's repair could touch it", "path", o.Journal, "err", err)
+	}
 	if _, err := j.Write(m.head.append(nil)); err != nil {
 		m.dropJournal()
 		return nil, fmt.Errorf("write journal: %w", err)
@@ -205,9 +214,28 @@ func (m *Muxer) fail(err error) error {
 	return err
 }
 
+// createJournal creates the journal, read back through the same
+// descriptor at close. O_EXCL and O_NOFOLLOW never follow a link planted
+// at the hidden name.
+func createJournal(o Options) (*os.File, error) {
+	if o.CreateJournal != nil {
+		return o.CreateJournal()
+	}
+	return os.OpenFile(o.Journal, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+}
+
+// dropJournal closes and removes the journal: the file at its path only
+// when it is still the journal (a directory swapped for a link since the
+// open cannot make us remove another file).
 func (m *Muxer) dropJournal() {
-	m.j.Close()
-	os.Remove(m.o.Journal)
+	defer m.j.Close()
+	mine, err := m.j.Stat()
+	if err != nil {
+		return
+	}
+	if there, err := os.Lstat(m.o.Journal); err == nil && os.SameFile(mine, there) {
+		os.Remove(m.o.Journal)
+	}
 }
 
 // Outgrew reports whether the finished file's moov went after the mdat.

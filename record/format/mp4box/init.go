@@ -63,3 +63,10 @@ func (in *Init) Patches(durMS int64, media []int64) []Patch {
 	}
 	return p
 }
+
+// ResumeInit is the Init of an existing file's initialization segment,
+// for the patches at close: the file offsets of its 64-bit duration
+// fields (mvhd, mehd, and per track tkhd and mdhd).
+func ResumeInit(mvhd, mehd int64, tkhd, mdhd []int64) *Init {
+	return &Init{mvhd: mvhd, mehd: mehd, tracks: make([]*Track, len(tkhd)), tkhd: tkhd, mdhd: mdhd}
+}

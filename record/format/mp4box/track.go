@@ -93,3 +93,15 @@ func audioTimescale(t *media.Track) uint32 {
 	}
 	return 1000
 }
+
+// Entry returns the track's sample entry box as a file holds it, to
+// compare with an existing file's (record_append).
+func (t *Track) Entry() ([]byte, error) {
+	b := newBuilder()
+	t.entry(b)
+	l, err := b.layout()
+	if err != nil {
+		return nil, err
+	}
+	return l.Bytes(), nil
+}

@@ -1,0 +1,123 @@
+// Package recfile is the one rule for which files under a record path
+// are recordings, shared by everything that reads them back (crash
+// repair at start, `rtmprecd repair`, index rebuild, retention, HLS):
+//
+//   - record_path is the recording root (nginx-rtmp's record_path takes
+//     no variables, so the whole path is its static prefix);
+//   - a recording's name is the recorder's: it ends with record_suffix
+//     (a strftime suffix matches any expansion) and no path component
+//     below the root is hidden. The recorder escapes a leading "." of a
+//     stream name, so no recording can have a hidden name, and everything
+//     kept beside recordings (MP4 journals, spools, temporary files) has
+//     one (Beside);
+//   - a file whose lock or journal is held by a live writer (this
+//     daemon, or a second one on the same directory) is being written and
+//     must be left alone (Busy).
+package recfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Root is one recorder's recording root and the names it writes there.
+type Root struct {
+	Dir string // record_path
+	// Suffix is record_suffix as written; with Timed (strftime verbs or
+	// $variables in it) any expansion matches.
+	Suffix string
+	Timed  bool
+}
+
+// Hidden reports whether a file name is one no recording can have.
+func Hidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+// Beside is the hidden companion of the recording at path with the given
+// extension (".journal"): same directory, "." + base name + ext.
+func Beside(path, ext string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+ext)
+}
+
+// Matches reports whether rel, a path below the root, is a name the
+// recorder produces.
+func (r Root) Matches(rel string) bool {
+	for c := range strings.SplitSeq(filepath.ToSlash(rel), "/") {
+		if c == "" || Hidden(c) {
+			return false
+		}
+	}
+	if r.Timed {
+		return timedPattern(r.Suffix).MatchString(rel)
+	}
+	return len(rel) > len(r.Suffix) && strings.HasSuffix(rel, r.Suffix)
+}
+
+// timedPattern matches names made with a suffix with substitutions: a
+// non-empty stem, then the suffix with every strftime verb ("%Y") and
+// variable ("$name", "$1") expanded to anything but "/" ("%%" and "$$"
+// are the characters themselves).
+func timedPattern(suffix string) *regexp.Regexp {
+	var re strings.Builder
+	re.WriteString(`^[^/].*?`)
+	for i := 0; i < len(suffix); i++ {
+		c := suffix[i]
+		switch {
+		case c != '%' && c != '$' || i+1 == len(suffix):
+			re.WriteString(regexp.QuoteMeta(string(c)))
+		case suffix[i+1] == c:
+			re.WriteString(regexp.QuoteMeta(string(c)))
+			i++
+		case c == '%':
+			re.WriteString(`[^/]*`)
+			i++
+		default: // a variable: its name runs over letters and digits
+			for i+1 < len(suffix) && isWordByte(suffix[i+1]) {
+				i++
+			}
+			re.WriteString(`[^/]*`)
+		}
+	}
+	re.WriteString("$")
+	return regexp.MustCompile(re.String())
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+}
+
+// Walk calls fn with the path of every recording below the root, in
+// lexical order: regular files (links are not followed), no hidden
+// component, the recorder's names. Busy files are passed too: the caller
+// decides (Busy). A missing root is no error.
+func Walk(r Root, fn func(path string) error) error {
+	err := filepath.WalkDir(r.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == r.Dir && errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if p == r.Dir {
+			return nil
+		}
+		if Hidden(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(r.Dir, p)
+		if err != nil || !d.Type().IsRegular() || !r.Matches(rel) {
+			return err
+		}
+		return fn(p)
+	})
+	if err != nil {
+		return fmt.Errorf("walk %s: %w", r.Dir, err)
+	}
+	return nil
+}
