@@ -45,7 +45,23 @@ type Caps struct {
 	// MaxTimestamp is the largest timestamp (ms since the file's start)
 	// the container can store; a recorder splits before it. 0: no limit.
 	MaxTimestamp int64
+	// Playlist is set for formats whose recording is a directory (HLS):
+	// the name of its main file inside it ("index.m3u8"). The recorder
+	// then creates the directory instead of a file, creates and locks the
+	// stable lock file LockName inside it, and opens the muxer on that
+	// lock file's sink with Options.Dir set.
+	Playlist string
+	// Refuses, when set, names codecs the format cannot carry that must
+	// turn the recorder off for the stream (logged once) instead of being
+	// left out: HLS with MPEG-TS segments and AV1 or VP9 video.
+	Refuses func(t *media.Track) bool
 }
+
+// LockName is the stable file inside a directory recording that the
+// recorder locks (F_OFD) for the recording's life: its main file is
+// replaced by rename at every update, so it cannot carry the lock. Its
+// hidden name marks the directory as one of ours (repair).
+const LockName = ".rtmprecd.lock"
 
 // Format is one container format.
 type Format interface {
@@ -82,6 +98,9 @@ type Options struct {
 	// Path and Log are for the muxer's warnings (append repairs).
 	Path string
 	Log  *slog.Logger
+	// Dir is the recording's directory, for formats with Caps.Playlist;
+	// the muxer owns it from Open on and closes it at Close.
+	Dir Dir
 }
 
 // Opened is a started muxer.
