@@ -28,7 +28,7 @@ func TestRecordFormat(t *testing.T) {
 func TestRecordFormatErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"unknown", "rtmp { server { listen 1935;\nrecord_format mkv; } }",
-			`invalid value "mkv" in "record_format" directive, the record formats are: flv, mp4, fmp4 in t.conf:2`},
+			`invalid value "mkv" in "record_format" directive, the record formats are: flv, mp4, fmp4, hls in t.conf:2`},
 		{"no argument", "rtmp { record_format; }", `invalid number of arguments in "record_format" directive in t.conf:1`},
 		{"top level", "record_format flv;", `"record_format" directive is not allowed here in t.conf:1`},
 		// mp4 and fmp4 recorders of one stream with the same path and suffix

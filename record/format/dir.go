@@ -86,5 +86,5 @@ func (d *osDir) Remove(name string) error {
 	return nil
 }
 
-func (d *osDir) Sync() error { return unix.Fsync(d.fd) }
+func (d *osDir) Sync() error  { return unix.Fsync(d.fd) }
 func (d *osDir) Close() error { return unix.Close(d.fd) }

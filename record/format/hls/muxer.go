@@ -20,10 +20,10 @@ var errLate = errors.New("hls: track appeared after the first segment")
 type segmenter interface {
 	addTrack(t *media.Track) (int, error)
 	write(i int, ms int64, cts int32, key bool, u *media.Unit) error
-	begin() error      // the router points at a new segment file
-	flush() error      // every sample written so far to the segment file
-	pending() int64    // bytes buffered, not yet in the file
-	ext() string       // segment file name extension
+	begin() error   // the router points at a new segment file
+	flush() error   // every sample written so far to the segment file
+	pending() int64 // bytes buffered, not yet in the file
+	ext() string    // segment file name extension
 }
 
 // router is the segment file the segmenter writes to, switched at every

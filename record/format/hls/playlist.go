@@ -21,11 +21,11 @@ const (
 
 // entry is one listed segment and the tags before it.
 type entry struct {
-	disc bool      // #EXT-X-DISCONTINUITY before it
-	mapURI string  // a new #EXT-X-MAP before it; "" none
-	pdt  time.Time // #EXT-X-PROGRAM-DATE-TIME; zero: none
-	ms   int64     // duration in milliseconds
-	uri  string
+	disc   bool      // #EXT-X-DISCONTINUITY before it
+	mapURI string    // a new #EXT-X-MAP before it; "" none
+	pdt    time.Time // #EXT-X-PROGRAM-DATE-TIME; zero: none
+	ms     int64     // duration in milliseconds
+	uri    string
 }
 
 // playlist rewrites index.m3u8 atomically. body is how many bytes of the
