@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -306,5 +307,88 @@ func TestRecordHLSRepairKilledRecording(t *testing.T) {
 			}
 			r.close(rtmp.CloseUnpublish)
 		})
+	}
+}
+
+// feedAt feeds frames with the rig's clock at each frame's time after
+// base, as a real-time publisher would.
+func feedAt(r *rig, base time.Time, frames []media.Frame) {
+	for _, f := range frames {
+		if d := base.Add(time.Duration(f.Time) * time.Millisecond).Sub(r.clk.Now()); d > 0 {
+			r.clk.Advance(d)
+		}
+		r.feed(f)
+	}
+}
+
+// TestRecordHLSDiskFull: a write that fails mid-segment (ENOSPC) ends
+// the recording: the segment in progress is removed, the playlist lists
+// every finished segment and ends, the event carries the error; once the
+// disk has room again the recorder opens a new directory by itself, at a
+// key frame after the back-off.
+func TestRecordHLSDiskFull(t *testing.T) {
+	var f *faults
+	frames := framesOf(t, testmedia.ClipLength(t, testmedia.AV, 12))
+	cut := func(ms int64) int { return slices.IndexFunc(frames, func(f media.Frame) bool { return f.Time >= ms }) }
+	rc := hlsRecorder(t, hls.SegmentMPEGTS)
+	r := newRigWith(t, func(m *Module) { f = injectFaults(m) }, rc)
+	base := r.clk.Now()
+	feedAt(r, base, frames[:cut(5200)]) // two segments listed, a third started
+	f.set(true, 100, syscall.ENOSPC)
+	feedAt(r, base, frames[cut(5200):cut(6500)])
+	evs := r.doneEvents()
+	if len(evs) != 1 || !errors.Is(evs[0].Err, syscall.ENOSPC) || evs[0].Reason != ReasonError {
+		t.Fatalf("events %+v, want one ENOSPC error", evs)
+	}
+	// the disk was full for the playlist's end too: the playlist on disk
+	// is the last complete one, which the repair at start closes
+	p := readPlaylist(t, evs[0].Playlist, false)
+	ents, _ := os.ReadDir(evs[0].Path)
+	if len(p.Segments) != 2 || len(ents) != 4 { // 2 segments, playlist, lock
+		t.Fatalf("%d segments listed, directory holds %d files", len(p.Segments), len(ents))
+	}
+	if res, err := hls.RepairDir(evs[0].Path, nil); err != nil || !res.Closed {
+		t.Fatalf("repair: %+v, %v", res, err)
+	}
+	readPlaylist(t, evs[0].Playlist, true)
+	f.set(false, 0, nil)
+	feedAt(r, base, frames[cut(6500):])
+	r.close(rtmp.CloseUnpublish)
+	evs = r.doneEvents()
+	if len(evs) != 2 || evs[1].Err != nil || evs[1].Path == evs[0].Path {
+		t.Fatalf("events after the disk recovered: %+v", evs)
+	}
+	readPlaylist(t, evs[1].Playlist, true)
+}
+
+// TestRecordHLSMaxSizeNewDirectory: record_max_size splits a recording
+// into directories (at a key frame, nothing lost): every frame is in one
+// of the playlists.
+func TestRecordHLSMaxSizeNewDirectory(t *testing.T) {
+	src := testmedia.ClipLength(t, testmedia.AV, 8)
+	wantV, wantA := testmedia.ProbePackets(t, src)
+	rc := hlsRecorder(t, hls.SegmentFMP4)
+	st, _ := os.Stat(src)
+	rc.MaxSize = st.Size() / 3
+	r := newRig(t, rc)
+	r.feed(framesOf(t, src)...)
+	r.close(rtmp.CloseUnpublish)
+	evs := r.doneEvents()
+	if len(evs) < 2 {
+		t.Fatalf("%d recordings, want a split", len(evs))
+	}
+	var video, audio int
+	for _, ev := range evs {
+		readPlaylist(t, ev.Playlist, true)
+		v, a := testmedia.ProbePackets(t, ev.Playlist)
+		// the event also counts the end-of-sequence message the last
+		// recording gets, which is no frame
+		if d := ev.VideoFrames - int64(v); d < 0 || d > 1 || int64(a) != ev.AudioFrames {
+			t.Fatalf("%s: ffprobe reads %d/%d frames, the event says %d/%d", ev.Path, v, a, ev.VideoFrames, ev.AudioFrames)
+		}
+		video, audio = video+v, audio+a
+	}
+	if video != wantV || audio != wantA {
+		t.Fatalf("%d/%d frames in all, sent %d/%d", video, audio, wantV, wantA)
 	}
 }

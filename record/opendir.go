@@ -73,6 +73,9 @@ func startDir(rec *conf.Recorder, d *recordDir, o opened, dirFD int, lock *os.Fi
 	opts := sp.opts
 	opts.Append, opts.Path, opts.Log = appends(rec, sp), o.path, sp.log
 	opts.Dir = format.NewOSDir(dirFD, o.path)
+	if sp.wrap != nil {
+		opts.Dir = wrappedDir{opts.Dir, sp.wrap}
+	}
 	op, err := sp.format.Open(s, opts) // closes s and the directory on error
 	if err != nil {
 		sp.files.release(o.id)
@@ -84,6 +87,21 @@ func startDir(rec *conf.Recorder, d *recordDir, o opened, dirFD int, lock *os.Fi
 	}
 	o.w, o.shift, o.appended = op.Muxer, op.Shift, op.Appended
 	return o, nil
+}
+
+// wrappedDir gives every file a directory recording creates the sink
+// wrapping single files get: the Observer's timing, tests' faults.
+type wrappedDir struct {
+	format.Dir
+	wrap func(sink) sink
+}
+
+func (d wrappedDir) Create(name string) (format.Sink, error) {
+	s, err := d.Dir.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	return d.wrap(s), nil
 }
 
 // makeDir creates rel as a new directory, or with appendMode opens it

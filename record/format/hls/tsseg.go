@@ -122,13 +122,13 @@ func (s *tsSeg) write(i int, ms int64, cts int32, key bool, u *media.Unit) error
 	case media.CodecAVC:
 		nalus, err := s.avc(t.src.AVC, u.Data, key)
 		if err != nil {
-			return err
+			return nil // a malformed frame from the publisher is left out, not the recording
 		}
 		return s.w.WriteH264(t.ts, pts, dts, nalus)
 	case media.CodecHEVC:
 		nalus, err := s.hevc(t.src.HEVC, u.Data, key)
 		if err != nil {
-			return err
+			return nil
 		}
 		return s.w.WriteH265(t.ts, pts, dts, nalus)
 	case media.CodecAAC:
