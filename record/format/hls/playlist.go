@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/record/format"
@@ -38,10 +39,13 @@ type playlist struct {
 	target  int // #EXT-X-TARGETDURATION, seconds
 	body    int64
 	size    int64 // bytes of the playlist on disk
-	add     []byte
-	scratch []byte
-	iov     [][]byte
+	add []byte
+	iov [][]byte
 }
+
+// copyBuffers lend the playlist copy its buffer for one rewrite (every
+// few seconds per recording), so an idle recording holds none.
+var copyBuffers = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 
 // appendHeader appends the tags that open the playlist.
 func (p *playlist) appendHeader(b []byte) []byte {
@@ -153,17 +157,16 @@ func (p *playlist) copyBody(s format.Sink) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	if p.scratch == nil {
-		p.scratch = make([]byte, 32<<10)
-	}
+	buf := copyBuffers.Get().(*[32 << 10]byte)
+	defer copyBuffers.Put(buf)
 	var off int64
 	for off < p.body {
-		want := min(int64(len(p.scratch)), p.body-off)
-		r, err := f.ReadAt(p.scratch[:want], off)
+		want := min(int64(len(buf)), p.body-off)
+		r, err := f.ReadAt(buf[:want], off)
 		if int64(r) < want {
 			return off, fmt.Errorf("read %s: %w", PlaylistName, errors.Join(err, io.ErrUnexpectedEOF))
 		}
-		p.iov = append(p.iov[:0], p.scratch[:r])
+		p.iov = append(p.iov[:0], buf[:r])
 		w, err := s.Writev(p.iov)
 		off += w
 		if err != nil {
