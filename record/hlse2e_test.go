@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
@@ -50,7 +51,13 @@ func TestE2EClientPublishHLSAppend(t *testing.T) {
 	clip := testmedia.ClipLength(t, testmedia.AV, 3)
 	wv, wa := testmedia.ProbePackets(t, clip)
 	for range 2 {
+		// the first publish may still be ending when its recording has
+		// closed: poll until the name is free
 		p, err := publish(t, s.addr, "cam")
+		for deadline := time.Now().Add(10 * time.Second); err != nil && strings.Contains(err.Error(), "Already publishing") && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			p, err = publish(t, s.addr, "cam")
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

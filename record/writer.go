@@ -17,6 +17,7 @@ var formats = map[string]format.Format{
 	"flv":  flv.Format{},
 	"mp4":  mp4.Format{},
 	"fmp4": fmp4.Format{},
+	"hls":  hls.Format{}, // formatOf applies the recorder's record_hls_* settings
 }
 
 // formatOf returns the format of a recorder; an unknown name (conf does
