@@ -1,6 +1,7 @@
 package hls
 
 import (
+	"errors"
 	"log/slog"
 	"time"
 
@@ -80,6 +81,10 @@ func (f Format) settings() Format {
 // closed (unlocked) at Close. With o.Append an existing playlist of ours
 // is continued after a discontinuity.
 func (f Format) Open(s format.Sink, o format.Options) (format.Opened, error) {
+	if o.Dir == nil {
+		s.Close()
+		return format.Opened{}, errors.New("hls: a recording needs its directory (format.Options.Dir)")
+	}
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/record/format/hls"
+)
+
+// TestKill9HLSRepair: SIGKILL of the built binary during a real-time
+// ffmpeg publish to an HLS recorder leaves a playlist without ENDLIST
+// whose listed segments all play; hls.RepairDir (the lock is free: its
+// holder is dead) ends it, removes the segment being written, and the
+// result validates and holds all but at most one fragment plus a second
+// of what was sent before the kill.
+func TestKill9HLSRepair(t *testing.T) {
+	testmedia.RequireFFmpeg(t)
+	clip := longClip(t, 10)
+	dir := t.TempDir()
+	d := startDaemon(t, fmt.Sprintf(`
+rtmp {
+    server {
+        listen 127.0.0.1:0;
+        application live {
+            record all;
+            record_path %s;
+            record_format hls;
+            record_hls_fragment 1s;
+        }
+    }
+}
+`, dir))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	published := make(chan error, 1)
+	go func() { published <- testmedia.Publish(ctx, t, clip, "rtmp://"+d.addr+"/live/cam", true) }()
+	d.waitLog(t, "record: file opened", 1)
+	start := time.Now()
+	waitFor(t, 30*time.Second, "4.5 s of real-time publish", func() bool { return time.Since(start) >= 4500*time.Millisecond })
+	if err := d.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Since(start)
+	d.wait(t)
+	cancel()
+	<-published
+
+	rec := filepath.Join(dir, "cam")
+	pl := filepath.Join(rec, hls.PlaylistName)
+	b, err := os.ReadFile(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := hls.Parse(b)
+	if err != nil || before.Ended || hls.Validate(before, false) != nil {
+		t.Fatalf("playlist after the kill: %+v, %v\n%s", before, err, b)
+	}
+	res, err := hls.RepairDir(rec, nil)
+	if err != nil || !res.Closed || res.Skipped != "" {
+		t.Fatalf("repair: %+v, %v", res, err)
+	}
+	b, _ = os.ReadFile(pl)
+	after, err := hls.Parse(b)
+	if err != nil || hls.Validate(after, true) != nil || len(after.Segments) != len(before.Segments) {
+		t.Fatalf("repaired playlist: %v\n%s", err, b)
+	}
+	got := testmedia.ProbeDuration(t, pl)
+	t.Logf("killed %v after the first frame; %d segments, %v playable", killed, len(after.Segments), got)
+	if lost := killed - got; lost > 2*time.Second+500*time.Millisecond {
+		t.Fatalf("%v playable of %v sent: lost %v, more than a fragment and a second", got, killed, lost)
+	}
+}
