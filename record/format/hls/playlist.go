@@ -39,8 +39,8 @@ type playlist struct {
 	target  int // #EXT-X-TARGETDURATION, seconds
 	body    int64
 	size    int64 // bytes of the playlist on disk
-	add []byte
-	iov [][]byte
+	add     []byte
+	iov     [][]byte
 }
 
 // copyBuffers lend the playlist copy its buffer for one rewrite (every
