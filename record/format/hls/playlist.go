@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/rtmprecd/rtmprecd/record/format"
 )
 
@@ -104,10 +106,12 @@ func (p *playlist) end() error {
 // to the temporary name and renames it over the playlist. On error the
 // previous playlist is untouched.
 func (p *playlist) publish(add []byte, final bool) error {
-	if err := p.dir.Remove(tempName); err != nil {
-		return err
-	}
 	s, err := p.dir.Create(tempName)
+	if errors.Is(err, unix.EEXIST) { // left by a crash: never ours now
+		if err = p.dir.Remove(tempName); err == nil {
+			s, err = p.dir.Create(tempName)
+		}
+	}
 	if err != nil {
 		return err
 	}

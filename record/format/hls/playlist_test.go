@@ -122,3 +122,19 @@ func TestPlaylistUpdateIsARename(t *testing.T) {
 		t.Fatalf("after recovery: ended %v, %d segments", pl.Ended, len(pl.Segments))
 	}
 }
+
+// TestPlaylistReplacesStaleTemp: a temporary playlist left by a crash
+// does not stop the next update.
+func TestPlaylistReplacesStaleTemp(t *testing.T) {
+	d, dir := openDir(t)
+	if err := os.WriteFile(filepath.Join(dir, tempName), []byte("torn"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := playlist{dir: d, version: 6, target: 18}
+	if err := p.list(goldenEntries[0]); err != nil {
+		t.Fatal(err)
+	}
+	if pl := readParsed(t, filepath.Join(dir, PlaylistName)); len(pl.Segments) != 1 {
+		t.Fatalf("%d segments", len(pl.Segments))
+	}
+}
