@@ -16,8 +16,8 @@ import (
 // ffmpeg publish to an HLS recorder leaves a playlist without ENDLIST
 // whose listed segments all play; hls.RepairDir (the lock is free: its
 // holder is dead) ends it, removes the segment being written, and the
-// result validates and holds all but at most one fragment plus a second
-// of what was sent before the kill.
+// result validates and holds all but the segment being written (and
+// ffmpeg's pacing lag) of what was sent before the kill.
 func TestKill9HLSRepair(t *testing.T) {
 	testmedia.RequireFFmpeg(t)
 	clip := longClip(t, 10)
@@ -71,7 +71,9 @@ rtmp {
 	}
 	got := testmedia.ProbeDuration(t, pl)
 	t.Logf("killed %v after the first frame; %d segments, %v playable", killed, len(after.Segments), got)
-	if lost := killed - got; lost > 2*time.Second+500*time.Millisecond {
-		t.Fatalf("%v playable of %v sent: lost %v, more than a fragment and a second", got, killed, lost)
+	// the segment being written (one 1 s GOP here) is lost, plus what
+	// ffmpeg's -re pacing lags behind the wall clock on a loaded machine
+	if lost := killed - got; lost > 3*time.Second {
+		t.Fatalf("%v playable of %v sent: lost %v, more than a segment and 2 s", got, killed, lost)
 	}
 }
