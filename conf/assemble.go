@@ -227,6 +227,10 @@ func checkRecorders(app *Application, l *loader) error {
 		if r.Path == "" {
 			return errAt(r.Pos, `"record_path" must be set when "record" is enabled`)
 		}
+		if r.Format == "hls" && r.HLSMaxFragment > 0 && r.HLSMaxFragment < r.HLSFragment {
+			return errAt(r.Pos, fmt.Sprintf(`%s has "record_hls_max_fragment %v" below "record_hls_fragment %v": a segment could not reach its fragment`,
+				describe(r), r.HLSMaxFragment, r.HLSFragment))
+		}
 		if r.Append && !FormatAppends(r.Format) && !l.noAppendWarned {
 			l.noAppendWarned = true
 			l.warn(r.Pos, fmt.Sprintf(`%s has "record_append on" with "record_format %s", which cannot append: each recording gets the next free name`,

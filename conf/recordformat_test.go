@@ -35,6 +35,8 @@ func TestRecordFormatErrors(t *testing.T) {
 		// would write the same names
 		{"same names", app("record_path /r; recorder a { record all; record_format mp4; } recorder b { record all; record_format fmp4; }"),
 			`recorder "b" and recorder "a" (t.conf:2) of application "live" write the same files "/r/NAME.mp4" in t.conf:2`},
+		{"hls max fragment below fragment", app("record all; record_path /r; record_format hls; record_hls_fragment 6s; record_hls_max_fragment 4s;"),
+			`the inline recorder has "record_hls_max_fragment 4s" below "record_hls_fragment 6s": a segment could not reach its fragment in t.conf:2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

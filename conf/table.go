@@ -171,7 +171,7 @@ var table = []*row{
 	{name: "record_hls_fragment", ctx: ctxRecAll, dumpAt: ctxRecorders, min: 1, max: 1, set: setTime, dump: dumpTimeKept, def: "6s", syntax: "TIME",
 		doc: "An `hls` segment ends at the first video key frame at or after TIME (recordings without video: at TIME)."},
 	{name: "record_hls_max_fragment", ctx: ctxRecAll, dumpAt: ctxRecorders, min: 1, max: 1, set: setTime, dump: dumpTimeKept, def: "0s", syntax: "TIME",
-		doc: "An `hls` segment ends at TIME even without a key frame; `#EXT-X-TARGETDURATION` is TIME rounded up. 0 = three times `record_hls_fragment`."},
+		doc: "An `hls` segment ends at TIME even without a key frame; `#EXT-X-TARGETDURATION` is TIME rounded up. 0 = three times `record_hls_fragment`; below it is a config error."},
 	{name: "record_moov_room", ctx: ctxRecAll, dumpAt: ctxRecorders, min: 1, max: 1, set: setTime, dump: dumpTimeKept, def: "1h", syntax: "TIME",
 		doc: "Media duration the moov room reserved at the start of an `mp4` file covers (assuming 30 video and 50 audio frames a second, about 7 MB an hour); a longer file gets its moov after the media."},
 	flagRow("record_notify", ctxRecAll, "off", "Send NetStream.Record.Start/Stop/Failed to the publisher.").readAt(ctxRecorders),
