@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -142,10 +143,18 @@ func ourFile(name string) bool {
 	if _, ok := segmentNumber(name, ".m4s"); ok {
 		return true
 	}
-	for n := range maxInitTries {
-		if name == initName(n) {
-			return true
-		}
+	return isInitName(name)
+}
+
+// isInitName reports whether name is one initName makes.
+func isInitName(name string) bool {
+	if name == "init.mp4" {
+		return true
 	}
-	return false
+	digits, ok := strings.CutPrefix(name, "init-")
+	if digits, ok = strings.CutSuffix(digits, ".mp4"); !ok {
+		return false
+	}
+	n, err := strconv.Atoi(digits)
+	return err == nil && n > 0 && initName(n) == name
 }

@@ -85,3 +85,18 @@ func TestRepairDirSkips(t *testing.T) {
 		t.Fatal("a skipped playlist was changed")
 	}
 }
+
+// TestOurFile: only the names this package writes are repair's to
+// remove.
+func TestOurFile(t *testing.T) {
+	for name, want := range map[string]bool{
+		"000000.ts": true, "000001.m4s": true, "1234567.ts": true, "init.mp4": true, "init-1.mp4": true,
+		"init-12.mp4": true, tempName: true, "index.m3u8": false, format.LockName: false, "00001.ts": false,
+		"000001.mp4": false, "init-0.mp4": false, "init-01.mp4": false, "init-.mp4": false, "notes.txt": false,
+		"0000x1.ts": false, "init-1.mp4.bak": false,
+	} {
+		if got := ourFile(name); got != want {
+			t.Errorf("ourFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
