@@ -392,3 +392,27 @@ func TestRecordHLSMaxSizeNewDirectory(t *testing.T) {
 		t.Fatalf("%d/%d frames in all, sent %d/%d", video, audio, wantV, wantA)
 	}
 }
+
+// TestRecordHLSObserver: the metrics hear an HLS recording's segment,
+// init segment and playlist writes (bytes within the directory's size),
+// its flushes and, with record_fsync, its syncs: one per segment at least.
+func TestRecordHLSObserver(t *testing.T) {
+	o := &countingObserver{}
+	rc := hlsRecorder(t, hls.SegmentFMP4)
+	rc.Fsync = true
+	r := newRigWith(t, func(m *Module) { m.Observer = o }, rc)
+	r.feed(framesOf(t, testmedia.ClipLength(t, testmedia.AV, 8))...)
+	r.close(rtmp.CloseUnpublish)
+	evs := r.doneEvents()
+	if len(evs) != 1 {
+		t.Fatalf("events %+v", evs)
+	}
+	p := readPlaylist(t, evs[0].Playlist, true)
+	n := int64(len(p.Segments))
+	if o.opened.Load() != 1 || o.flushes.Load() < n || o.syncs.Load() < 2*n {
+		t.Errorf("opened %d, flushes %d, syncs %d for %d segments", o.opened.Load(), o.flushes.Load(), o.syncs.Load(), n)
+	}
+	if got := o.bytes.Load(); got < evs[0].Size/2 || got > 2*evs[0].Size {
+		t.Errorf("observed %d bytes written, the directory holds %d", got, evs[0].Size)
+	}
+}

@@ -189,10 +189,7 @@ func segmentName(n int, ext string) string {
 // endSegment puts the rest of the segment in its file, closes it and
 // lists it: end is where the segment's media ends (ms).
 func (m *muxer) endSegment(end int64) error {
-	err := m.seg.flush()
-	if err == nil && m.o.Fsync {
-		err = m.r.s.Datasync()
-	}
+	err := m.flushSegment()
 	s := m.r.s
 	m.open, m.r.s = false, nil
 	if err = errors.Join(err, s.Close()); err != nil {
@@ -251,14 +248,25 @@ func (m *muxer) Flush() error {
 	if m.err != nil || !m.open {
 		return m.err
 	}
+	if err := m.flushSegment(); err != nil {
+		return m.fail(fmt.Errorf("write segment %s: %w", m.cur.name, err))
+	}
+	return nil
+}
+
+// flushSegment writes the segment's buffered samples out (made durable
+// with record_fsync) and times it for a sink that observes flushes (the
+// metrics).
+func (m *muxer) flushSegment() error {
+	start := time.Now()
 	err := m.seg.flush()
 	if err == nil && m.o.Fsync {
 		err = m.r.s.Datasync()
 	}
-	if err != nil {
-		return m.fail(fmt.Errorf("write segment %s: %w", m.cur.name, err))
+	if fo, ok := m.r.s.(format.FlushObserver); ok && err == nil {
+		fo.FlushedSince(start)
 	}
-	return nil
+	return err
 }
 
 // Close lists the last segment and ends the playlist (also after a
