@@ -158,6 +158,9 @@ func buildRecorder(s *scope, name string) (*Recorder, error) {
 		Suffix:         suf.text,
 		SuffixFormat:   suf.f,
 		MoovRoom:       s.get("record_moov_room").(time.Duration),
+		HLSSegmentType: s.str("record_hls_segment_type"),
+		HLSFragment:    s.get("record_hls_fragment").(time.Duration),
+		HLSMaxFragment: s.get("record_hls_max_fragment").(time.Duration),
 		Unique:         s.flag("record_unique"),
 		Append:         s.flag("record_append"),
 		Lock:           s.flag("record_lock"),
@@ -238,6 +241,10 @@ func checkRecorders(app *Application, l *loader) error {
 		}
 		if r.Path == "" {
 			return errAt(r.Pos, `"record_path" must be set when "record" is enabled`)
+		}
+		if r.Format == "hls" && r.HLSMaxFragment > 0 && r.HLSMaxFragment < r.HLSFragment {
+			return errAt(r.Pos, fmt.Sprintf(`%s has "record_hls_max_fragment %v" below "record_hls_fragment %v": a segment could not reach its fragment`,
+				describe(r), r.HLSMaxFragment, r.HLSFragment))
 		}
 		if r.Append && !FormatAppends(r.Format) && !l.noAppendWarned {
 			l.noAppendWarned = true

@@ -28,13 +28,15 @@ func TestRecordFormat(t *testing.T) {
 func TestRecordFormatErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"unknown", "rtmp { server { listen 1935;\nrecord_format mkv; } }",
-			`invalid value "mkv" in "record_format" directive, the record formats are: flv, mp4, fmp4 in t.conf:2`},
+			`invalid value "mkv" in "record_format" directive, the record formats are: flv, mp4, fmp4, hls in t.conf:2`},
 		{"no argument", "rtmp { record_format; }", `invalid number of arguments in "record_format" directive in t.conf:1`},
 		{"top level", "record_format flv;", `"record_format" directive is not allowed here in t.conf:1`},
 		// mp4 and fmp4 recorders of one stream with the same path and suffix
 		// would write the same names
 		{"same names", app("record_path /r; recorder a { record all; record_format mp4; } recorder b { record all; record_format fmp4; }"),
 			`recorder "b" and recorder "a" (t.conf:2) of application "live" write the same files "/r/NAME.mp4" in t.conf:2`},
+		{"hls max fragment below fragment", app("record all; record_path /r; record_format hls; record_hls_fragment 6s; record_hls_max_fragment 4s;"),
+			`the inline recorder has "record_hls_max_fragment 4s" below "record_hls_fragment 6s": a segment could not reach its fragment in t.conf:2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

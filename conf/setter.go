@@ -90,17 +90,29 @@ func setMethod(_ *loader, d *parser.Directive) (any, error) {
 
 // RecordFormats are the record_format values: the containers package
 // record can write (its format table has the same names).
-var RecordFormats = []string{"flv", "mp4", "fmp4"}
+var RecordFormats = []string{"flv", "mp4", "fmp4", "hls"}
 
 // formatSuffix is each format's default record_suffix.
-var formatSuffix = map[string]string{"flv": ".flv", "mp4": ".mp4", "fmp4": ".mp4"}
+var formatSuffix = map[string]string{"flv": ".flv", "mp4": ".mp4", "fmp4": ".mp4", "hls": ""}
 
 // FormatSuffix is the default record_suffix of a record format.
 func FormatSuffix(format string) string { return formatSuffix[format] }
 
 // FormatAppends reports whether record_append can continue files of a
-// record format (FLV, and fMP4 when the codec parameters match).
-func FormatAppends(format string) bool { return format == "flv" || format == "fmp4" }
+// record format (FLV; fMP4 when the codec parameters match; HLS, which
+// continues its playlist after a discontinuity).
+func FormatAppends(format string) bool { return format == "flv" || format == "fmp4" || format == "hls" }
+
+// HLSSegmentTypes are the record_hls_segment_type values.
+var HLSSegmentTypes = []string{"fmp4", "mpegts"}
+
+func setHLSSegmentType(_ *loader, d *parser.Directive) (any, error) {
+	t := strings.ToLower(d.Args[0])
+	if !slices.Contains(HLSSegmentTypes, t) {
+		return nil, badValueWhy(d.Args[0], "the HLS segment types are: %s", strings.Join(HLSSegmentTypes, ", "))
+	}
+	return t, nil
+}
 
 func setRecordFormat(_ *loader, d *parser.Directive) (any, error) {
 	f := strings.ToLower(d.Args[0])

@@ -148,6 +148,12 @@ type Recorder struct {
 	// MoovRoom is record_moov_room: the media duration the moov room of an
 	// mp4 file covers. Default: 1h.
 	MoovRoom time.Duration
+	// HLSSegmentType is record_hls_segment_type: "fmp4" (default) or
+	// "mpegts"; HLSFragment and HLSMaxFragment are record_hls_fragment
+	// (default 6s) and record_hls_max_fragment (default 0: three times
+	// the fragment).
+	HLSSegmentType              string
+	HLSFragment, HLSMaxFragment time.Duration
 	// SuffixFormat is the compiled strftime pattern when Suffix contains '%', else nil.
 	SuffixFormat *strftime.Strftime
 	Unique       bool          // record_unique. Default: off.

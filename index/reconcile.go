@@ -81,5 +81,27 @@ func Probe(format, path string) (Facts, error) {
 	if err != nil {
 		return Facts{}, err
 	}
-	return Facts{Size: st.Size(), ModTime: st.ModTime(), SizeOnly: true}, nil
+	f := Facts{Size: st.Size(), ModTime: st.ModTime(), SizeOnly: true}
+	if st.IsDir() { // an HLS recording: the bytes of its files
+		f.Size, err = dirBytes(path)
+	}
+	return f, err
+}
+
+// dirBytes is the total size of the regular files in dir (not below).
+func dirBytes(dir string) (int64, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n, nil
 }

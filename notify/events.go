@@ -97,6 +97,9 @@ func recordDoneForm(c *rtmp.Connect, orig, args string, ev *record.Event) *form 
 	f.add("recorder", ev.Recorder)
 	f.add("name", orig)
 	f.add("path", ev.Path)
+	if ev.Playlist != "" {
+		f.add("playlist", ev.Playlist) // HLS: path is the recording's directory
+	}
 	f.add("stream", ev.Name)
 	f.add("size", strconv.FormatInt(ev.Size, 10))
 	f.add("duration", strconv.FormatFloat(ev.Duration.Seconds(), 'f', 3, 64))

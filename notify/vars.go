@@ -25,6 +25,7 @@ func recordVars(c *rtmp.Connect, args string, ev *record.Event) map[string]strin
 	v := sessionVars(c, &pubInfo{name: ev.Name, args: args})
 	v["recorder"] = ev.Recorder
 	v["path"] = ev.Path
+	v["playlist"] = ev.Playlist // HLS: the directory's index.m3u8; "" for files
 	dir, file := "", ev.Path
 	if i := strings.LastIndexAny(ev.Path, `/\`); i >= 0 {
 		dir, file = ev.Path[:i], ev.Path[i+1:]
@@ -41,7 +42,8 @@ func recordVars(c *rtmp.Connect, args string, ev *record.Event) map[string]strin
 // clientVars are the variables whose values the publishing client chose
 // (its connect and publish commands). $app is not among them: a session
 // only gets this far in an application the configuration names exactly.
-// $path, $dirname, $filename, $basename, $recorder and $addr are ours.
+// $path, $playlist, $dirname, $filename, $basename, $recorder and $addr
+// are ours.
 var clientVars = map[string]bool{
 	"name": true, "args": true, "tcurl": true, "pageurl": true, "swfurl": true, "flashver": true,
 }

@@ -36,8 +36,11 @@ type Event struct {
 	Session  uint64         // connection number (clientid)
 	Connect  *rtmp.Connect  // the session's connect command; nil when unknown
 
-	Path string // the file as opened
-	Size int64  // bytes in the file at close
+	Path string // the file as opened; for HLS, the recording's directory
+	// Playlist is, for a recording that is a directory (HLS), the path of
+	// its playlist (Path/index.m3u8); "" for single-file formats.
+	Playlist string
+	Size     int64 // bytes in the file at close
 	// Unmapped names the kinds of tracks an MP4 recording left out for
 	// want of an MP4 mapping of their codec: "audio", "video" or
 	// "video,audio"; "" when none.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -72,7 +73,7 @@ func (n *node) close(r Reason, err error) {
 		Recorder: n.rec.Name, Config: n.rec,
 		App: n.h.key.app, Name: n.h.key.name, Args: n.h.args,
 		Session: n.h.sid, Connect: n.h.conn,
-		Path: n.path, Size: size, Unmapped: n.unmappedKinds(),
+		Path: n.path, Playlist: n.playlist(), Size: size, Unmapped: n.unmappedKinds(),
 		VideoFrames: n.vframes, AudioFrames: n.aframes,
 		FirstTime: n.first, LastTime: n.last,
 		Duration: time.Duration(n.last-n.first) * time.Millisecond,
@@ -88,6 +89,15 @@ func (n *node) close(r Reason, err error) {
 	n.file = file{audioHdr: n.audioHdr[:0], videoHdr: n.videoHdr[:0]}
 }
 
+// playlist is the path of the recording's playlist for a directory
+// format (HLS), else "".
+func (n *node) playlist() string {
+	if n.caps.Playlist == "" {
+		return ""
+	}
+	return filepath.Join(n.path, n.caps.Playlist)
+}
+
 // removeEmpty removes the file just closed, which this open created and
 // which got no media frame (a manual start stopped before a key frame, a
 // publisher that sent only sequence headers, a failure at the first
@@ -95,7 +105,11 @@ func (n *node) close(r Reason, err error) {
 // of one. A file appended to is never removed. It reports whether the
 // file is gone.
 func (n *node) removeEmpty(r Reason) bool {
-	if err := removeCreated(n.root, n.rel, n.id); err != nil {
+	remove := removeCreated
+	if n.caps.Playlist != "" {
+		remove = func(root, rel string, id fileID) error { return removeCreatedDir(root, rel, &id) }
+	}
+	if err := remove(n.root, n.rel, n.id); err != nil {
 		n.log.Warn("record: could not remove a file without media", "path", n.path, "err", err)
 		return false
 	}

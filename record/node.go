@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"log/slog"
 	"time"
 
@@ -38,6 +39,7 @@ type node struct {
 	video  bool // records every video frame
 	keys   bool // records video key frames (video or keyframes)
 
+	refused  bool      // the format cannot carry the stream's video (Caps.Refuses): off for this publish
 	manualOn bool      // a manual recorder between Start and Stop
 	stopped  bool      // an automatic recorder stopped through Stop
 	failed   bool      // the last open or write failed
@@ -87,7 +89,7 @@ type file struct {
 }
 
 func newNode(h *hook, rc *conf.Recorder) *node {
-	f := formatOf(rc.Format)
+	f := formatOf(rc)
 	return &node{
 		h:      h,
 		rec:    rc,
@@ -108,7 +110,7 @@ func newNode(h *hook, rc *conf.Recorder) *node {
 // break frame without dropping media, and nothing opens a file before
 // media arrives.
 func (n *node) onFrame(f *media.Frame, c *media.State) {
-	if n.off || !n.wants(f) {
+	if n.off || n.refused || !n.wants(f) || n.refuses(f, c) {
 		return
 	}
 	n.measure(f)
@@ -351,6 +353,33 @@ func (n *node) carried(t *media.Track) bool {
 			"format", n.caps.Name, "track", t.Kind.String(), "codec", t.Codec.String(), "legacy_id", t.LegacyID)
 	}
 	return false
+}
+
+// errRefusedCodec ends a recording whose format cannot carry the
+// stream's video codec (Caps.Refuses: AV1 or VP9 in MPEG-TS segments).
+var errRefusedCodec = errors.New("the record format cannot carry this video codec")
+
+// refuses turns the recorder off for this publish when its format
+// refuses the stream's video codec, rather than recording the audio of a
+// video stream: one error line, and a file already open is closed (only
+// another track can be in it, which is whole).
+func (n *node) refuses(f *media.Frame, c *media.State) bool {
+	if n.caps.Refuses == nil || !n.keys {
+		return false
+	}
+	t := c.Video()
+	if f.Type == media.TypeVideo && len(f.Units) > 0 {
+		t = unitOf(f).Track
+	}
+	if t == nil || !n.caps.Refuses(t) {
+		return false
+	}
+	n.refused = true
+	n.log.Error("record: the record format cannot carry the stream's video codec; recorder off for this stream",
+		"format", n.caps.Name, "codec", t.Codec.String(), "path", n.rec.Path)
+	n.notify("warning", "NetStream.Record.Failed")
+	n.close(ReasonError, errRefusedCodec)
+	return true
 }
 
 // unmappedKinds names the kinds of tracks left out of the file:

@@ -127,6 +127,9 @@ func openStamped(rec *conf.Recorder, d *recordDir, nm namer, now time.Time, sp *
 
 // tryOpen opens one candidate; errTaken means try the next one.
 func tryOpen(rec *conf.Recorder, d *recordDir, rel string, sp *openSpec) (opened, error) {
+	if sp.format.Caps().Playlist != "" {
+		return tryOpenDir(rec, d, rel, sp)
+	}
 	o := opened{path: filepath.Join(d.path, rel), rel: rel, root: d.path}
 	f, created, err := openCandidate(d, rel, appends(rec, sp))
 	if errors.Is(err, errRefused) {

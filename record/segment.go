@@ -120,4 +120,4 @@ func (n *node) segmentOf(k SegmentKind, at time.Time) Segment {
 }
 
 // format is the container format of the node's files.
-func (n *node) format() string { return "flv" }
+func (n *node) format() string { return n.caps.Name }

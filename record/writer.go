@@ -3,9 +3,11 @@ package record
 import (
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/flv"
 	"github.com/rtmprecd/rtmprecd/record/format/fmp4"
+	"github.com/rtmprecd/rtmprecd/record/format/hls"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4"
 )
 
@@ -15,12 +17,16 @@ var formats = map[string]format.Format{
 	"flv":  flv.Format{},
 	"mp4":  mp4.Format{},
 	"fmp4": fmp4.Format{},
+	"hls":  hls.Format{}, // formatOf applies the recorder's record_hls_* settings
 }
 
 // formatOf returns the format of a recorder; an unknown name (conf does
 // not let one through) falls back to FLV, nginx-rtmp's only format.
-func formatOf(name string) format.Format {
-	if f, ok := formats[name]; ok {
+func formatOf(rc *conf.Recorder) format.Format {
+	if rc.Format == "hls" {
+		return hls.Format{Segment: rc.HLSSegmentType, Fragment: rc.HLSFragment, MaxFragment: rc.HLSMaxFragment}
+	}
+	if f, ok := formats[rc.Format]; ok {
 		return f
 	}
 	return formats["flv"]

@@ -90,13 +90,22 @@ func (x *recIndex) fileEvent(ev record.FileEvent) {
 // goroutine, never the publisher's.
 func (x *recIndex) recordDone(ev record.Event) {
 	r := index.Recording{StreamPath: index.StreamPathOf(ev.App, ev.Name), App: ev.App, Name: ev.Name,
-		Recorder: ev.Recorder, Format: "flv", Path: ev.Path, Status: index.StatusDone,
+		Recorder: ev.Recorder, Format: formatOf(ev), Path: ev.Path, Status: index.StatusDone,
 		Start: ev.Start, End: ev.End, Duration: ev.Duration, Size: ev.Size,
 		VideoFrames: ev.VideoFrames, AudioFrames: ev.AudioFrames, Reason: string(ev.Reason), Updated: ev.End}
 	if ev.Err != nil {
 		r.Status, r.Error = index.StatusFailed, ev.Err.Error()
 	}
 	x.writer.Submit(index.Change{Kind: index.Closed, Row: r, Probe: true})
+}
+
+// formatOf is the container of a closed recording: its recorder's
+// record_format, FLV when unknown.
+func formatOf(ev record.Event) string {
+	if ev.Config != nil && ev.Config.Format != "" {
+		return ev.Config.Format
+	}
+	return "flv"
 }
 
 // progress writes the size and duration of the files being recorded

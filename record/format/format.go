@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // ErrNotAppendable is returned by Open with Options.Append for an
@@ -51,7 +52,23 @@ type Caps struct {
 	// MaxTimestamp is the largest timestamp (ms since the file's start)
 	// the container can store; a recorder splits before it. 0: no limit.
 	MaxTimestamp int64
+	// Playlist is set for formats whose recording is a directory (HLS):
+	// the name of its main file inside it ("index.m3u8"). The recorder
+	// then creates the directory instead of a file, creates and locks the
+	// stable lock file LockName inside it, and opens the muxer on that
+	// lock file's sink with Options.Dir set.
+	Playlist string
+	// Refuses, when set, names codecs the format cannot carry that must
+	// turn the recorder off for the stream (logged once) instead of being
+	// left out: HLS with MPEG-TS segments and AV1 or VP9 video.
+	Refuses func(t *media.Track) bool
 }
+
+// LockName is the stable file inside a directory recording that the
+// recorder locks (F_OFD) for the recording's life: its main file is
+// replaced by rename at every update, so it cannot carry the lock. Its
+// hidden name marks the directory as one of ours (repair).
+const LockName = recfile.DirLock
 
 // Format is one container format.
 type Format interface {
@@ -93,6 +110,9 @@ type Options struct {
 	// recorder's handle, which follows no link. Only during Open. Nil: the
 	// muxer creates it by path.
 	Beside func(ext string) (*os.File, error)
+	// Dir is the recording's directory, for formats with Caps.Playlist;
+	// the muxer owns it from Open on and closes it at Close.
+	Dir Dir
 }
 
 // Opened is a started muxer.

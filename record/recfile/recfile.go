@@ -2,14 +2,16 @@
 // are recordings, shared by everything that reads them back (crash
 // repair at start, `rtmprecd repair`, index rebuild, retention, HLS):
 //
-//   - record_path is the recording root (nginx-rtmp's record_path takes
-//     no variables, so the whole path is its static prefix);
+//   - the static prefix of record_path (the directory before its first
+//     variable or strftime verb) is the recording root;
 //   - a recording's name is the recorder's: it ends with record_suffix
 //     (a strftime suffix matches any expansion) and no path component
 //     below the root is hidden. The recorder escapes a leading "." of a
 //     stream name, so no recording can have a hidden name, and everything
 //     kept beside recordings (MP4 journals, spools, temporary files) has
 //     one (Beside);
+//   - a directory holding a regular DirLock file is one directory
+//     recording (HLS): walked as a whole (WalkDirs), never into;
 //   - a file whose lock or journal is held by a live writer (this
 //     daemon, or a second one on the same directory) is being written and
 //     must be left alone (Busy).
@@ -19,14 +21,19 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 )
 
+// DirLock is the stable lock file inside a directory recording (HLS):
+// format.LockName, named here too so this package needs no format.
+const DirLock = ".rtmprecd.lock"
+
 // Root is one recorder's recording root and the names it writes there.
 type Root struct {
-	Dir string // record_path
+	Dir string // the recording root: record_path's static prefix
 	// Suffix is record_suffix as written; with Timed (strftime verbs or
 	// $variables in it) any expansion matches.
 	Suffix string
@@ -110,11 +117,58 @@ func Walk(r Root, fn func(path string) error) error {
 			}
 			return nil
 		}
+		if d.IsDir() && IsDirRecording(p) {
+			return filepath.SkipDir // its init.mp4 and segments are not recordings of their own
+		}
 		rel, err := filepath.Rel(r.Dir, p)
 		if err != nil || !d.Type().IsRegular() || !r.Matches(rel) {
 			return err
 		}
 		return fn(p)
+	})
+	if err != nil {
+		return fmt.Errorf("walk %s: %w", r.Dir, err)
+	}
+	return nil
+}
+
+// IsDirRecording reports whether dir is a directory recording: it holds
+// a regular DirLock file (not a link).
+func IsDirRecording(dir string) bool {
+	st, err := os.Lstat(filepath.Join(dir, DirLock))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// WalkDirs calls fn for every directory recording below r.Dir that has
+// the recorder's name, in lexical order, without descending into them.
+// A missing root is no error.
+func WalkDirs(r Root, fn func(dir string) error) error {
+	err := filepath.WalkDir(r.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == r.Dir && errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if p == r.Dir || !d.IsDir() {
+			return nil
+		}
+		if Hidden(d.Name()) {
+			return filepath.SkipDir
+		}
+		if !IsDirRecording(p) {
+			return nil
+		}
+		rel, err := filepath.Rel(r.Dir, p)
+		if err != nil {
+			return err
+		}
+		if r.Matches(rel) {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		return filepath.SkipDir
 	})
 	if err != nil {
 		return fmt.Errorf("walk %s: %w", r.Dir, err)

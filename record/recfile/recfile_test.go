@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -96,5 +97,52 @@ func TestMarkIsBusy(t *testing.T) {
 	f.Close()
 	if busy, err := Busy(p); err != nil || busy {
 		t.Fatalf("after close: %v, %v", busy, err)
+	}
+}
+
+// TestWalkDirsFindsDirectoryRecordings: a directory holding our lock file
+// is one HLS recording: WalkDirs reports it and does not descend, and
+// Walk never takes its init.mp4 or segments for recordings of their own.
+func TestWalkDirsFindsDirectoryRecordings(t *testing.T) {
+	root := t.TempDir()
+	mk := func(rel string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("cam/" + DirLock)
+	mk("cam/init.mp4")
+	mk("cam/inner/" + DirLock) // inside a recording: not walked
+	mk("live/door/" + DirLock)
+	mk("plain/other.mp4") // no lock: a directory, not a recording
+	mk(".spool/x/" + DirLock)
+	if err := os.Symlink(filepath.Join(root, "cam"), filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	if err := WalkDirs(Root{Dir: root}, func(d string) error {
+		rel, _ := filepath.Rel(root, d)
+		dirs = append(dirs, rel)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"cam", "live/door"}; !slices.Equal(dirs, want) {
+		t.Errorf("WalkDirs found %q, want %q", dirs, want)
+	}
+	var files []string
+	if err := Walk(Root{Dir: root, Suffix: ".mp4"}, func(p string) error {
+		rel, _ := filepath.Rel(root, p)
+		files = append(files, rel)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"plain/other.mp4"}; !slices.Equal(files, want) {
+		t.Errorf("Walk found %q, want %q", files, want)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/fmp4"
+	"github.com/rtmprecd/rtmprecd/record/format/hls"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4"
 	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
@@ -150,4 +151,27 @@ func Unfinished(path string) bool {
 	}
 	need, err := fmp4.NeedsRepair(f, st.Size())
 	return need || err != nil && !errors.Is(err, fmp4.ErrNotFragmented)
+}
+
+// Dirs closes every HLS recording under root that a crash left
+// unfinished (hls.RepairDir: the playlist gets #EXT-X-ENDLIST, files it
+// does not list are removed), one log line each; a recording another
+// process is writing is left alone. It returns how many were repaired.
+func Dirs(root recfile.Root, log *slog.Logger) (int, error) {
+	n := 0
+	err := recfile.WalkDirs(root, func(dir string) error {
+		res, err := hls.RepairDir(dir, nil)
+		switch {
+		case err != nil:
+			log.Error("repair: cannot close an unfinished HLS recording", "path", dir, "err", err)
+		case res.Skipped == "live":
+			log.Warn("repair: unfinished recording left alone: another process is writing it", "path", dir)
+		case res.Closed || len(res.Removed) > 0:
+			n++
+			log.Info("repair: closed an HLS recording a crash left unfinished", "path", dir,
+				"segments", res.Segments, "seconds", float64(res.MS)/1000, "removed", len(res.Removed))
+		}
+		return nil
+	})
+	return n, err
 }

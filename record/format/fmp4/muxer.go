@@ -32,6 +32,10 @@ type Options struct {
 	MaxFragment int
 	Fsync       bool // fdatasync after every fragment
 	Log         *slog.Logger
+	// Init, when set, receives the initialization segment (one Writev)
+	// instead of the start of the file: CMAF segments for HLS keep it in
+	// a file of its own. Size then counts only what went to the file.
+	Init File
 }
 
 // ErrLateTrack says a track appeared after the initialization segment
@@ -116,6 +120,9 @@ func (m *Muxer) AddTrack(t *media.Track) (int, error) {
 
 // Size is the file size so far, the fragment being built included.
 func (m *Muxer) Size() int64 { return m.size + int64(m.frag.bytes) }
+
+// Buffered is the bytes of the fragment being built, not yet written.
+func (m *Muxer) Buffered() int64 { return int64(m.frag.bytes) }
 
 // Write adds one sample of track i: decode time and composition offset
 // in milliseconds from the file start, the key flag and the codec data
@@ -243,6 +250,13 @@ func (m *Muxer) writeInit() error {
 	in, err := mp4box.BuildInit(tracks)
 	if err != nil {
 		return fmt.Errorf("build init segment: %w", err)
+	}
+	if m.o.Init != nil {
+		if _, err := m.o.Init.Writev([][]byte{in.Bytes}); err != nil {
+			return fmt.Errorf("write init segment: %w", err)
+		}
+		m.init = in
+		return nil
 	}
 	if err := m.write([][]byte{in.Bytes}); err != nil {
 		return fmt.Errorf("write init segment: %w", err)
