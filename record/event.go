@@ -22,6 +22,7 @@ const (
 	ReasonIdle       Reason = "idle"       // drop_idle_publisher fired
 	ReasonShutdown   Reason = "shutdown"   // the daemon is stopping
 	ReasonRedirect   Reason = "redirect"   // the publish moved to another name (control API redirect/publisher); a new publish may follow at once
+	ReasonEvent      Reason = "event"      // an event recording reached the break frame after its end
 )
 
 // Event describes one closed file: the record-done event that notify

@@ -85,8 +85,10 @@ func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
 	h.conn = h.src.Connect()
 	h.log = h.m.logger().With("sid", h.sid, "app", h.app.Name, "name", p.Name)
 	h.nodes = h.nodes[:0]
-	for _, rc := range h.app.Recorders {
-		h.nodes = append(h.nodes, newNode(h, rc))
+	for i, rc := range h.app.Recorders {
+		n := newNode(h, rc)
+		n.initEvent(i)
+		h.nodes = append(h.nodes, n)
 	}
 	h.live, h.others = true, false
 	h.mu.Unlock()
@@ -173,6 +175,7 @@ func (h *hook) OnClose(_ context.Context, why rtmp.CloseReason) {
 func (h *hook) closeAll(r Reason) {
 	for _, n := range h.nodes {
 		n.close(r, nil)
+		n.endPublish()
 	}
 }
 

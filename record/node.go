@@ -49,6 +49,8 @@ type node struct {
 	lastOpen time.Time // wall clock of the last open, kept across files
 	hint     nameHint  // where the next free-name search starts
 
+	eventState
+
 	file // the current file's state; zero between files
 }
 
@@ -105,6 +107,9 @@ func (n *node) onFrame(f *media.Frame, c *media.State) {
 	}
 	n.measure(f)
 	brk := n.isBreak(f, c)
+	if n.event && !n.eventFrame(f, c, brk) {
+		return
+	}
 	if n.w != nil && (n.splitDue(f, brk) || n.paramChange(f)) {
 		n.close(ReasonSplit, nil)
 		if n.open() != nil {
@@ -179,7 +184,7 @@ func (n *node) mayOpen(f *media.Frame, c *media.State, brk bool) bool {
 		return false
 	}
 	switch {
-	case n.manual && !n.manualOn:
+	case n.manual && !n.manualOn, n.event && !n.evOn && !n.manualOn:
 		return false
 	case n.failed:
 		return brk && n.now().Sub(n.failedAt) >= n.backoff
