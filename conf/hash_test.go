@@ -71,7 +71,7 @@ var nonDefault = map[string]struct{ value, needs, top string }{
 	"record_lock": {value: "record_lock on;"}, "record_max_size": {value: "record_max_size 1m;"},
 	"record_max_frames": {value: "record_max_frames 100;"}, "record_interval": {value: "record_interval 1m;"},
 	"record_notify": {value: "record_notify on;"}, "record_fsync": {value: "record_fsync on;"},
-	"record_format": {value: "record_format fmp4;"},
+	"record_format":       {value: "record_format fmp4;"},
 	"record_event_before": {value: "record_event_before 5s;"}, "record_event_after": {value: "record_event_after 5s;"},
 	"record_event_max_before": {value: "record_event_max_before 2m;"}, "record_spool": {value: "record_spool /spool;"},
 	"record_spool_max_size": {value: "record_spool_max_size 10m;"}, "record_moov_room": {value: "record_moov_room 10m;"},
