@@ -117,11 +117,12 @@ func TestSpoolMemoryFallback(t *testing.T) {
 // spoolHeap runs streams spools of seconds at 8 Mbit/s (40 kB frames at
 // 25 fps) with a pre-roll of 60 s and returns the heap they hold, per
 // stream, while all are full.
-func spoolHeap(tb testing.TB, streams, seconds int) (perStream int64) {
+func spoolHeap(tb testing.TB, streams, seconds int) (perStream, rssPerStream int64) {
 	dir := tb.TempDir()
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	rss0 := vmRSS(tb)
 	sps := make([]*spool, streams)
 	for i := range sps {
 		sps[i] = newSpool(filepath.Join(dir, fmt.Sprintf("%d.ring", i)), 256<<20, 60000, slogDiscard)
@@ -139,17 +140,41 @@ func spoolHeap(tb testing.TB, streams, seconds int) (perStream int64) {
 		}
 	}
 	perStream = (int64(after.HeapInuse) - int64(before.HeapInuse)) / int64(streams)
+	rssPerStream = (vmRSS(tb) - rss0) / int64(streams)
 	for _, sp := range sps {
 		sp.close()
 	}
-	return perStream
+	return perStream, rssPerStream
+}
+
+// vmRSS is the process's resident set in bytes (Linux).
+func vmRSS(tb testing.TB) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for line := range bytes.Lines(b) {
+		if v, ok := bytes.CutPrefix(line, []byte("VmRSS:")); ok {
+			var kb int64
+			fmt.Sscan(string(v), &kb)
+			return kb << 10
+		}
+	}
+	tb.Fatal("no VmRSS in /proc/self/status")
+	return 0
 }
 
 // TestSpoolHeapBound: the pre-roll costs no memory per second of it:
 // 20 streams at 8 Mbit/s hold well under 1 MiB of heap each.
 func TestSpoolHeapBound(t *testing.T) {
-	if per := spoolHeap(t, 20, 8); per > 1<<20 {
+	per, rss := spoolHeap(t, 20, 8)
+	if per > 1<<20 {
 		t.Fatalf("%d bytes of heap per stream, over 1 MiB", per)
+	}
+	// RSS also counts the frame buffer and runtime noise: a loose bound
+	// that a pre-roll held in memory (8 s x 1 MB/s) would still break
+	if rss > 2<<20 {
+		t.Fatalf("RSS grew by %d bytes per stream", rss)
 	}
 }
 
@@ -158,7 +183,9 @@ func TestSpoolHeapBound(t *testing.T) {
 // stream. go test -run ^$ -bench SpoolHeap60s -benchtime 1x ./record
 func BenchmarkSpoolHeap60s(b *testing.B) {
 	for b.Loop() {
-		b.ReportMetric(float64(spoolHeap(b, 20, 60)), "heap-B/stream")
+		heap, rss := spoolHeap(b, 20, 60)
+		b.ReportMetric(float64(heap), "heap-B/stream")
+		b.ReportMetric(float64(rss), "rss-B/stream")
 	}
 }
 
