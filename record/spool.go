@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rtmprecd/rtmprecd/conf"
 )
 
 // The pre-roll of an event recorder lives on disk, not in memory: a ring
@@ -361,4 +363,28 @@ func CleanSpool(dir string) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// CleanSpools removes, at daemon start, the ring files of every event
+// recorder's spool directory in cfg, logging how many a previous run
+// left.
+func CleanSpools(cfg *conf.Config, log *slog.Logger) {
+	seen := map[string]bool{}
+	for _, srv := range cfg.Servers {
+		for _, app := range srv.Applications {
+			for _, rc := range app.Recorders {
+				dir := rc.SpoolDir()
+				if !rc.Flags.Has(conf.RecordEvent) || seen[dir] {
+					continue
+				}
+				seen[dir] = true
+				n, err := CleanSpool(dir)
+				if err != nil {
+					log.Warn("record: could not clean the pre-roll spool", "dir", dir, "err", err)
+				} else if n > 0 {
+					log.Info("record: removed pre-roll spool files a previous run left", "dir", dir, "files", n)
+				}
+			}
+		}
+	}
 }

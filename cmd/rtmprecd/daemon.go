@@ -16,6 +16,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/internal/listen"
 	"github.com/rtmprecd/rtmprecd/metrics"
 	"github.com/rtmprecd/rtmprecd/parser"
+	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/service"
 )
@@ -133,6 +134,7 @@ func (d *Daemon) Status() ReloadStatus {
 // error_log are already open, so their services change nothing here.
 func (d *Daemon) start() error {
 	cfg := d.cfg.Load()
+	record.CleanSpools(cfg, d.log) // before any publish: the pre-roll never outlives its stream
 	if err := d.apply(cfg); err != nil {
 		return err
 	}

@@ -78,11 +78,17 @@ func (x *recIndex) run() {
 func (x *recIndex) fileEvent(ev record.FileEvent) {
 	r := index.Recording{StreamPath: index.StreamPathOf(ev.App, ev.Name), App: ev.App, Name: ev.Name,
 		Recorder: ev.Recorder, Format: ev.Format, Path: ev.Path, Start: ev.Time, Updated: ev.Time}
-	kind := index.Opened
-	if ev.Kind == record.FileDiscarded {
-		kind = index.Discarded
+	c := index.Change{Kind: index.Opened, Row: r}
+	switch ev.Kind {
+	case record.FileDiscarded:
+		c.Kind = index.Discarded
+	case record.FileEventMarked:
+		e := ev.Event
+		c.Kind = index.EventMarked
+		c.Event = &index.Event{EventID: e.ID, Name: e.Name, Desc: e.Desc, Level: e.Level, Trigger: e.Trigger,
+			Offset: e.Offset, Before: e.Before, After: e.After}
 	}
-	x.writer.Submit(index.Change{Kind: kind, Row: r})
+	x.writer.Submit(c)
 }
 
 // recordDone turns a closed file into a change with the event's figures;
