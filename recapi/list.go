@@ -38,6 +38,10 @@ func (rq *request) list(sp string) {
 	for i := range rows {
 		out.Data = append(out.Data, toJSON(&rows[i]))
 	}
+	if err := rq.api.withEvents(rq.ctx(), out.Data); err != nil {
+		rq.internal(err)
+		return
+	}
 	reply(rq.w, http.StatusOK, out)
 }
 
@@ -101,7 +105,12 @@ func (rq *request) one(id int64) {
 	}
 	rows := []index.Recording{r}
 	rq.api.current(rows)
-	reply(rq.w, http.StatusOK, toJSON(&rows[0]))
+	out := []recording{toJSON(&rows[0])}
+	if err := rq.api.withEvents(rq.ctx(), out); err != nil {
+		rq.internal(err)
+		return
+	}
+	reply(rq.w, http.StatusOK, out[0])
 }
 
 // row fetches id, answering 404 or 500 itself when it cannot.

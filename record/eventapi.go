@@ -3,6 +3,9 @@ package record
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -94,4 +97,39 @@ func (h *hook) eventNode(rec *string) (*node, error) {
 		return nil, fmt.Errorf("record %s/%s: recorder %q has no \"event\" in its record directive: %w", h.key.app, h.key.name, *rec, ErrNotEvent)
 	}
 	return n, nil
+}
+
+// maxEventSpan bounds an event request's before and after.
+const maxEventSpan = 24 * time.Hour
+
+// ParseEventDuration reads an event request's duration: a Go duration
+// ("1m30s", "1.5s"), an nginx time ("30", "1m30s") or a number of
+// seconds ("90", "2.5"). At most a day, never negative.
+func ParseEventDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		d, err = conf.ParseTime(s)
+	}
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || math.IsNaN(secs) || math.IsInf(secs, 0) || secs > maxEventSpan.Seconds() {
+			return 0, fmt.Errorf("duration must be like 30s, 1m30s or a number of seconds, got %q", s)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d < 0 || d > maxEventSpan {
+		return 0, fmt.Errorf("duration must be from 0 to %v, got %q", maxEventSpan, s)
+	}
+	return d, nil
+}
+
+// ParseEventLevel reads an event level: an integer, higher is more
+// important ("0", "3", "-1").
+func ParseEventLevel(s string) (int, error) {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v < math.MinInt32 || v > math.MaxInt32 {
+		return 0, fmt.Errorf("eventLevel must be an integer, got %q", s)
+	}
+	return v, nil
 }
