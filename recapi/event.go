@@ -255,4 +255,3 @@ func (a *API) withEvents(ctx context.Context, out []recording) error {
 	}
 	return nil
 }
-
