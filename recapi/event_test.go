@@ -49,7 +49,9 @@ func TestParseEventBody(t *testing.T) {
 	}
 }
 
-func sameDur(a, b *time.Duration) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+func sameDur(a, b *time.Duration) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
 
 // FuzzParseEventBody: any body either fails or gives durations within
 // a day and never negative.

@@ -254,4 +254,3 @@ func controlGet(t *testing.T, d *Daemon, path string, want int) string {
 	}
 	return strings.TrimSpace(string(b))
 }
-
