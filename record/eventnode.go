@@ -99,10 +99,11 @@ func (n *node) trigger(req *EventRequest) (EventResult, error) {
 	res := EventResult{Recorder: n.rec.Name, Before: before, After: after, Clamped: clamped, Trigger: n.now()}
 	until := n.seen + after.Milliseconds()
 	if n.w != nil {
+		// an event file ends later; a file started by hand runs on until
+		// record/stop, the event only gets its row
 		res.Extended = true
-		n.evUntil = max(n.evUntil, until)
-		if !n.evOn {
-			n.evOn, n.evUntil = true, until
+		if n.evOn {
+			n.evUntil = max(n.evUntil, until)
 		}
 	} else {
 		n.evOn, n.evUntil, n.evs = true, until, nil

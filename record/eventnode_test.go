@@ -277,3 +277,35 @@ func TestEventSpoolDiskFull(t *testing.T) {
 		t.Fatalf("failed ring file left: %v", err)
 	}
 }
+
+// TestEventDuringHandStartedFile: record/start on an event recorder
+// opens a file that runs until record/stop; an event during it gets its
+// row and ends nothing.
+func TestEventDuringHandStartedFile(t *testing.T) {
+	var mk marks
+	r := newRigWith(t, func(m *Module) { m.FileEvents(mk.add) }, eventRecorder(t, "ev"))
+	fs := stream{dur: 12000, gop: 25, audio: true, headers: true}.frames()
+	a, rest := splitAt(fs, 2000)
+	b, c := splitAt(rest, 3000)
+	r.feed(a...)
+	path, err := r.m.Start("live", "cam", "ev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.feed(b...)
+	res, err := r.m.Event(EventRequest{App: "live", Name: "cam", ID: "during", After: dur(time.Second)})
+	if err != nil || !res.Extended || res.Path != path {
+		t.Fatalf("event %+v, %v", res, err)
+	}
+	r.feed(c...)
+	if _, err := r.m.Stop("live", "cam", "ev"); err != nil {
+		t.Fatal(err)
+	}
+	done := r.doneEvents()
+	if len(done) != 1 || done[0].Reason != ReasonStop || done[0].LastTime < 11900 {
+		t.Fatalf("files %+v: want one running to the stop", done)
+	}
+	if m := mk.all(); len(m) != 1 || m[0].Event.ID != "during" || m[0].Path != path {
+		t.Fatalf("marks %+v", m)
+	}
+}
