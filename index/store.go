@@ -78,6 +78,7 @@ type Stream struct {
 	FirstStart time.Time
 	LastStart  time.Time
 	Formats    []string
+	Events     int // events recorded into the stream's files (a carried event counts per file)
 }
 
 // ChangeKind says what happened to a file.

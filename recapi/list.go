@@ -80,6 +80,7 @@ type catalogEntry struct {
 	FirstStart string   `json:"firstStart"`
 	LastStart  string   `json:"lastStart"`
 	Formats    []string `json:"formats"`
+	Events     int      `json:"events"`
 }
 
 func (rq *request) catalog() {
@@ -93,7 +94,7 @@ func (rq *request) catalog() {
 	}{Data: make([]catalogEntry, 0, len(cat))}
 	for _, s := range cat {
 		out.Data = append(out.Data, catalogEntry{StreamPath: s.StreamPath, Count: s.Count, Size: s.Size,
-			Duration: s.Duration.Seconds(), FirstStart: stamp(s.FirstStart), LastStart: stamp(s.LastStart), Formats: s.Formats})
+			Duration: s.Duration.Seconds(), FirstStart: stamp(s.FirstStart), LastStart: stamp(s.LastStart), Formats: s.Formats, Events: s.Events})
 	}
 	reply(rq.w, http.StatusOK, out)
 }

@@ -230,6 +230,10 @@ func checkEventRows(t *testing.T, c *apitest.Client, path string) {
 	if all.Status != 200 || evs.Total != 4 {
 		t.Fatalf("events: %d %s", all.Status, all.Body)
 	}
+	cat := c.Do("GET", "/catalog", "catalog", nil)
+	if !strings.Contains(string(cat.Body), `"events":4`) {
+		t.Fatalf("catalog: %s", cat.Body)
+	}
 	one := c.Do("GET", "/events", "events?eventId=alarm_001", nil)
 	one.JSON(t, &evs)
 	if evs.Total != 1 || evs.Data[0].EventName != "motion" || evs.Data[0].EventDesc != "front door" || evs.Data[0].FilePath != path {

@@ -272,4 +272,8 @@ func eventsLinked(t *testing.T, s index.Store) {
 	if err != nil || len(only) != 2 {
 		t.Fatalf("eventOnly list %d rows, %v", len(only), err)
 	}
+	cat, err := s.Catalog(ctx)
+	if err != nil || len(cat) != 1 || cat[0].Events != 3 {
+		t.Fatalf("catalog %+v, %v: want 3 events (e2 counts in both files)", cat, err)
+	}
 }
