@@ -170,6 +170,11 @@ func buildRecorder(s *scope, name string) (*Recorder, error) {
 		Fsync:          s.flag("record_fsync"),
 		Format:         s.str("record_format"),
 		OnRecordDone:   s.str("on_record_done"),
+		EventBefore:    s.dur("record_event_before"),
+		EventAfter:     s.dur("record_event_after"),
+		EventMaxBefore: s.dur("record_event_max_before"),
+		Spool:          s.str("record_spool"),
+		SpoolMaxSize:   s.int64("record_spool_max_size"),
 		ExecRecordDone: s.additive("exec_record_done"),
 		IntervalAlign:  s.flag("record_interval_align"),
 		Timezone:       s.str("record_timezone"),
@@ -203,7 +208,7 @@ func recordSuffix(s *scope) suffixVal {
 
 // records reports whether a recorder can ever open a file.
 func (r *Recorder) records() bool {
-	return r.Flags&(RecordAudio|RecordVideo|RecordKeyframes|RecordManual) != 0
+	return r.Flags&(RecordAudio|RecordVideo|RecordKeyframes|RecordManual|RecordEvent) != 0
 }
 
 // Template is the recorder's file name pattern with NAME standing for the

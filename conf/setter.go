@@ -167,6 +167,7 @@ var recordWords = []struct {
 }{
 	{"off", RecordOff}, {"all", RecordAudio | RecordVideo}, {"audio", RecordAudio},
 	{"video", RecordVideo}, {"keyframes", RecordKeyframes}, {"manual", RecordManual},
+	{"event", RecordEvent},
 }
 
 func setRecord(_ *loader, d *parser.Directive) (any, error) {

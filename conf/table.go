@@ -152,7 +152,7 @@ var table = []*row{
 	// record family: the inline recorder of an application and named recorders
 	{name: "recorder", ctx: ctxApp, min: 1, max: 1, inner: ctxRec, repeat: keepBlocks, syntax: "NAME",
 		doc: "Named recorder; inherits every unset record setting from its application."},
-	{name: "record", ctx: ctxRecAll, dumpAt: ctxRecorders, min: 1, max: -1, repeat: orFlags, set: setRecord, dump: dumpRecord, syntax: "off|all|audio|video|keyframes|manual ...",
+	{name: "record", ctx: ctxRecAll, dumpAt: ctxRecorders, min: 1, max: -1, repeat: orFlags, set: setRecord, dump: dumpRecord, syntax: "off|all|audio|video|keyframes|manual|event ...",
 		doc: "What to record; several lines in one block accumulate. A block with no `record` inherits its parent's."},
 	str1("record_path", ctxRecAll, "", "DIR", "Directory of the recordings; relative paths resolve against the daemon's working directory. `$app`, `$name`, `$recorder`, `$0`..`$9` (record_streams captures) and strftime verbs make it a template; each value is one escaped path component, and nothing is written outside the directory before the first of them.").readAt(ctxRecorders),
 	{name: "record_suffix", ctx: ctxRecAll, dumpAt: ctxRecorders, min: 1, max: 1, set: setSuffix, dump: dumpSuffix, def: ".flv", syntax: "SUFFIX",
@@ -184,6 +184,11 @@ var table = []*row{
 		doc: "Record only the streams of the application whose name matches REGEX (its groups are `$1`..`$9` in `record_path` and `record_suffix`) or is one of the NAMEs. Default: every stream."},
 	flagRow("record_notify", ctxRecAll, "off", "Send NetStream.Record.Start/Stop/Failed to the publisher.").readAt(ctxRecorders),
 	flagRow("record_fsync", ctxRecAll, "off", "Make every flush durable with fdatasync (at each keyframe, when the 64 KiB buffer fills, at least once a second, and at close).").readAt(ctxRecorders),
+	timeRow("record_event_before", ctxRecAll, "30s", "Media kept before an event's trigger when the request gives no `beforeDuration` (`record ... event`).").readAt(ctxRecorders),
+	timeRow("record_event_after", ctxRecAll, "30s", "Media recorded after an event's trigger when the request gives no `afterDuration`.").readAt(ctxRecorders),
+	timeRow("record_event_max_before", ctxRecAll, "60s", "What an event recorder's pre-roll holds, and the most `beforeDuration` a request gets (more is clamped).").readAt(ctxRecorders),
+	str1("record_spool", ctxRecAll, "", "DIR", "Directory of the pre-roll ring files of event recorders; default `.rtmprecd-spool` under `record_path`.").readAt(ctxRecorders),
+	sizeRow("record_spool_max_size", ctxRecAll, "256m", "Largest pre-roll ring file of one stream and event recorder, whatever its bitrate.").readAt(ctxRecorders),
 	url("on_record_done", ctxRecAll, "HTTP callback after each recorded file is closed.").readAt(ctxRecorders),
 	execRow("exec_record_done", ctxRecAll, "Command run after each recorded file is closed; additive across levels.").readAt(ctxRecorders),
 

@@ -7,6 +7,7 @@
 package conf
 
 import (
+	"path"
 	"time"
 
 	"github.com/lestrrat-go/strftime"
@@ -131,6 +132,9 @@ const (
 	RecordVideo
 	RecordKeyframes
 	RecordManual
+	// RecordEvent records only around events (record_event_*): the
+	// recorder keeps a pre-roll and opens a file per event request.
+	RecordEvent
 )
 
 // Has reports whether every bit of f2 is set.
@@ -167,6 +171,19 @@ type Recorder struct {
 	Fsync        bool          // record_fsync. Default: off.
 	Format       string        // record_format: the container (RecordFormats). Default: "flv".
 	OnRecordDone string        // on_record_done URL. Default: none.
+	// EventBefore and EventAfter are the pre- and post-roll of an event
+	// request that gives none (record_event_before, record_event_after).
+	// Default: 30s each.
+	EventBefore, EventAfter time.Duration
+	// EventMaxBefore is what the pre-roll of an event recorder holds and
+	// the most a request may ask (record_event_max_before). Default: 60s.
+	EventMaxBefore time.Duration
+	// Spool is the directory of the pre-roll ring files (record_spool).
+	// Default: "" = SpoolDir(): .rtmprecd-spool under record_path.
+	Spool string
+	// SpoolMaxSize bounds one stream's pre-roll ring file in bytes
+	// (record_spool_max_size). Default: 256 MiB.
+	SpoolMaxSize int64
 	// ExecRecordDone are the exec_record_done commands; additive over levels.
 	ExecRecordDone []Command
 	// IntervalAlign is record_interval_align: files split at multiples of
@@ -204,6 +221,19 @@ func (r *Recorder) RootDir() string {
 		return r.PathTemplate.Root
 	}
 	return r.Path
+}
+
+// DefaultSpoolDir is the pre-roll spool directory's name under
+// the recording root (record_path's static prefix) when record_spool is
+// not set.
+const DefaultSpoolDir = ".rtmprecd-spool"
+
+// SpoolDir is the directory of the recorder's pre-roll ring files.
+func (r *Recorder) SpoolDir() string {
+	if r.Spool != "" {
+		return r.Spool
+	}
+	return path.Join(r.RootDir(), DefaultSpoolDir)
 }
 
 // Command is one exec_* command line, unexpanded.

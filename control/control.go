@@ -81,8 +81,12 @@ func enabled(words []string, section string) bool {
 // app or name, 404 when no matched publisher has the recorder, 500 when an
 // open failed.
 func (s *Server) record(w http.ResponseWriter, r *http.Request, method string, sel *selector) {
+	if method == "event" {
+		s.event(w, r, sel)
+		return
+	}
 	if method != "start" && method != "stop" {
-		httpd.Fail(w, http.StatusNotFound, fmt.Sprintf("unknown method record/%q; use start or stop", method))
+		httpd.Fail(w, http.StatusNotFound, fmt.Sprintf("unknown method record/%q; use start, stop or event", method))
 		return
 	}
 	// nginx-rtmp widens a missing app or name to every stream: one `&`

@@ -19,7 +19,7 @@ const (
 	OpPin    JournalOp = "pin"    // the live row at Path was pinned
 	OpUnpin  JournalOp = "unpin"  // ... unpinned
 	OpDelete JournalOp = "delete" // the row (Row) was deleted through the API, its file removed
-	OpEvent  JournalOp = "event"  // the live row at Path got the event fields of Row
+	OpEvent  JournalOp = "event"  // the live row at Path got the event fields of Row, or the event Event
 )
 
 // JournalEntry is one line of the journal.
@@ -28,6 +28,8 @@ type JournalEntry struct {
 	Op   JournalOp  `json:"op"`
 	Path string     `json:"path"`
 	Row  *Recording `json:"row,omitempty"`
+	// Event is an event recorded into the file at Path (OpEvent).
+	Event *Event `json:"event,omitempty"`
 }
 
 // Journal is an append-only file of JSON lines beside the database,

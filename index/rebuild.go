@@ -261,9 +261,27 @@ func replayOne(ctx context.Context, s Store, e JournalEntry, deleted *[]Recordin
 	case OpPin, OpUnpin:
 		r.Pinned = e.Op == OpPin
 	case OpEvent:
+		if e.Event != nil {
+			return true, replayEvent(ctx, s, r, e.Event)
+		}
 		if e.Row != nil {
 			r.EventID, r.EventName, r.EventDesc, r.EventLevel = e.Row.EventID, e.Row.EventName, e.Row.EventDesc, e.Row.EventLevel
 		}
 	}
 	return true, s.Put(ctx, &r)
+}
+
+// replayEvent gives row r the event ev unless it has it already (the
+// same id, trigger and offset): replaying twice adds nothing.
+func replayEvent(ctx context.Context, s Store, r Recording, ev *Event) error {
+	have, _, err := s.Events(ctx, EventQuery{RecordingIDs: []int64{r.ID}})
+	if err != nil {
+		return err
+	}
+	for _, h := range have {
+		if h.EventID == ev.EventID && h.Trigger.Equal(ev.Trigger) && h.Offset == ev.Offset {
+			return nil
+		}
+	}
+	return s.Apply(ctx, []Change{{Kind: EventMarked, Row: r, Event: ev}})
 }

@@ -147,6 +147,8 @@ func TestRebuildReplaysPinsAndDeletionsFromTheJournal(t *testing.T) {
 		{Time: t0, Op: index.OpPin, Path: filepath.Join(dir, "cam2.flv")},
 		{Time: t0, Op: index.OpUnpin, Path: filepath.Join(dir, "cam2.flv")},
 		{Time: t0, Op: index.OpDelete, Path: gone.Path, Row: &gone},
+		{Time: t0, Op: index.OpEvent, Path: filepath.Join(dir, "cam1.flv"), Event: &index.Event{EventID: "alarm_001",
+			Name: "motion", Level: 2, Trigger: t0.Add(time.Second), Offset: 3 * time.Second, Before: 3 * time.Second, After: time.Second}},
 	} {
 		if err := j.Append(e); err != nil {
 			t.Fatal(err)
@@ -166,6 +168,10 @@ func TestRebuildReplaysPinsAndDeletionsFromTheJournal(t *testing.T) {
 	del, total, _ := s.List(ctx, index.Query{Status: index.StatusDeleted, Size: 10})
 	if !c1.Pinned || c2.Pinned || total != 1 || del[0].Path != gone.Path || del[0].Size != 42 || !del[0].Start.Equal(t0) {
 		t.Fatalf("cam1 pinned %v, cam2 pinned %v, deleted %+v", c1.Pinned, c2.Pinned, del)
+	}
+	evs, n, err := s.Events(ctx, index.EventQuery{RecordingIDs: []int64{c1.ID}})
+	if err != nil || n != 1 || evs[0].Name != "motion" || evs[0].Offset != 3*time.Second || c1.EventID != "alarm_001" {
+		t.Fatalf("events of cam1 after two rebuilds: %+v, %d, %v; row event %q", evs, n, err, c1.EventID)
 	}
 }
 

@@ -40,6 +40,9 @@ type Store interface {
 	Mark(ctx context.Context, id int64, m Mark) (Recording, error)
 	// Live returns the row at path that is neither deleted nor missing.
 	Live(ctx context.Context, path string) (Recording, error)
+	// Events returns the events q selects, newest trigger first, and how
+	// many it selects in all.
+	Events(ctx context.Context, q EventQuery) ([]Event, int, error)
 	// Close releases the database.
 	Close() error
 }
@@ -75,6 +78,7 @@ type Stream struct {
 	FirstStart time.Time
 	LastStart  time.Time
 	Formats    []string
+	Events     int // events recorded into the stream's files (a carried event counts per file)
 }
 
 // ChangeKind says what happened to a file.
@@ -82,10 +86,11 @@ type ChangeKind uint8
 
 // Kinds of change, from the recorder's file events.
 const (
-	Opened    ChangeKind = iota + 1 // a file was opened: a row in status recording
-	Progress                        // the file grew: size and duration
-	Closed                          // the file was closed: every figure final
-	Discarded                       // the file was removed because it held no media: the row goes
+	Opened      ChangeKind = iota + 1 // a file was opened: a row in status recording
+	Progress                          // the file grew: size and duration
+	Closed                            // the file was closed: every figure final
+	Discarded                         // the file was removed because it held no media: the row goes
+	EventMarked                       // an event was recorded into the file: Event is its row
 )
 
 func (k ChangeKind) String() string {
@@ -98,6 +103,8 @@ func (k ChangeKind) String() string {
 		return "closed"
 	case Discarded:
 		return "discarded"
+	case EventMarked:
+		return "event"
 	}
 	return "unknown"
 }
@@ -111,4 +118,8 @@ type Change struct {
 	// count from the file before writing (a closed file): its goroutine,
 	// not the recorder's, pays for reading the file.
 	Probe bool
+	// Event is the event of an EventMarked, linked to the live row at
+	// Row.Path (created from Row when there is none); the first event of a
+	// row also sets its event fields.
+	Event *Event
 }

@@ -70,6 +70,9 @@ type recording struct {
 	EventDesc   string  `json:"eventDesc"`
 	EventLevel  int     `json:"eventLevel"`
 	UpdatedTime string  `json:"updatedTime"`
+	// Events are the events recorded into the file (list and one
+	// recording), oldest first; absent when none.
+	Events []event `json:"events,omitempty"`
 }
 
 func toJSON(r *index.Recording) recording {

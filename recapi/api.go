@@ -111,6 +111,10 @@ func (rq *request) route() {
 		rq.post(func() { rq.stop(tail) })
 	case "delete":
 		rq.post(func() { rq.remove(tail) })
+	case "event":
+		rq.event(tail)
+	case "events":
+		rq.get(func() { rq.events(tail) })
 	case "recordings":
 		rq.recording(tail)
 	case "sign":

@@ -38,6 +38,10 @@ func (rq *request) list(sp string) {
 	for i := range rows {
 		out.Data = append(out.Data, toJSON(&rows[i]))
 	}
+	if err := rq.api.withEvents(rq.ctx(), out.Data); err != nil {
+		rq.internal(err)
+		return
+	}
 	reply(rq.w, http.StatusOK, out)
 }
 
@@ -76,6 +80,7 @@ type catalogEntry struct {
 	FirstStart string   `json:"firstStart"`
 	LastStart  string   `json:"lastStart"`
 	Formats    []string `json:"formats"`
+	Events     int      `json:"events"`
 }
 
 func (rq *request) catalog() {
@@ -89,7 +94,7 @@ func (rq *request) catalog() {
 	}{Data: make([]catalogEntry, 0, len(cat))}
 	for _, s := range cat {
 		out.Data = append(out.Data, catalogEntry{StreamPath: s.StreamPath, Count: s.Count, Size: s.Size,
-			Duration: s.Duration.Seconds(), FirstStart: stamp(s.FirstStart), LastStart: stamp(s.LastStart), Formats: s.Formats})
+			Duration: s.Duration.Seconds(), FirstStart: stamp(s.FirstStart), LastStart: stamp(s.LastStart), Formats: s.Formats, Events: s.Events})
 	}
 	reply(rq.w, http.StatusOK, out)
 }
@@ -101,7 +106,12 @@ func (rq *request) one(id int64) {
 	}
 	rows := []index.Recording{r}
 	rq.api.current(rows)
-	reply(rq.w, http.StatusOK, toJSON(&rows[0]))
+	out := []recording{toJSON(&rows[0])}
+	if err := rq.api.withEvents(rq.ctx(), out); err != nil {
+		rq.internal(err)
+		return
+	}
+	reply(rq.w, http.StatusOK, out[0])
 }
 
 // row fetches id, answering 404 or 500 itself when it cannot.

@@ -23,6 +23,7 @@ const (
 	ReasonShutdown   Reason = "shutdown"   // the daemon is stopping
 	ReasonSchedule   Reason = "schedule"   // a record_schedule window closed
 	ReasonRedirect   Reason = "redirect"   // the publish moved to another name (control API redirect/publisher); a new publish may follow at once
+	ReasonEvent      Reason = "event"      // an event recording reached the break frame after its end
 )
 
 // Event describes one closed file: the record-done event that notify

@@ -8,8 +8,9 @@ type FileEventKind uint8
 
 // Kinds of FileEvent.
 const (
-	FileOpened    FileEventKind = iota + 1 // a file was opened for writing (created, or opened to append)
-	FileDiscarded                          // a file this recorder created got no media and was removed at close
+	FileOpened      FileEventKind = iota + 1 // a file was opened for writing (created, or opened to append)
+	FileDiscarded                            // a file this recorder created got no media and was removed at close
+	FileEventMarked                          // an event was recorded into the file: Event says which and where
 )
 
 // FileEvent tells the index that a file was opened or discarded, so it
@@ -23,6 +24,8 @@ type FileEvent struct {
 	Path     string
 	Time     time.Time // wall clock
 	Format   string    // container: "flv"
+	// Event is the event of a FileEventMarked; nil otherwise.
+	Event *EventMark
 }
 
 // FileEvents registers fn to receive every FileEvent. Like Events, fn

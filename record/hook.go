@@ -93,8 +93,9 @@ func (h *hook) OnPublish(_ context.Context, p *rtmp.Publish) error {
 	h.conn = h.src.Connect()
 	h.log = h.m.logger().With("sid", h.sid, "app", h.app.Name, "name", p.Name)
 	h.nodes = h.nodes[:0]
-	for _, rc := range h.app.Recorders {
+	for i, rc := range h.app.Recorders {
 		if n := h.nodeFor(rc, p.Name); n != nil {
+			n.initEvent(i)
 			h.nodes = append(h.nodes, n)
 		}
 	}
@@ -222,6 +223,7 @@ func (h *hook) holdGOP() {
 func (h *hook) closeAll(r Reason) {
 	for _, n := range h.nodes {
 		n.close(r, nil)
+		n.endPublish()
 	}
 }
 

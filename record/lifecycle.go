@@ -42,6 +42,7 @@ func (n *node) open() error {
 	n.failed, n.stopped, n.lastOpen = false, false, now
 	n.log.Info("record: file opened", "path", o.path, "append", o.appended)
 	n.fileEvent(FileOpened, now)
+	n.carryEvents()
 	n.h.m.segment(n.segmentOf(SegmentOpened, now))
 	n.notify("status", "NetStream.Record.Start")
 	return nil

@@ -57,6 +57,8 @@ type node struct {
 	schedOpen             bool
 	schedFrom, schedUntil time.Time
 
+	eventState
+
 	file // the current file's state; zero between files
 }
 
@@ -116,6 +118,9 @@ func (n *node) onFrame(f *media.Frame, c *media.State) {
 	n.measure(f)
 	brk := n.isBreak(f, c)
 	if n.sched != nil && n.scheduleGate(f, c, brk) {
+		return
+	}
+	if n.event && !n.eventFrame(f, c, brk) {
 		return
 	}
 	if n.w != nil && (n.splitDue(f, brk) || n.paramChange(f)) {
@@ -192,7 +197,7 @@ func (n *node) mayOpen(f *media.Frame, c *media.State, brk bool) bool {
 		return false
 	}
 	switch {
-	case n.manual && !n.manualOn:
+	case n.manual && !n.manualOn, n.event && !n.evOn && !n.manualOn:
 		return false
 	case n.failed:
 		return brk && n.now().Sub(n.failedAt) >= n.backoff

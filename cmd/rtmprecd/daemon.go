@@ -16,6 +16,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/internal/listen"
 	"github.com/rtmprecd/rtmprecd/metrics"
 	"github.com/rtmprecd/rtmprecd/parser"
+	"github.com/rtmprecd/rtmprecd/record"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 	"github.com/rtmprecd/rtmprecd/service"
 )
@@ -135,6 +136,7 @@ func (d *Daemon) Status() ReloadStatus {
 func (d *Daemon) start() error {
 	cfg := d.cfg.Load()
 	repairRoots(cfg, d.log) // before the index and the listeners read or write recordings
+	record.CleanSpools(cfg, d.log) // before any publish: the pre-roll never outlives its stream
 	if err := d.apply(cfg); err != nil {
 		return err
 	}

@@ -78,11 +78,30 @@ func (x *recIndex) run() {
 func (x *recIndex) fileEvent(ev record.FileEvent) {
 	r := index.Recording{StreamPath: index.StreamPathOf(ev.App, ev.Name), App: ev.App, Name: ev.Name,
 		Recorder: ev.Recorder, Format: ev.Format, Path: ev.Path, Start: ev.Time, Updated: ev.Time}
-	kind := index.Opened
-	if ev.Kind == record.FileDiscarded {
-		kind = index.Discarded
+	c := index.Change{Kind: index.Opened, Row: r}
+	switch ev.Kind {
+	case record.FileDiscarded:
+		c.Kind = index.Discarded
+	case record.FileEventMarked:
+		e := ev.Event
+		c.Kind = index.EventMarked
+		c.Event = &index.Event{EventID: e.ID, Name: e.Name, Desc: e.Desc, Level: e.Level, Trigger: e.Trigger,
+			Offset: e.Offset, Before: e.Before, After: e.After}
+		x.journalEvent(ev.Path, c.Event)
 	}
-	x.writer.Submit(index.Change{Kind: kind, Row: r})
+	x.writer.Submit(c)
+}
+
+// journalEvent keeps the event in the journal, so a rebuild restores it;
+// the fsync runs off the publisher's goroutine.
+func (x *recIndex) journalEvent(path string, e *index.Event) {
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		if err := x.journal.Append(index.JournalEntry{Time: e.Trigger, Op: index.OpEvent, Path: path, Event: e}); err != nil {
+			x.log.Warn("index: event not journaled", "path", path, "err", err)
+		}
+	}()
 }
 
 // recordDone turns a closed file into a change with the event's figures;

@@ -61,6 +61,8 @@ func applyOne(ctx context.Context, tx *sql.Tx, c *index.Change) error {
 		_, err = tx.ExecContext(ctx, closeSQL, values(r)...)
 	case index.Discarded:
 		_, err = tx.ExecContext(ctx, discardSQL, r.Path)
+	case index.EventMarked:
+		err = applyEvent(ctx, tx, c)
 	default:
 		err = fmt.Errorf("unknown change kind %d", c.Kind)
 	}
@@ -103,4 +105,36 @@ func (s *Store) Mark(ctx context.Context, id int64, m index.Mark) (index.Recordi
 		return index.Recording{}, fmt.Errorf("recording %d: %w", id, index.ErrNotFound)
 	}
 	return s.Get(ctx, id)
+}
+
+var (
+	// An event for a file without a live row (its Opened was dropped)
+	// creates the row as an Opened would.
+	eventRowSQL = "INSERT INTO recordings (" + columnList + ") VALUES (" + placeholders + ")" +
+		" ON CONFLICT(path) WHERE status NOT IN ('deleted', 'missing') DO NOTHING"
+	eventSQL = `INSERT INTO events (recording_id, event_id, name, description, level, trigger_ms, offset_ms, before_ms, after_ms)
+		SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM recordings WHERE path = ? AND status NOT IN ('deleted', 'missing')`
+	// the first event of a row names the row (the list's eventOnly)
+	eventFieldsSQL = `UPDATE recordings SET event_id = ?, event_name = ?, event_desc = ?, event_level = ?
+		WHERE path = ? AND status NOT IN ('deleted', 'missing') AND event_id = ''`
+)
+
+func applyEvent(ctx context.Context, tx *sql.Tx, c *index.Change) error {
+	e := c.Event
+	if e == nil {
+		return fmt.Errorf("event change without its event")
+	}
+	r := &c.Row
+	if r.Status == "" {
+		r.Status = index.StatusRecording
+	}
+	if _, err := tx.ExecContext(ctx, eventRowSQL, values(r)...); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, eventSQL, e.EventID, e.Name, e.Desc, e.Level, ms(e.Trigger),
+		e.Offset.Milliseconds(), e.Before.Milliseconds(), e.After.Milliseconds(), r.Path); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, eventFieldsSQL, e.EventID, e.Name, e.Desc, e.Level, r.Path)
+	return err
 }

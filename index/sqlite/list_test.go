@@ -82,3 +82,24 @@ func BenchmarkList1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCatalog1M is the catalog (with its event counts) over
+// 1,000,000 rows and no events.
+//
+//	go test -run XXX -bench Catalog1M ./index/sqlite
+func BenchmarkCatalog1M(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "i.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	bulk(b, s, 100, 10000)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		cat, err := s.Catalog(ctx)
+		if err != nil || len(cat) != 100 {
+			b.Fatalf("%d streams: %v", len(cat), err)
+		}
+	}
+}

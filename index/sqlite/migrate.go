@@ -49,6 +49,22 @@ var migrations = []string{
 	CREATE INDEX recordings_stream_start ON recordings(stream_path, start_ms);
 	-- reconciliation: the rows a crash left open
 	CREATE INDEX recordings_open ON recordings(status) WHERE status = 'recording';`,
+	// 2: events recorded into files (record ... event), one row per
+	// event and file
+	`CREATE TABLE events (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		recording_id INTEGER NOT NULL, -- recordings.id (no foreign key: Put replaces rows in place)
+		event_id     TEXT    NOT NULL DEFAULT '',
+		name         TEXT    NOT NULL DEFAULT '',
+		description  TEXT    NOT NULL DEFAULT '',
+		level        INTEGER NOT NULL DEFAULT 0,
+		trigger_ms   INTEGER NOT NULL,
+		offset_ms    INTEGER NOT NULL DEFAULT 0,
+		before_ms    INTEGER NOT NULL DEFAULT 0,
+		after_ms     INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX events_recording ON events(recording_id);
+	CREATE INDEX events_trigger ON events(trigger_ms);`,
 }
 
 // SchemaVersion is the version this build migrates to.

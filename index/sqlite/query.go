@@ -123,5 +123,32 @@ func (s *Store) Catalog(ctx context.Context) ([]index.Stream, error) {
 		slices.Sort(st.Formats)
 		out = append(out, st)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.countEvents(ctx, out)
+}
+
+// countEvents sets the catalog's event counts, in a query that costs
+// what the events table holds, not what recordings does.
+func (s *Store) countEvents(ctx context.Context, cat []index.Stream) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.stream_path, count(*) FROM events e JOIN recordings r ON r.id = e.recording_id
+		WHERE r.status <> 'deleted' GROUP BY r.stream_path`)
+	if err != nil {
+		return fmt.Errorf("index: catalog events: %w", err)
+	}
+	defer rows.Close()
+	n := map[string]int{}
+	for rows.Next() {
+		var sp string
+		var c int
+		if err := rows.Scan(&sp, &c); err != nil {
+			return err
+		}
+		n[sp] = c
+	}
+	for i := range cat {
+		cat[i].Events = n[cat[i].StreamPath]
+	}
+	return rows.Err()
 }

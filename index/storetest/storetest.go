@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) index.Store) {
 		{"ListPagesNewestFirstWithTotal", listPages},
 		{"CatalogSumsPerStream", catalog},
 		{"GetUnknownIsNotFound", getUnknown},
+		{"EventsLinkToTheirRecordings", eventsLinked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -222,4 +223,57 @@ func paths(rs []index.Recording) []string {
 		out = append(out, r.Path)
 	}
 	return out
+}
+
+// event is an EventMarked change for the file of r.
+func event(r index.Recording, id string, trigger time.Time, offset time.Duration) index.Change {
+	return index.Change{Kind: index.EventMarked, Row: r, Event: &index.Event{EventID: id, Name: "name " + id,
+		Desc: "desc", Level: 3, Trigger: trigger, Offset: offset, Before: 30 * time.Second, After: time.Minute}}
+}
+
+// eventsLinked: events get rows linked to their recording, newest first;
+// the first names the recording (eventOnly); an event that a split
+// carries into the next file has a row there too; an event for a file
+// whose Opened was lost creates its row.
+func eventsLinked(t *testing.T, s index.Store) {
+	ctx := context.Background()
+	a := Row("live", "cam", "/rec/a.flv", t0)
+	b := Row("live", "cam", "/rec/b.flv", t0.Add(time.Minute))
+	apply(t, s, index.Change{Kind: index.Opened, Row: a},
+		event(a, "e1", t0.Add(30*time.Second), 30*time.Second),
+		event(a, "e2", t0.Add(50*time.Second), 50*time.Second),
+		index.Change{Kind: index.Closed, Row: closed(a, t0.Add(time.Minute), 10)},
+		event(b, "e2", t0.Add(50*time.Second), 0)) // b: no Opened
+	ra, rb := live(t, s, a.Path), live(t, s, b.Path)
+	if ra.EventID != "e1" || ra.EventName != "name e1" || ra.EventLevel != 3 || ra.Status != index.StatusDone {
+		t.Fatalf("row a %+v", ra)
+	}
+	if rb.Status != index.StatusRecording || rb.EventID != "e2" {
+		t.Fatalf("row b %+v", rb)
+	}
+	evs, n, err := s.Events(ctx, index.EventQuery{RecordingIDs: []int64{ra.ID}})
+	if err != nil || n != 2 || len(evs) != 2 {
+		t.Fatalf("events of a: %+v, %d, %v", evs, n, err)
+	}
+	if e := evs[0]; e.EventID != "e2" || e.RecordingID != ra.ID || e.Path != a.Path || e.Offset != 50*time.Second ||
+		!e.Trigger.Equal(t0.Add(50*time.Second)) || e.Before != 30*time.Second || e.After != time.Minute ||
+		e.StreamPath != "live/cam" || e.Desc != "desc" {
+		t.Fatalf("newest event of a %+v", e)
+	}
+	carried, n, err := s.Events(ctx, index.EventQuery{EventID: "e2"})
+	if err != nil || n != 2 || carried[0].RecordingID == carried[1].RecordingID {
+		t.Fatalf("e2 rows %+v, %d, %v", carried, n, err)
+	}
+	page, n, err := s.Events(ctx, index.EventQuery{StreamPath: "live/cam", Start: t0.Add(40 * time.Second), Page: 1, Size: 1})
+	if err != nil || n != 2 || len(page) != 1 || page[0].EventID != "e2" {
+		t.Fatalf("page %+v, %d, %v", page, n, err)
+	}
+	only, _, err := s.List(ctx, index.Query{EventOnly: true, Page: 1, Size: 10})
+	if err != nil || len(only) != 2 {
+		t.Fatalf("eventOnly list %d rows, %v", len(only), err)
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil || len(cat) != 1 || cat[0].Events != 3 {
+		t.Fatalf("catalog %+v, %v: want 3 events (e2 counts in both files)", cat, err)
+	}
 }
