@@ -65,6 +65,7 @@ func (n *node) close(r Reason, err error) {
 		n.h.m.observeRemoved(n.h.key.app, err != nil)
 		return
 	}
+	n.tallyFromMuxer()
 	end := n.now()
 	ev := Event{
 		Recorder: n.rec.Name, Config: n.rec,

@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
 // isoServer serves application live with two recorders of the stream:
@@ -63,7 +67,8 @@ func comparePackets(t *testing.T, path string, got, want []testmedia.Packet) {
 // with Opus and AC-3 audio, encoded by ffmpeg and published by our client
 // over Enhanced RTMP, recorded at once as mp4 and fmp4: every source
 // packet is in each file with its pts, dts and key flag; ffprobe names
-// the codecs and reads the picture size; the strict box checker passes;
+// the codecs and reads the picture size (VP9's configuration record has
+// none: it comes from the first key frame); the strict box checker passes;
 // the record-done event's counts and size match the file.
 func TestE2EMP4EnhancedRTMPCodecs(t *testing.T) {
 	for _, tc := range []struct{ video, audio string }{
@@ -113,4 +118,91 @@ func checkISOFile(t *testing.T, ev Event) {
 		t.Errorf("%s: event size %d, file %d", ev.Path, ev.Size, st.Size())
 	}
 	walkBoxes(t, ev.Path)
+}
+
+// TestE2EMP4FFmpegMP3AndAAC: ffmpeg publishes H.264 with MP3 (libmp3lame)
+// and H.264 with AAC over plain RTMP, ending with the end-of-sequence tag
+// it always sends: both files hold every source packet with its times,
+// and the record-done event counts the samples in the file (the
+// end-of-sequence tag has no place in an MP4 and is not counted).
+func TestE2EMP4FFmpegMP3AndAAC(t *testing.T) {
+	testmedia.Encoder(t, "libmp3lame")
+	mp3 := filepath.Join(t.TempDir(), "mp3.flv")
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+		"-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2",
+		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p",
+		"-c:a", "libmp3lame", "-ar", "44100", "-b:a", "64k", "-t", "2", "-f", "flv", mp3)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	for _, tc := range []struct{ name, clip, audio string }{
+		{"mp3", mp3, "mp3"},
+		{"aac", testmedia.ClipVariant(t, testmedia.AV), "aac"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := testmedia.Packets(t, tc.clip)
+			s := isoServer(t, "")
+			if err := testmedia.Publish(t.Context(), t, tc.clip, "rtmp://"+s.addr+"/live/cam", false); err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range s.wait(t, 2) {
+				got := testmedia.Packets(t, ev.Path)
+				comparePackets(t, ev.Path, got, want)
+				checkISOFile(t, ev)
+				v, a := testmedia.ProbePackets(t, ev.Path)
+				if ev.VideoFrames != int64(v) || ev.AudioFrames != int64(a) {
+					t.Errorf("%s: event counts %d video %d audio, file %d and %d", ev.Path, ev.VideoFrames, ev.AudioFrames, v, a)
+				}
+				if as := probeStreams(t, ev.Path)["audio"]; as.CodecName != tc.audio {
+					t.Errorf("%s: audio %+v, want %s", ev.Path, as, tc.audio)
+				}
+			}
+		})
+	}
+}
+
+// TestRecordFMP4LateTrackIsNamed: audio whose sequence start comes after
+// the fMP4's first fragment cannot join the initialization segment: the
+// video is recorded whole, the record-done event names the audio as left
+// out and counts only the video; the mp4 (whose moov is written at
+// close) takes the late track.
+func TestRecordFMP4LateTrackIsNamed(t *testing.T) {
+	all := clipFrames(t, testmedia.AV)
+	var video, audio []media.Frame
+	for _, f := range all {
+		if f.Type == media.TypeVideo {
+			video = append(video, f)
+		} else if f.Time >= 2000 || f.SeqHeader {
+			audio = append(audio, f)
+		}
+	}
+	// Video for two seconds (two key frames: a fragment is written), then
+	// the audio joins with its sequence start.
+	var frames []media.Frame
+	for _, f := range video {
+		if f.Time < 2000 {
+			frames = append(frames, f)
+		}
+	}
+	rest := append(audio, video[len(frames):]...)
+	sort.SliceStable(rest, func(i, j int) bool { return !rest[j].SeqHeader && rest[i].Time < rest[j].Time })
+	frames = append(frames, rest...)
+	for _, format := range []string{"fmp4", "mp4"} {
+		t.Run(format, func(t *testing.T) {
+			r := newRig(t, isoRecorder(t, format))
+			r.feed(frames...)
+			r.close(rtmp.CloseUnpublish)
+			ev := r.doneEvents()[0]
+			v, a := testmedia.ProbePackets(t, ev.Path)
+			if ev.VideoFrames != int64(v) || ev.AudioFrames != int64(a) {
+				t.Errorf("event counts %d video %d audio, file %d and %d", ev.VideoFrames, ev.AudioFrames, v, a)
+			}
+			wantUnmapped := map[string]string{"fmp4": "audio", "mp4": ""}[format]
+			if ev.Unmapped != wantUnmapped || (a == 0) != (format == "fmp4") {
+				t.Errorf("unmapped %q with %d audio packets in the file, want %q", ev.Unmapped, a, wantUnmapped)
+			}
+			checkISOFile(t, ev)
+		})
+	}
 }
