@@ -1,0 +1,119 @@
+package mp4check
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Report is what a checked file holds.
+type Report struct {
+	Top       []string // top-level box types in file order
+	MoovAt    int64    // offset of the moov box
+	MdatAt    int64    // offset of the first mdat box; -1 when none
+	Tracks    []Track
+	Fragments int // moof boxes
+	// RandomAccess is the number of tfra entries (all tracks); each was
+	// checked to point at a moof whose track data starts with a sync
+	// sample at the entry's time.
+	RandomAccess int
+}
+
+// Track is one track's figures, over the moov's tables and every fragment.
+type Track struct {
+	ID      uint32
+	Handler string // "vide", "soun"
+	Samples int
+	Sync    int // sync samples (every sample when the track has no stss)
+}
+
+// File reads and checks the file at path.
+func File(path string) (Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Report{}, err
+	}
+	r, err := Check(b)
+	if err != nil {
+		return r, fmt.Errorf("mp4check %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Check checks a whole MP4 or fragmented MP4 file held in b.
+func Check(b []byte) (Report, error) {
+	rep := Report{MdatAt: -1}
+	top, err := parseBoxes(b, 0, int64(len(b)), 0)
+	if err != nil {
+		return rep, err
+	}
+	var moov *box
+	for _, t := range top {
+		rep.Top = append(rep.Top, t.typ)
+		switch t.typ {
+		case "moov":
+			if moov != nil {
+				return rep, errors.New("two moov boxes")
+			}
+			moov, rep.MoovAt = t, t.off
+		case "mdat":
+			if rep.MdatAt < 0 {
+				rep.MdatAt = t.off
+			}
+		}
+	}
+	if len(top) == 0 || top[0].typ != "ftyp" {
+		return rep, errors.New("the file does not start with ftyp")
+	}
+	if moov == nil {
+		return rep, errors.New("no moov")
+	}
+	f := &file{b: b, top: top, tracks: map[uint32]*trackInfo{}}
+	if err := f.readMoov(moov); err != nil {
+		return rep, err
+	}
+	if err := f.checkFragments(); err != nil {
+		return rep, err
+	}
+	if err := f.checkMfra(&rep); err != nil {
+		return rep, err
+	}
+	rep.Fragments = len(f.moofs)
+	for _, id := range f.order {
+		t := f.tracks[id]
+		rep.Tracks = append(rep.Tracks, Track{ID: id, Handler: t.handler, Samples: t.samples, Sync: t.sync})
+	}
+	return rep, nil
+}
+
+// file is the state of one check.
+type file struct {
+	b      []byte
+	top    []*box
+	tracks map[uint32]*trackInfo
+	order  []uint32
+	moofs  map[int64]*moofInfo // by offset
+}
+
+// trackInfo is what the moov says of a track, and the counts so far.
+type trackInfo struct {
+	handler         string
+	timescale       uint32
+	trexFlags       uint32 // default sample flags of its fragments
+	trexSize        uint32
+	trexDuration    uint32
+	samples, sync   int
+	fragmented      bool
+	nextFragmentDTS uint64 // the decode time the next fragment must start at
+	seenFragment    bool
+}
+
+// inMdat reports whether [off, off+n) lies inside one mdat's payload.
+func (f *file) inMdat(off, n int64) bool {
+	for _, t := range f.top {
+		if t.typ == "mdat" && off >= t.off+t.hdr && off+n <= t.off+t.size {
+			return true
+		}
+	}
+	return false
+}
