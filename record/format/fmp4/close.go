@@ -10,7 +10,7 @@ import (
 // index. It does not close the file. A file that got no sample stays
 // empty.
 func (m *Muxer) Close() error {
-	if err := m.Flush(); err != nil {
+	if err := m.flush(-1, 0, true); err != nil {
 		return err
 	}
 	if m.init == nil {
