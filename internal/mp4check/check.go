@@ -21,10 +21,14 @@ type Report struct {
 
 // Track is one track's figures, over the moov's tables and every fragment.
 type Track struct {
-	ID      uint32
-	Handler string // "vide", "soun"
-	Samples int
-	Sync    int // sync samples (every sample when the track has no stss)
+	ID        uint32
+	Handler   string // "vide", "soun"
+	Timescale uint32
+	Samples   int
+	Sync      int // sync samples (every sample when the track has no stss)
+	// List is every sample in decode order: the moov's tables, then each
+	// fragment's.
+	List []Sample
 }
 
 // File reads and checks the file at path.
@@ -81,7 +85,8 @@ func Check(b []byte) (Report, error) {
 	rep.Fragments = len(f.moofs)
 	for _, id := range f.order {
 		t := f.tracks[id]
-		rep.Tracks = append(rep.Tracks, Track{ID: id, Handler: t.handler, Samples: t.samples, Sync: t.sync})
+		rep.Tracks = append(rep.Tracks, Track{ID: id, Handler: t.handler, Timescale: t.timescale,
+			Samples: t.samples, Sync: t.sync, List: t.list})
 	}
 	return rep, nil
 }
@@ -103,6 +108,7 @@ type trackInfo struct {
 	trexSize        uint32
 	trexDuration    uint32
 	samples, sync   int
+	list            []Sample
 	fragmented      bool
 	nextFragmentDTS uint64 // the decode time the next fragment must start at
 	seenFragment    bool

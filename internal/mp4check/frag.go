@@ -179,8 +179,8 @@ func (f *file) checkTrun(run *box, h tfhd, t *trackInfo, dts *uint64, pos int64,
 	r := reader{b: run.payload(f.b)}
 	_, flags := r.full()
 	n := int(r.u32())
-	if n > maxSamplesPerRun {
-		return nil, 0, fmt.Errorf("trun of %d samples", n)
+	if n > maxSamplesPerRun || t.samples+n > len(f.b) {
+		return nil, 0, fmt.Errorf("trun of %d samples (more samples than bytes in the file)", n)
 	}
 	start := pos
 	if flags&trunDataOffset != 0 {
@@ -214,6 +214,7 @@ func (f *file) checkTrun(run *box, h tfhd, t *trackInfo, dts *uint64, pos int64,
 			return nil, 0, fmt.Errorf("trun: %d samples do not fit its %d bytes", n, run.size)
 		}
 		out = append(out, sampleInfo{pts: int64(*dts) + cts, sync: fl&sampleIsNonSync == 0})
+		t.list = append(t.list, Sample{DTS: int64(*dts), PTS: int64(*dts) + cts, Sync: fl&sampleIsNonSync == 0, Size: sz})
 		if fl&sampleIsNonSync == 0 {
 			t.sync++
 		}

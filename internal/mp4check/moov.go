@@ -149,6 +149,7 @@ func (f *file) checkStbl(t *trackInfo, stbl *box) error {
 		return fmt.Errorf("stsc places %d samples, stts has %d", s, n)
 	}
 	t.samples, t.sync = n, sync
+	t.list = f.tableSamples(stbl, n, sizes)
 	return nil
 }
 
