@@ -27,7 +27,7 @@ type Track struct {
 	Samples   int
 	Sync      int // sync samples (every sample when the track has no stss)
 	// List is every sample in decode order: the moov's tables, then each
-	// fragment's.
+	// fragment's; times on the movie timeline (the edit list applied).
 	List []Sample
 }
 
@@ -85,6 +85,10 @@ func Check(b []byte) (Report, error) {
 	rep.Fragments = len(f.moofs)
 	for _, id := range f.order {
 		t := f.tracks[id]
+		for i := range t.list {
+			t.list[i].DTS += t.shift
+			t.list[i].PTS += t.shift
+		}
 		rep.Tracks = append(rep.Tracks, Track{ID: id, Handler: t.handler, Timescale: t.timescale,
 			Samples: t.samples, Sync: t.sync, List: t.list})
 	}
@@ -109,6 +113,7 @@ type trackInfo struct {
 	trexDuration    uint32
 	samples, sync   int
 	list            []Sample
+	shift           int64 // the edit list's, applied to list at the end
 	fragmented      bool
 	nextFragmentDTS uint64 // the decode time the next fragment must start at
 	seenFragment    bool

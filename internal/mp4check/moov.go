@@ -15,8 +15,12 @@ func (f *file) readMoov(moov *box) error {
 	if len(traks) == 0 {
 		return errors.New("moov without trak")
 	}
+	movieTS, err := f.movieTimescale(moov)
+	if err != nil {
+		return err
+	}
 	for _, tr := range traks {
-		if err := f.readTrak(tr); err != nil {
+		if err := f.readTrak(tr, movieTS); err != nil {
 			return err
 		}
 	}
@@ -30,7 +34,7 @@ func (f *file) readMoov(moov *box) error {
 	return nil
 }
 
-func (f *file) readTrak(tr *box) error {
+func (f *file) readTrak(tr *box, movieTS uint32) error {
 	tkhd := tr.child("tkhd")
 	if tkhd == nil {
 		return fmt.Errorf("trak at %d without tkhd", tr.off)
@@ -70,6 +74,10 @@ func (f *file) readTrak(tr *box) error {
 		return fmt.Errorf("track %d: bad mdhd or hdlr", id)
 	}
 	if err := f.checkStbl(t, stbl); err != nil {
+		return fmt.Errorf("track %d: %w", id, err)
+	}
+	var err error
+	if t.shift, err = f.editShift(tr, movieTS, t.timescale); err != nil {
 		return fmt.Errorf("track %d: %w", id, err)
 	}
 	return nil

@@ -73,6 +73,9 @@ type Options struct {
 	// and its record_max_frames (0: unbounded).
 	SpanDuration time.Duration
 	SpanFrames   int64
+	// SpanBytes is the recorder's record_max_size (0: unbounded): a file
+	// that small cannot hold the sample tables of an hour.
+	SpanBytes int64
 	// ExpectKeys is how many video key frames the file is expected to
 	// hold, from the recorder's limits and the stream's GOP, for muxers
 	// that reserve room for an index up front.

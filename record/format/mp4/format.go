@@ -48,7 +48,8 @@ func (Format) Open(s format.Sink, o format.Options) (format.Opened, error) {
 
 // Room sizes the moov room of a new file: the span's duration at the
 // assumed frame rates of the kinds the recorder records (video only when
-// the stream has shown it), or the span's frame count when less.
+// the stream has shown it), or the span's frame count or size when
+// less.
 func Room(o format.Options) int64 {
 	v, a := 0, 0
 	if o.Video && o.Codec != nil && o.Codec.HasVideo() {
@@ -64,6 +65,9 @@ func Room(o format.Options) int64 {
 	room := RoomFor(d, v, a)
 	if o.SpanFrames > 0 {
 		room = min(room, RoomForFrames(o.SpanFrames))
+	}
+	if o.SpanBytes > 0 {
+		room = min(room, RoomForBytes(o.SpanBytes))
 	}
 	return room
 }
