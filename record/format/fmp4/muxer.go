@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 )
 
@@ -162,6 +164,9 @@ func (m *Muxer) flush(trigger int, next int64, final bool) error {
 	}
 	if !m.holdLast(trigger, next, final) {
 		return nil // only held samples: nothing to write yet
+	}
+	if fo, ok := m.f.(format.FlushObserver); ok { // the metrics time each write-out
+		defer fo.FlushedSince(time.Now())
 	}
 	if m.init == nil {
 		if err := m.writeInit(); err != nil {

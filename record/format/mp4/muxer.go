@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 )
 
@@ -141,7 +142,10 @@ func (m *Muxer) Write(i int, dtsMS int64, ctsMS int32, key bool, data []byte) er
 		}
 	}
 	m.jbuf = sampleRec{track: uint8(i), key: key, size: uint32(len(data)), dts: dtsMS, cts: ctsMS}.append(m.jbuf)
-	if len(data) > cap(m.buf) {
+	if len(data) > cap(m.buf) { // written in place: a write-out of its own
+		if fo, ok := m.f.(format.FlushObserver); ok {
+			defer fo.FlushedSince(time.Now())
+		}
 		m.iov[0] = data
 		n, err := m.f.Writev(m.iov[:])
 		m.iov[0] = nil
@@ -188,6 +192,9 @@ func (m *Muxer) Flush() error {
 func (m *Muxer) flushBuf() error {
 	if len(m.buf) == 0 {
 		return nil
+	}
+	if fo, ok := m.f.(format.FlushObserver); ok { // the metrics time each write-out
+		defer fo.FlushedSince(time.Now())
 	}
 	m.iov[0] = m.buf
 	n, err := m.f.Writev(m.iov[:])
