@@ -10,21 +10,24 @@ package mp4check
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 )
 
 // box is one parsed box: its type, where it starts, its whole size, the
-// size of its header (8, or 16 with a 64-bit size) and its children when
-// it is a container.
+// size of its header (8, or 16 with a 64-bit size), its bytes (header
+// included; nil for the media payload boxes, which are not read) and its
+// children when it is a container.
 type box struct {
 	typ  string
 	off  int64 // in the file
 	size int64
 	hdr  int64
+	data []byte
 	kids []*box
 }
 
 // payload returns the bytes after the box header.
-func (b *box) payload(file []byte) []byte { return file[b.off+b.hdr : b.off+b.size] }
+func (b *box) payload() []byte { return b.data[b.hdr:] }
 
 // child returns the first child of type typ, or nil.
 func (b *box) child(typ string) *box {
@@ -70,28 +73,42 @@ var containers = map[string]int64{
 	"mp4a": 28, "Opus": 28, "ac-3": 28, "ec-3": 28, "fLaC": 28, ".mp3": 28,
 }
 
+// unread are top-level boxes whose payload the check never needs: media
+// and padding. Only their headers are read, so a large file costs the
+// memory of its metadata.
+var unread = map[string]bool{"mdat": true, "free": true, "skip": true}
+
 // maxDepth bounds nesting, so a crafted file cannot recurse without end.
 const maxDepth = 16
 
-// parseBoxes reads the boxes of file[start:end], recursing into
-// containers; they must fill the range exactly.
-func parseBoxes(file []byte, start, end int64, depth int) ([]*box, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("boxes nested deeper than %d at %d", maxDepth, start)
-	}
+// maxMeta bounds a top-level box that is read whole (a moov, a moof).
+const maxMeta = 1 << 30
+
+// parseTop reads the top-level boxes of a file of size bytes: their
+// headers, and the whole of every box but media and padding. They must
+// fill the file exactly.
+func parseTop(r io.ReaderAt, size int64) ([]*box, error) {
 	var out []*box
-	for off := start; off < end; {
-		b, err := parseHeader(file, off, end)
+	var hdr [16]byte
+	for off := int64(0); off < size; {
+		n := min(size-off, 16)
+		if _, err := r.ReadAt(hdr[:n], off); err != nil {
+			return nil, fmt.Errorf("read at %d: %w", off, err)
+		}
+		b, err := parseHeader(hdr[:n], size-off, off)
 		if err != nil {
 			return nil, err
 		}
-		if skip, ok := containers[b.typ]; ok {
-			first := b.off + b.hdr + skip
-			if first > b.off+b.size {
-				return nil, fmt.Errorf("%s at %d: %d bytes, shorter than its fixed fields", b.typ, b.off, b.size)
+		if !unread[b.typ] {
+			if b.size > maxMeta {
+				return nil, fmt.Errorf("%q at %d: %d bytes", b.typ, off, b.size)
 			}
-			if b.kids, err = parseBoxes(file, first, b.off+b.size, depth+1); err != nil {
-				return nil, fmt.Errorf("in %s at %d: %w", b.typ, b.off, err)
+			b.data = make([]byte, b.size)
+			if _, err := r.ReadAt(b.data, off); err != nil {
+				return nil, fmt.Errorf("read %q at %d: %w", b.typ, off, err)
+			}
+			if err := parseKids(b, 1); err != nil {
+				return nil, err
 			}
 		}
 		out = append(out, b)
@@ -100,27 +117,57 @@ func parseBoxes(file []byte, start, end int64, depth int) ([]*box, error) {
 	return out, nil
 }
 
-// parseHeader reads the box header at off; the box must end by end.
-func parseHeader(file []byte, off, end int64) (*box, error) {
-	if end-off < 8 {
-		return nil, fmt.Errorf("%d stray bytes at %d", end-off, off)
+// parseKids parses a container's children, which must fill it exactly.
+func parseKids(b *box, depth int) error {
+	skip, ok := containers[b.typ]
+	if !ok {
+		return nil
 	}
-	b := &box{off: off, hdr: 8, size: int64(binary.BigEndian.Uint32(file[off:])), typ: string(file[off+4 : off+8])}
+	if depth > maxDepth {
+		return fmt.Errorf("boxes nested deeper than %d at %d", maxDepth, b.off)
+	}
+	first := b.hdr + skip
+	if first > b.size {
+		return fmt.Errorf("%s at %d: %d bytes, shorter than its fixed fields", b.typ, b.off, b.size)
+	}
+	for off := first; off < b.size; {
+		k, err := parseHeader(b.data[off:], b.size-off, b.off+off)
+		if err != nil {
+			return fmt.Errorf("in %s at %d: %w", b.typ, b.off, err)
+		}
+		k.data = b.data[off : off+k.size]
+		if err := parseKids(k, depth+1); err != nil {
+			return fmt.Errorf("in %s at %d: %w", b.typ, b.off, err)
+		}
+		b.kids = append(b.kids, k)
+		off += k.size
+	}
+	return nil
+}
+
+// parseHeader reads the box header at the start of buf (which holds at
+// least min(16, avail) bytes); the box must fit in avail bytes. at is its
+// file offset.
+func parseHeader(buf []byte, avail, at int64) (*box, error) {
+	if avail < 8 {
+		return nil, fmt.Errorf("%d stray bytes at %d", avail, at)
+	}
+	b := &box{off: at, hdr: 8, size: int64(binary.BigEndian.Uint32(buf)), typ: string(buf[4:8])}
 	switch b.size {
 	case 0:
-		return nil, fmt.Errorf("%q at %d: size 0 (to the end of file) is not written by a finished recording", b.typ, off)
+		return nil, fmt.Errorf("%q at %d: size 0 (to the end of file) is not written by a finished recording", b.typ, at)
 	case 1:
-		if end-off < 16 {
-			return nil, fmt.Errorf("%q at %d: 64-bit size cut off", b.typ, off)
+		if avail < 16 {
+			return nil, fmt.Errorf("%q at %d: 64-bit size cut off", b.typ, at)
 		}
-		u := binary.BigEndian.Uint64(file[off+8:])
-		if u > uint64(end-off) {
-			return nil, fmt.Errorf("%q at %d: size %d runs past its parent's end %d", b.typ, off, u, end)
+		u := binary.BigEndian.Uint64(buf[8:])
+		if u > uint64(avail) {
+			return nil, fmt.Errorf("%q at %d: size %d runs past its parent's end", b.typ, at, u)
 		}
 		b.size, b.hdr = int64(u), 16
 	}
-	if b.size < b.hdr || b.size > end-off {
-		return nil, fmt.Errorf("%q at %d: size %d does not fit in %d bytes", b.typ, off, b.size, end-off)
+	if b.size < b.hdr || b.size > avail {
+		return nil, fmt.Errorf("%q at %d: size %d does not fit in %d bytes", b.typ, at, b.size, avail)
 	}
 	return b, nil
 }

@@ -1,8 +1,10 @@
 package mp4check
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -31,13 +33,20 @@ type Track struct {
 	List []Sample
 }
 
-// File reads and checks the file at path.
+// File checks the file at path. It reads every box but the media and
+// padding (mdat, free, skip), so a large recording costs the memory of
+// its metadata.
 func File(path string) (Report, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return Report{}, err
 	}
-	r, err := Check(b)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Report{}, err
+	}
+	r, err := check(f, st.Size())
 	if err != nil {
 		return r, fmt.Errorf("mp4check %s: %w", path, err)
 	}
@@ -45,9 +54,11 @@ func File(path string) (Report, error) {
 }
 
 // Check checks a whole MP4 or fragmented MP4 file held in b.
-func Check(b []byte) (Report, error) {
+func Check(b []byte) (Report, error) { return check(bytes.NewReader(b), int64(len(b))) }
+
+func check(r io.ReaderAt, size int64) (Report, error) {
 	rep := Report{MdatAt: -1}
-	top, err := parseBoxes(b, 0, int64(len(b)), 0)
+	top, err := parseTop(r, size)
 	if err != nil {
 		return rep, err
 	}
@@ -72,7 +83,7 @@ func Check(b []byte) (Report, error) {
 	if moov == nil {
 		return rep, errors.New("no moov")
 	}
-	f := &file{b: b, top: top, tracks: map[uint32]*trackInfo{}}
+	f := &file{size: size, top: top, tracks: map[uint32]*trackInfo{}}
 	if err := f.readMoov(moov); err != nil {
 		return rep, err
 	}
@@ -97,7 +108,7 @@ func Check(b []byte) (Report, error) {
 
 // file is the state of one check.
 type file struct {
-	b      []byte
+	size   int64
 	top    []*box
 	tracks map[uint32]*trackInfo
 	order  []uint32

@@ -4,7 +4,7 @@ import "fmt"
 
 // movieTimescale reads mvhd's timescale (edit durations count in it).
 func (f *file) movieTimescale(moov *box) (uint32, error) {
-	r := reader{b: moov.child("mvhd").payload(f.b)}
+	r := reader{b: moov.child("mvhd").payload()}
 	if v, _ := r.full(); v == 1 {
 		r.take(16)
 	} else {
@@ -26,7 +26,7 @@ func (f *file) editShift(trak *box, movieTS, trackTS uint32) (int64, error) {
 	if elst == nil {
 		return 0, nil
 	}
-	r := reader{b: elst.payload(f.b)}
+	r := reader{b: elst.payload()}
 	v, _ := r.full()
 	size := 12
 	if v == 1 {

@@ -58,7 +58,7 @@ func (f *file) checkFragments() error {
 		if mfhd == nil {
 			return fmt.Errorf("moof at %d without mfhd", t.off)
 		}
-		r := reader{b: mfhd.payload(f.b)}
+		r := reader{b: mfhd.payload()}
 		r.full()
 		n := r.u32()
 		if r.bad || n <= seq {
@@ -104,7 +104,7 @@ func (f *file) readTfhd(tr *box, moof *box, next int64) (tfhd, *trackInfo, error
 	if b == nil {
 		return tfhd{}, nil, errors.New("traf without tfhd")
 	}
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	var h tfhd
 	_, h.flags = r.full()
 	h.track = r.u32()
@@ -148,7 +148,7 @@ func (f *file) checkTraf(tr, moof, mdat *box, next int64) (trafInfo, int64, erro
 	if tfdt == nil {
 		return ti, 0, fmt.Errorf("traf of track %d without tfdt", h.track)
 	}
-	r := reader{b: tfdt.payload(f.b)}
+	r := reader{b: tfdt.payload()}
 	var dts uint64
 	if v, _ := r.full(); v == 1 {
 		dts = r.u64()
@@ -176,10 +176,10 @@ func (f *file) checkTraf(tr, moof, mdat *box, next int64) (trafInfo, int64, erro
 // checkTrun reads one trun, advances dts by its durations and checks
 // that its data [start, end) is inside mdat's payload.
 func (f *file) checkTrun(run *box, h tfhd, t *trackInfo, dts *uint64, pos int64, mdat *box) ([]sampleInfo, int64, error) {
-	r := reader{b: run.payload(f.b)}
+	r := reader{b: run.payload()}
 	_, flags := r.full()
 	n := int(r.u32())
-	if n > maxSamplesPerRun || t.samples+n > len(f.b) {
+	if n > maxSamplesPerRun || int64(t.samples+n) > f.size {
 		return nil, 0, fmt.Errorf("trun of %d samples (more samples than bytes in the file)", n)
 	}
 	start := pos

@@ -26,7 +26,7 @@ func (f *file) checkMfra(rep *Report) error {
 		return errors.New("mfra does not end with mfro")
 	}
 	mfro := mfra.kids[len(mfra.kids)-1]
-	r := reader{b: mfro.payload(f.b)}
+	r := reader{b: mfro.payload()}
 	r.full()
 	if size := r.u32(); r.bad || int64(size) != mfra.size {
 		return fmt.Errorf("mfro says %d bytes, mfra has %d", size, mfra.size)
@@ -42,7 +42,7 @@ func (f *file) checkMfra(rep *Report) error {
 }
 
 func (f *file) checkTfra(b *box) (int, error) {
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	v, _ := r.full()
 	track := r.u32()
 	sizes := r.u32()

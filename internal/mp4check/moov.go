@@ -39,7 +39,7 @@ func (f *file) readTrak(tr *box, movieTS uint32) error {
 	if tkhd == nil {
 		return fmt.Errorf("trak at %d without tkhd", tr.off)
 	}
-	r := reader{b: tkhd.payload(f.b)}
+	r := reader{b: tkhd.payload()}
 	v, _ := r.full()
 	if v == 1 {
 		r.take(16)
@@ -60,14 +60,14 @@ func (f *file) readTrak(tr *box, movieTS uint32) error {
 	if mdhd == nil || hdlr == nil || stbl == nil {
 		return fmt.Errorf("track %d: mdhd, hdlr or stbl missing", id)
 	}
-	r = reader{b: mdhd.payload(f.b)}
+	r = reader{b: mdhd.payload()}
 	if v, _ := r.full(); v == 1 {
 		r.take(16)
 	} else {
 		r.take(8)
 	}
 	t.timescale = r.u32()
-	h := reader{b: hdlr.payload(f.b)}
+	h := reader{b: hdlr.payload()}
 	h.take(8)
 	t.handler = string(h.take(4))
 	if r.bad || h.bad || t.timescale == 0 {
@@ -85,7 +85,7 @@ func (f *file) readTrak(tr *box, movieTS uint32) error {
 
 // readTrex keeps a fragmented track's defaults.
 func (f *file) readTrex(x *box) error {
-	r := reader{b: x.payload(f.b)}
+	r := reader{b: x.payload()}
 	r.full()
 	id := r.u32()
 	r.u32() // default sample description index
@@ -107,7 +107,7 @@ func (f *file) checkStbl(t *trackInfo, stbl *box) error {
 	if stsd == nil {
 		return errors.New("no stsd")
 	}
-	sd := reader{b: stsd.payload(f.b)}
+	sd := reader{b: stsd.payload()}
 	sd.full()
 	entries := int(sd.u32())
 	if entries == 0 || entries != len(stsd.kids) {
@@ -170,7 +170,7 @@ func (f *file) sttsCount(stbl *box) (int, error) {
 	if b == nil {
 		return 0, errors.New("no stts")
 	}
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	r.full()
 	n := 0
 	for range r.count(8) {
@@ -198,7 +198,7 @@ func (f *file) stszSizes(stbl *box, n int) (sampleSizes, error) {
 	if b == nil {
 		return out, errors.New("no stsz")
 	}
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	r.full()
 	if out.fixed = r.u32(); out.fixed != 0 {
 		if c := int(r.u32()); r.bad || c != n || r.off != len(r.b) {
@@ -225,7 +225,7 @@ func (f *file) cttsCount(stbl *box, n int) error {
 	if b == nil {
 		return nil
 	}
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	r.full()
 	c := 0
 	for range r.count(8) {
@@ -245,7 +245,7 @@ func (f *file) stssCount(stbl *box, n int) (int, error) {
 	if b == nil {
 		return n, nil
 	}
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	r.full()
 	c := r.count(4)
 	prev := uint32(0)
@@ -270,7 +270,7 @@ func (f *file) chunkOffsets(stbl *box) ([]int64, error) {
 	if b == nil {
 		return nil, errors.New("no stco or co64")
 	}
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	r.full()
 	size := 4
 	if wide {
@@ -296,7 +296,7 @@ func (f *file) stscRuns(stbl *box, chunks, entries int) ([]int, error) {
 	if b == nil {
 		return nil, errors.New("no stsc")
 	}
-	r := reader{b: b.payload(f.b)}
+	r := reader{b: b.payload()}
 	r.full()
 	n := r.count(12)
 	type run struct{ first, per int }

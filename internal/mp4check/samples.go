@@ -13,7 +13,7 @@ type Sample struct {
 // from ctts, sync flags from stss (every sample without it).
 func (f *file) tableSamples(stbl *box, n int, sizes sampleSizes) []Sample {
 	out := make([]Sample, 0, n)
-	r := reader{b: stbl.child("stts").payload(f.b)}
+	r := reader{b: stbl.child("stts").payload()}
 	r.full()
 	var dts int64
 	for range r.count(8) {
@@ -31,7 +31,7 @@ func (f *file) tableSamples(stbl *box, n int, sizes sampleSizes) []Sample {
 		}
 	}
 	if b := stbl.child("ctts"); b != nil {
-		r := reader{b: b.payload(f.b)}
+		r := reader{b: b.payload()}
 		v, _ := r.full()
 		i := 0
 		for range r.count(8) {
@@ -50,7 +50,7 @@ func (f *file) tableSamples(stbl *box, n int, sizes sampleSizes) []Sample {
 		for i := range out {
 			out[i].Sync = false
 		}
-		r := reader{b: b.payload(f.b)}
+		r := reader{b: b.payload()}
 		r.full()
 		for range r.count(4) {
 			out[r.u32()-1].Sync = true
