@@ -15,6 +15,7 @@ type Report struct {
 	MdatAt    int64    // offset of the first mdat box; -1 when none
 	Tracks    []Track
 	Fragments int // moof boxes
+	Size      int64 // bytes in the file
 	// RandomAccess is the number of tfra entries (all tracks); each was
 	// checked to point at a moof whose track data starts with a sync
 	// sample at the entry's time.
@@ -57,7 +58,7 @@ func File(path string) (Report, error) {
 func Check(b []byte) (Report, error) { return check(bytes.NewReader(b), int64(len(b))) }
 
 func check(r io.ReaderAt, size int64) (Report, error) {
-	rep := Report{MdatAt: -1}
+	rep := Report{MdatAt: -1, Size: size}
 	top, err := parseTop(r, size)
 	if err != nil {
 		return rep, err
