@@ -90,15 +90,30 @@ func New(f File, o Options) (*Muxer, error) {
 		return nil, fmt.Errorf("write journal: %w", err)
 	}
 	m.jsize = journalHeader
-	head := append(append(ft, mp4box.Free(o.Room)...), make([]byte, o.Room-8)...)
-	head = append(head, 0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 0, 0, 0, 0, mdatHeader)
-	n, err := f.Writev([][]byte{head})
+	head := append(ft, mp4box.Free(o.Room)...)
+	mdat := []byte{0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 0, 0, 0, 0, mdatHeader}
+	n, err := f.Writev(roomBufs(head, o.Room-8, mdat))
 	m.size = n
 	if err != nil {
 		m.dropJournal()
 		return nil, fmt.Errorf("write file head: %w", err)
 	}
 	return m, nil
+}
+
+// zeros is the room's content, shared by every file: its pages are never
+// written, so they cost no memory, and a file's room costs no allocation.
+var zeros [1 << 20]byte
+
+// roomBufs is the file head: head, n zero bytes, then tail. The room is
+// written, not left as a hole, so that its blocks are allocated and the
+// moov always fits at close, even on a full disk.
+func roomBufs(head []byte, n int64, tail []byte) [][]byte {
+	bufs := [][]byte{head}
+	for ; n > 0; n -= int64(len(zeros)) {
+		bufs = append(bufs, zeros[:min(n, int64(len(zeros)))])
+	}
+	return append(bufs, tail)
 }
 
 // AddTrack adds a track; typ and body are the FLV tag that defined it
