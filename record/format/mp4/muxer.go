@@ -3,6 +3,7 @@ package mp4
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -19,6 +20,8 @@ type File interface {
 	WriteAt(p []byte, off int64) (int, error)
 	Truncate(size int64) error
 	Datasync() error
+	Allocate(off, n int64) error
+	Seek(off int64, whence int) (int64, error)
 }
 
 // Options tune a Muxer.
@@ -92,7 +95,7 @@ func New(f File, o Options) (*Muxer, error) {
 	m.jsize = journalHeader
 	head := append(ft, mp4box.Free(o.Room)...)
 	mdat := []byte{0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 0, 0, 0, 0, mdatHeader}
-	n, err := f.Writev(roomBufs(head, o.Room-8, mdat))
+	n, err := writeHead(f, head, o.Room-8, mdat)
 	m.size = n
 	if err != nil {
 		m.dropJournal()
@@ -105,11 +108,30 @@ func New(f File, o Options) (*Muxer, error) {
 // written, so they cost no memory, and a file's room costs no allocation.
 var zeros [1 << 20]byte
 
-// roomBufs is the file head: head, n zero bytes, then tail. The room is
-// written, not left as a hole, so that its blocks are allocated and the
-// moov always fits at close, even on a full disk.
-func roomBufs(head []byte, n int64, tail []byte) [][]byte {
-	bufs := [][]byte{head}
+// writeHead writes the file head: head, n bytes of room, then tail. The
+// room's blocks are allocated, not left as a hole, so that the moov
+// always fits at close, even on a full disk: with fallocate where the
+// file system has it (no megabytes of zeros to write per file), else by
+// writing zeros.
+func writeHead(f File, head []byte, n int64, tail []byte) (int64, error) {
+	w, err := f.Writev([][]byte{head})
+	if err != nil {
+		return w, err
+	}
+	if f.Allocate(w, n) == nil {
+		if _, err := f.Seek(0, io.SeekEnd); err != nil {
+			return w, fmt.Errorf("seek past the room: %w", err)
+		}
+		t, err := f.Writev([][]byte{tail})
+		return w + n + t, err
+	}
+	t, err := f.Writev(roomBufs(n, tail))
+	return w + t, err
+}
+
+// roomBufs is n zero bytes, then tail.
+func roomBufs(n int64, tail []byte) [][]byte {
+	var bufs [][]byte
 	for ; n > 0; n -= int64(len(zeros)) {
 		bufs = append(bufs, zeros[:min(n, int64(len(zeros)))])
 	}
