@@ -14,7 +14,7 @@ type Report struct {
 	MoovAt    int64    // offset of the moov box
 	MdatAt    int64    // offset of the first mdat box; -1 when none
 	Tracks    []Track
-	Fragments int // moof boxes
+	Fragments int   // moof boxes
 	Size      int64 // bytes in the file
 	// RandomAccess is the number of tfra entries (all tracks); each was
 	// checked to point at a moof whose track data starts with a sync
