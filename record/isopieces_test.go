@@ -3,6 +3,7 @@ package record
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/internal/mp4check"
@@ -68,8 +69,8 @@ func isoSamples(t *testing.T, path string) (video, audio []isoSample) {
 // checkISOPiece checks that an mp4/fmp4 file holds, for each kind, the
 // next frames of wantV and wantA (from indexes kv and ka) with their
 // times (relative to the file's first frame, ev.FirstTime) and key flags;
-// that it starts with a key frame; that the event's counts are the
-// file's. It returns how many frames of each kind the file held.
+// that it starts with a key frame; that the event's counts and duration
+// are the file's. It returns how many frames of each kind the file held.
 func checkISOPiece(t *testing.T, ev Event, wantV, wantA []media.Frame, kv, ka int) (nv, na int) {
 	t.Helper()
 	v, a := isoSamples(t, ev.Path)
@@ -98,6 +99,15 @@ func checkISOPiece(t *testing.T, ev Event, wantV, wantA []media.Frame, kv, ka in
 	}
 	if ev.VideoFrames != int64(len(v)) || ev.AudioFrames != int64(len(a)) {
 		t.Errorf("%s: event counts %d+%d, file has %d+%d", ev.Path, ev.VideoFrames, ev.AudioFrames, len(v), len(a))
+	}
+	var last int64 // the file's last decode time, ms from its first frame
+	for _, k := range [][]isoSample{v, a} {
+		if len(k) > 0 {
+			last = max(last, k[len(k)-1].ms)
+		}
+	}
+	if ev.LastTime-ev.FirstTime != last || ev.Duration != time.Duration(last)*time.Millisecond {
+		t.Errorf("%s: event spans %d..%d (%v), the file's samples span 0..%d ms", ev.Path, ev.FirstTime, ev.LastTime, ev.Duration, last)
 	}
 	checkISOFile(t, ev)
 	return len(v), len(a)
