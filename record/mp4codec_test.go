@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
@@ -99,6 +100,9 @@ func TestE2EMP4EnhancedRTMPCodecs(t *testing.T) {
 				if ev.VideoFrames != int64(len(v.Packets)) || ev.AudioFrames != int64(len(a.Packets)) {
 					t.Errorf("%s: event counts %d video %d audio, file %d and %d", ev.Path,
 						ev.VideoFrames, ev.AudioFrames, len(v.Packets), len(a.Packets))
+				}
+				if d := dtsSpan(want); ev.Duration != d {
+					t.Errorf("%s: event duration %v, the packets' decode times span %v", ev.Path, ev.Duration, d)
 				}
 			}
 		})
@@ -205,4 +209,13 @@ func TestRecordFMP4LateTrackIsNamed(t *testing.T) {
 			checkISOFile(t, ev)
 		})
 	}
+}
+
+// dtsSpan is the time from the first to the last decode time of ps.
+func dtsSpan(ps []testmedia.Packet) time.Duration {
+	lo, hi := ps[0].DTS, ps[0].DTS
+	for _, p := range ps {
+		lo, hi = min(lo, p.DTS), max(hi, p.DTS)
+	}
+	return time.Duration(hi-lo) * time.Millisecond
 }
