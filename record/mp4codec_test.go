@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/internal/mp4check"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
@@ -69,7 +70,8 @@ func comparePackets(t *testing.T, path string, got, want []testmedia.Packet) {
 // over Enhanced RTMP, recorded at once as mp4 and fmp4: every source
 // packet is in each file with its pts, dts and key flag; ffprobe names
 // the codecs and reads the picture size (VP9's configuration record has
-// none: it comes from the first key frame); the strict box checker passes;
+// none: it comes from the first key frame); every sample has the size
+// sent; the strict box checker passes;
 // the record-done event's counts and size match the file.
 func TestE2EMP4EnhancedRTMPCodecs(t *testing.T) {
 	for _, tc := range []struct{ video, audio string }{
@@ -101,6 +103,7 @@ func TestE2EMP4EnhancedRTMPCodecs(t *testing.T) {
 					t.Errorf("%s: event counts %d video %d audio, file %d and %d", ev.Path,
 						ev.VideoFrames, ev.AudioFrames, len(v.Packets), len(a.Packets))
 				}
+				checkSampleSizes(t, ev.Path, map[string][]int{"vide": v.Sizes, "soun": a.Sizes})
 				if d := dtsSpan(want); ev.Duration != d {
 					t.Errorf("%s: event duration %v, the packets' decode times span %v", ev.Path, ev.Duration, d)
 				}
@@ -218,4 +221,25 @@ func dtsSpan(ps []testmedia.Packet) time.Duration {
 		lo, hi = min(lo, p.DTS), max(hi, p.DTS)
 	}
 	return time.Duration(hi-lo) * time.Millisecond
+}
+
+// checkSampleSizes fails unless each track of the file at path (by
+// handler) holds samples of exactly the sizes sent, in order.
+func checkSampleSizes(t *testing.T, path string, want map[string][]int) {
+	t.Helper()
+	rep, err := mp4check.File(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range rep.Tracks {
+		w := want[tr.Handler]
+		if len(tr.List) != len(w) {
+			t.Fatalf("%s: %s track has %d samples, %d sent", path, tr.Handler, len(tr.List), len(w))
+		}
+		for i, s := range tr.List {
+			if int(s.Size) != w[i] {
+				t.Fatalf("%s: %s sample %d is %d bytes, sent %d", path, tr.Handler, i, s.Size, w[i])
+			}
+		}
+	}
 }

@@ -70,6 +70,7 @@ type ERTMP struct {
 	Src     string        // the MP4 ffmpeg wrote
 	Frames  []media.Frame // the sequence start (if any), then every packet
 	Packets []Packet      // ffprobe's packets of Src, times in ms, shifted so the first dts is 0
+	Sizes   []int         // each packet's bytes, in Packets' order
 	Width   int           // the source's picture size (video)
 	Height  int
 }
@@ -109,8 +110,12 @@ func ERTMPTrack(t testing.TB, codec string, seconds int) ERTMP {
 			shift = -pkt.DTS
 		}
 		pkt.PTS, pkt.DTS = pkt.PTS+shift, pkt.DTS+shift
-		tr.Packets = append(tr.Packets, pkt)
-		tr.Frames = append(tr.Frames, c.frame(t, pkt, unhex(t, p.Data)))
+		data := unhex(t, p.Data)
+		if strconv.Itoa(len(data)) != p.Size {
+			t.Fatalf("testmedia: %s: packet %d: %d bytes read from ffprobe's dump, size %s", src, i, len(data), p.Size)
+		}
+		tr.Packets, tr.Sizes = append(tr.Packets, pkt), append(tr.Sizes, len(data))
+		tr.Frames = append(tr.Frames, c.frame(t, pkt, data))
 	}
 	return tr
 }
@@ -148,6 +153,7 @@ type probePacket struct {
 	PTS   *int64 `json:"pts"`
 	DTS   *int64 `json:"dts"`
 	Flags string `json:"flags"`
+	Size  string `json:"size"`
 	Data  string `json:"data"`
 }
 
@@ -157,7 +163,7 @@ func probeData(t testing.TB, src string) probeOut {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-show_data", "-show_streams", "-show_packets",
-		"-show_entries", "stream=time_base,width,height,extradata,profile:packet=pts,dts,flags,data", "-of", "json", src)
+		"-show_entries", "stream=time_base,width,height,extradata,profile:packet=pts,dts,flags,size,data", "-of", "json", src)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
 		t.Fatalf("testmedia: ffprobe %s: %v: %s", src, err, stderr.Bytes())
