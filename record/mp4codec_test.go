@@ -66,7 +66,7 @@ func comparePackets(t *testing.T, path string, got, want []testmedia.Packet) {
 }
 
 // TestE2EMP4EnhancedRTMPCodecs: HEVC (with B-frames), AV1 and VP9 video
-// with Opus and AC-3 audio, encoded by ffmpeg and published by our client
+// with Opus, AC-3, E-AC-3 and FLAC audio, encoded by ffmpeg and published by our client
 // over Enhanced RTMP, recorded at once as mp4 and fmp4: every source
 // packet is in each file with its pts, dts and key flag; ffprobe names
 // the codecs and reads the picture size (VP9's configuration record has
@@ -78,6 +78,8 @@ func TestE2EMP4EnhancedRTMPCodecs(t *testing.T) {
 		{testmedia.HEVC, testmedia.Opus},
 		{testmedia.AV1, testmedia.AC3},
 		{testmedia.VP9, testmedia.Opus},
+		{testmedia.VP9, testmedia.EAC3},
+		{testmedia.HEVC, testmedia.FLAC},
 	} {
 		t.Run(tc.video+"+"+tc.audio, func(t *testing.T) {
 			v, a := testmedia.ERTMPTrack(t, tc.video, 2), testmedia.ERTMPTrack(t, tc.audio, 2)

@@ -25,6 +25,8 @@ const (
 	VP9  = "vp9"
 	Opus = "opus"
 	AC3  = "ac3"
+	EAC3 = "eac3"
+	FLAC = "flac"
 )
 
 // ertmpCodec is how ffmpeg encodes one codec and how its frames travel
@@ -44,6 +46,9 @@ var ertmpCodecs = map[string]ertmpCodec{
 	VP9:  {encoder: "libvpx-vp9", fourCC: "vp09", video: true, args: []string{"-g", "25", "-deadline", "realtime", "-cpu-used", "8"}},
 	Opus: {encoder: "libopus", fourCC: "Opus", args: []string{"-frame_duration", "20", "-ar", "48000"}},
 	AC3:  {encoder: "ac3", fourCC: "ac-3", args: []string{"-ar", "48000", "-b:a", "96k"}},
+	EAC3: {encoder: "eac3", fourCC: "ec-3", args: []string{"-ar", "48000", "-b:a", "96k"}},
+	// ffmpeg 5.1 writes FLAC into MP4 only with -strict experimental.
+	FLAC: {encoder: "flac", fourCC: "fLaC", args: []string{"-ar", "48000", "-strict", "-2"}},
 }
 
 // Encoder fails the test under CI=true, and skips it elsewhere, when
@@ -213,13 +218,18 @@ func unhex(t testing.TB, dump string) []byte {
 }
 
 // seqStart is the codec's Enhanced RTMP sequence start, or nil for a
-// codec whose frames say everything (AC-3).
+// codec whose frames say everything (AC-3, E-AC-3).
 func (c ertmpCodec) seqStart(t testing.TB, s probeStream) []media.Frame {
 	t.Helper()
 	var rec []byte
 	switch c.fourCC {
-	case "ac-3":
-		return nil
+	case "ac-3", "ec-3":
+		return nil // the frames carry their parameters
+	case "fLaC":
+		// The signature, then STREAMINFO as the last metadata block
+		// (ffmpeg's extradata is the bare STREAMINFO).
+		info := unhex(t, s.Extradata)
+		rec = append([]byte{'f', 'L', 'a', 'C', 0x80, 0, 0, byte(len(info))}, info...)
 	case "vp09":
 		// ffmpeg keeps no extradata for VP9: a VPCodecConfigurationRecord
 		// of profile 0, level 1, 8 bits 4:2:0, BT.709, no init data.
