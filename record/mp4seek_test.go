@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/internal/mp4check"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -52,37 +54,55 @@ func seekFirstVideo(t *testing.T, path string, at float64) int64 {
 
 // TestRecordMP4SeekLandsOnKeyframe: `ffmpeg -ss T` on an mp4 and an fmp4
 // recording (the fMP4 through its mfra) starts at the last key frame at
-// or before T, as it does on the source.
+// or before T for H.264 without B-frames, and for HEVC with them (whose
+// key frames are presented after they are decoded) at the same key frame
+// as on the MP4 ffmpeg wrote of the same packets.
 func TestRecordMP4SeekLandsOnKeyframe(t *testing.T) {
-	src := testmedia.ClipLength(t, testmedia.AV, 8)
-	var keys []int64
-	for _, p := range testmedia.Packets(t, src) {
-		if p.Video && p.Key {
-			keys = append(keys, p.PTS)
+	h264 := testmedia.ClipLength(t, testmedia.AV, 8)
+	hevc := testmedia.ERTMPTrack(t, testmedia.HEVC, 8)
+	for _, src := range []struct {
+		name    string
+		frames  []media.Frame
+		packets []testmedia.Packet
+		ffmpeg  string // an MP4 of the same packets that ffmpeg wrote, or ""
+	}{
+		{"h264", framesOf(t, h264), testmedia.Packets(t, h264), ""},
+		{"hevc", hevc.Frames, hevc.Packets, hevc.Src},
+	} {
+		var keys []int64
+		for _, p := range src.packets {
+			if p.Video && p.Key {
+				keys = append(keys, p.PTS)
+			}
 		}
-	}
-	if len(keys) < 6 {
-		t.Fatalf("source key frames %v", keys)
-	}
-	for _, format := range []string{"mp4", "fmp4"} {
-		t.Run(format, func(t *testing.T) {
-			r := newRig(t, isoRecorder(t, format))
-			r.feed(framesOf(t, src)...)
-			r.close(rtmp.CloseUnpublish)
-			p := r.paths()[0]
-			walkBoxes(t, p)
-			for _, at := range []float64{0.5, 2.52, float64(keys[4]) / 1000, 6.9} {
-				want := keys[0]
-				for _, k := range keys {
-					if float64(k)/1000 <= at {
-						want = k
+		if len(keys) < 6 {
+			t.Fatalf("%s: source key frames %v", src.name, keys)
+		}
+		for _, format := range []string{"mp4", "fmp4"} {
+			t.Run(src.name+"/"+format, func(t *testing.T) {
+				r := newRig(t, isoRecorder(t, format))
+				r.feed(src.frames...)
+				r.close(rtmp.CloseUnpublish)
+				p := r.paths()[0]
+				walkBoxes(t, p)
+				for _, at := range []float64{0.5, 2.52, float64(keys[4]) / 1000, 6.9} {
+					want := keys[0]
+					for _, k := range keys {
+						if float64(k)/1000 <= at {
+							want = k
+						}
+					}
+					if src.ffmpeg != "" {
+						if want = seekFirstVideo(t, src.ffmpeg, at); !slices.Contains(keys, want) {
+							t.Fatalf("-ss %v on ffmpeg's file: %d ms is no key frame of %v", at, want, keys)
+						}
+					}
+					if got := seekFirstVideo(t, p, at); got != want {
+						t.Errorf("-ss %v: first packet at %d ms, want the key frame at %d", at, got, want)
 					}
 				}
-				if got := seekFirstVideo(t, p, at); got != want {
-					t.Errorf("-ss %v: first packet at %d ms, want the key frame at %d", at, got, want)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
