@@ -46,7 +46,19 @@ type Track struct {
 // File checks the file at path. It reads every box but the media and
 // padding (mdat, free, skip), so a large recording costs the memory of
 // its metadata.
-func File(path string) (Report, error) {
+func File(path string) (Report, error) { return FileWith(path, Options{}) }
+
+// Options relax the check for files with a legitimate exception.
+type Options struct {
+	// AllowGaps accepts a fragment that starts after its track's previous
+	// fragment ended (never before): an appended fMP4 continues every
+	// track past the end of the longest one, so the shorter track has a
+	// gap at the seam.
+	AllowGaps bool
+}
+
+// FileWith checks the file at path with o.
+func FileWith(path string, o Options) (Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Report{}, err
@@ -56,7 +68,7 @@ func File(path string) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r, err := check(f, st.Size())
+	r, err := check(f, st.Size(), o)
 	if err != nil {
 		return r, fmt.Errorf("mp4check %s: %w", path, err)
 	}
@@ -64,9 +76,9 @@ func File(path string) (Report, error) {
 }
 
 // Check checks a whole MP4 or fragmented MP4 file held in b.
-func Check(b []byte) (Report, error) { return check(bytes.NewReader(b), int64(len(b))) }
+func Check(b []byte) (Report, error) { return check(bytes.NewReader(b), int64(len(b)), Options{}) }
 
-func check(r io.ReaderAt, size int64) (Report, error) {
+func check(r io.ReaderAt, size int64, o Options) (Report, error) {
 	rep := Report{MdatAt: -1, Size: size}
 	top, err := parseTop(r, size)
 	if err != nil {
@@ -95,7 +107,7 @@ func check(r io.ReaderAt, size int64) (Report, error) {
 		return rep, errors.New("no moov")
 	}
 	rep.Fragmented = moov.child("mvex") != nil
-	f := &file{size: size, top: top, tracks: map[uint32]*trackInfo{}}
+	f := &file{allowGaps: o.AllowGaps, size: size, top: top, tracks: map[uint32]*trackInfo{}}
 	if err := f.readMoov(moov); err != nil {
 		return rep, err
 	}
@@ -120,11 +132,12 @@ func check(r io.ReaderAt, size int64) (Report, error) {
 
 // file is the state of one check.
 type file struct {
-	size   int64
-	top    []*box
-	tracks map[uint32]*trackInfo
-	order  []uint32
-	moofs  map[int64]*moofInfo // by offset
+	allowGaps bool
+	size      int64
+	top       []*box
+	tracks    map[uint32]*trackInfo
+	order     []uint32
+	moofs     map[int64]*moofInfo // by offset
 }
 
 // trackInfo is what the moov says of a track, and the counts so far.

@@ -158,7 +158,7 @@ func (f *file) checkTraf(tr, moof, mdat *box, next int64) (trafInfo, int64, erro
 	if r.bad {
 		return ti, 0, errors.New("short tfdt")
 	}
-	if t.seenFragment && dts != t.nextFragmentDTS {
+	if t.seenFragment && dts != t.nextFragmentDTS && !(f.allowGaps && dts > t.nextFragmentDTS) {
 		return ti, 0, fmt.Errorf("track %d: fragment starts at %d, the previous one ended at %d", h.track, dts, t.nextFragmentDTS)
 	}
 	pos := h.base

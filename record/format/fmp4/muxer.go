@@ -130,7 +130,12 @@ func (m *Muxer) AddTrack(t *media.Track) (int, error) {
 }
 
 // Size is the file size so far, the fragment being built included.
-func (m *Muxer) Size() int64 { return m.size + int64(m.frag.bytes) }
+func (m *Muxer) Size() int64 {
+	if m.err != nil {
+		return m.size // after a failed write nothing buffered reaches the file
+	}
+	return m.size + int64(m.frag.bytes)
+}
 
 // Buffered is the bytes of the fragment being built, not yet written.
 func (m *Muxer) Buffered() int64 { return int64(m.frag.bytes) }
