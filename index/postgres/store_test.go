@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -207,4 +208,55 @@ func schemaOf(t *testing.T, s *Store) int {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestWriterSpoolsWhileDownAndReportsOverflow: the writer over a stopped
+// server keeps its batch and queues what follows up to the queue's
+// capacity (the spool), drops the rest with a count, and once the
+// server is back writes every change it kept, then reports the drops
+// to Recovered (where the daemon reconciles).
+func TestWriterSpoolsWhileDownAndReportsOverflow(t *testing.T) {
+	c := pgtest.Start(t)
+	s, _ := openNew(t, c, "n1")
+	recovered := make(chan uint64, 1)
+	w := index.NewWriter(s, index.WriterOptions{Queue: 8, Batch: 4, Retry: 100 * time.Millisecond, Logger: testLogger(t),
+		Recovered: func(d uint64) { recovered <- d }})
+	defer w.Close(context.Background())
+	c.Stop(t)
+	opened := func(i int) index.Change {
+		return index.Change{Kind: index.Opened, Row: storetest.Row("live", "cam", fmt.Sprintf("/r/%d.flv", i), t0.Add(time.Duration(i)*time.Second))}
+	}
+	w.Submit(opened(0))
+	deadline := time.Now().Add(10 * time.Second)
+	for !w.Down() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !w.Down() {
+		t.Fatal("the writer did not notice the database down")
+	}
+	kept := 1
+	for i := 1; i < 20; i++ {
+		if w.Submit(opened(i)) {
+			kept++
+		}
+	}
+	if st := w.Stats(); st.Dropped != uint64(20-kept) || kept != 9 {
+		t.Fatalf("kept %d, stats %+v: want the one in flight and 8 queued", kept, st)
+	}
+	c.Start(t)
+	select {
+	case d := <-recovered:
+		if d != 11 {
+			t.Fatalf("recovered reports %d dropped, want 11", d)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no recovery")
+	}
+	if err := w.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, total, err := s.List(context.Background(), index.Query{Size: 100})
+	if err != nil || total != kept || w.Down() || w.Stats().Applied != uint64(kept) || w.Stats().Retried == 0 {
+		t.Fatalf("%d rows written of %d kept (%v), stats %+v", total, kept, err, w.Stats())
+	}
 }
