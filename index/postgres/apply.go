@@ -47,17 +47,34 @@ var (
 )
 
 // Apply makes the batch's changes, on this node's rows, in one
-// transaction.
+// transaction. The statements go in one pipeline (pgx.Batch): one round
+// trip to the server for the whole batch, not one per statement.
 func (s *Store) Apply(ctx context.Context, batch []index.Change) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return s.wrap("begin", err)
 	}
 	defer tx.Rollback(context.Background())
+	var pb pgx.Batch
+	owner := make([]int, 0, len(batch)) // the change of each statement
 	for i := range batch {
-		if err := s.applyOne(ctx, tx, &batch[i]); err != nil {
+		n := pb.Len()
+		if err := s.queue(&pb, &batch[i]); err != nil {
+			return fmt.Errorf("index: %s %s: %w", batch[i].Kind, batch[i].Row.Path, err)
+		}
+		for range pb.Len() - n {
+			owner = append(owner, i)
+		}
+	}
+	br := tx.SendBatch(ctx, &pb)
+	for _, i := range owner {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
 			return s.wrap(fmt.Sprintf("%s %s", batch[i].Kind, batch[i].Row.Path), err)
 		}
+	}
+	if err := br.Close(); err != nil {
+		return s.wrap("batch", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return s.wrap("commit", err)
@@ -65,29 +82,29 @@ func (s *Store) Apply(ctx context.Context, batch []index.Change) error {
 	return nil
 }
 
-func (s *Store) applyOne(ctx context.Context, tx pgx.Tx, c *index.Change) error {
+// queue adds the statements of c to pb.
+func (s *Store) queue(pb *pgx.Batch, c *index.Change) error {
 	r := &c.Row
 	r.Node = s.node
-	var err error
 	switch c.Kind {
 	case index.Opened:
 		r.Status = index.StatusRecording
-		_, err = tx.Exec(ctx, openSQL, values(r)...)
+		pb.Queue(openSQL, values(r)...)
 	case index.Progress:
-		_, err = tx.Exec(ctx, progressSQL, s.node, r.Path, r.Size, r.Duration.Milliseconds(), r.VideoFrames, r.AudioFrames, ms(r.Updated))
+		pb.Queue(progressSQL, s.node, r.Path, r.Size, r.Duration.Milliseconds(), r.VideoFrames, r.AudioFrames, ms(r.Updated))
 	case index.Closed:
-		_, err = tx.Exec(ctx, closeSQL, values(r)...)
+		pb.Queue(closeSQL, values(r)...)
 	case index.Discarded:
-		_, err = tx.Exec(ctx, discardSQL, s.node, r.Path)
+		pb.Queue(discardSQL, s.node, r.Path)
 	case index.EventMarked:
-		err = s.applyEvent(ctx, tx, c)
+		return s.queueEvent(pb, c)
 	default:
-		err = fmt.Errorf("unknown change kind %d", c.Kind)
+		return fmt.Errorf("unknown change kind %d", c.Kind)
 	}
-	return err
+	return nil
 }
 
-func (s *Store) applyEvent(ctx context.Context, tx pgx.Tx, c *index.Change) error {
+func (s *Store) queueEvent(pb *pgx.Batch, c *index.Change) error {
 	e := c.Event
 	if e == nil {
 		return fmt.Errorf("event change without its event")
@@ -96,15 +113,11 @@ func (s *Store) applyEvent(ctx context.Context, tx pgx.Tx, c *index.Change) erro
 	if r.Status == "" {
 		r.Status = index.StatusRecording
 	}
-	if _, err := tx.Exec(ctx, eventRowSQL, values(r)...); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, eventSQL, s.node, r.Path, e.EventID, e.Name, e.Desc, e.Level, ms(e.Trigger),
-		e.Offset.Milliseconds(), e.Before.Milliseconds(), e.After.Milliseconds()); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, eventFieldsSQL, s.node, r.Path, e.EventID, e.Name, e.Desc, e.Level)
-	return err
+	pb.Queue(eventRowSQL, values(r)...)
+	pb.Queue(eventSQL, s.node, r.Path, e.EventID, e.Name, e.Desc, e.Level, ms(e.Trigger),
+		e.Offset.Milliseconds(), e.Before.Milliseconds(), e.After.Milliseconds())
+	pb.Queue(eventFieldsSQL, s.node, r.Path, e.EventID, e.Name, e.Desc, e.Level)
+	return nil
 }
 
 // Put inserts r (r.ID == 0, which sets r.ID; a row without a node is

@@ -260,3 +260,29 @@ func TestWriterSpoolsWhileDownAndReportsOverflow(t *testing.T) {
 		t.Fatalf("%d rows written of %d kept (%v), stats %+v", total, kept, err, w.Stats())
 	}
 }
+
+// BenchmarkApplyBatch256 is one writer transaction of 256 closed files
+// (the writer's largest batch) into PostgreSQL over TCP on 127.0.0.1.
+//
+//	go test -run XXX -bench ApplyBatch256 -benchtime 50x ./index/postgres
+func BenchmarkApplyBatch256(b *testing.B) {
+	c := pgtest.Start(b)
+	s, err := Open(context.Background(), c.NewDB(b), Options{Node: "n1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	n := 0
+	for b.Loop() {
+		batch := make([]index.Change, 256)
+		for i := range batch {
+			r := storetest.Row("live", "cam", fmt.Sprintf("/r/%d.flv", n), t0.Add(time.Duration(n)*time.Second))
+			r.Status, r.End, r.Size = index.StatusDone, r.Start.Add(time.Minute), 1<<20
+			batch[i], n = index.Change{Kind: index.Closed, Row: r}, n+1
+		}
+		if err := s.Apply(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
