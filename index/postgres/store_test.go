@@ -172,7 +172,7 @@ func TestNodesStartingTogetherMigrateOnce(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(c.Exec(t, url, "SELECT version FROM rtmprecd_schema; SELECT count(*) FROM nodes")); got != "2\n8" {
+	if got := strings.TrimSpace(c.Exec(t, url, "SELECT version FROM rtmprecd_schema; SELECT count(*) FROM nodes")); got != fmt.Sprintf("%d\n8", SchemaVersion) {
 		t.Fatalf("schema and nodes: %q", got)
 	}
 }
