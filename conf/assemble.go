@@ -22,6 +22,8 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		ConfigWatch:     root.flag("config_watch"),
 		ShutdownTimeout: root.dur("shutdown_timeout"),
 		RecordIndex:     root.str("record_index"),
+		NodeName:        root.str("node_name"),
+		NodeURL:         root.str("node_url"),
 		ExecMaxChildren: int(root.int64("exec_max_children")),
 	}
 	if cfg.ErrorLog == "stderr" {

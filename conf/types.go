@@ -34,6 +34,10 @@ type Config struct {
 	// RecordIndex is the recordings index database. record_index.
 	// Default: none (no index).
 	RecordIndex string
+	// NodeName and NodeURL name this node and its record_api location
+	// in a PostgreSQL index shared by several nodes. node_name, node_url.
+	// Default: "" (the daemon uses the host name) and none.
+	NodeName, NodeURL string
 	// ExecMaxChildren bounds the exec_* children running at once in the
 	// whole process (rtmp block only). exec_max_children. Default: 32.
 	ExecMaxChildren int
