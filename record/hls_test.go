@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/internal/mp4check"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format"
@@ -118,6 +119,9 @@ func TestRecordHLSEveryFrameExactTimes(t *testing.T) {
 			if d := p.Segments[0].PDT.Sub(start); d < -time.Second || d > time.Second {
 				t.Fatalf("program date time %v, captured at %v", p.Segments[0].PDT, start)
 			}
+			if segType == hls.SegmentFMP4 {
+				checkCMAFTimeline(t, ev.Path, p)
+			}
 			var size int64
 			for _, s := range p.Segments {
 				if s.MS > int64(p.Target)*1000+1000 {
@@ -140,6 +144,31 @@ func TestRecordHLSEveryFrameExactTimes(t *testing.T) {
 				t.Fatalf("event size %d, directory holds %d", ev.Size, size)
 			}
 		})
+	}
+}
+
+// checkCMAFTimeline: the init segment followed by every segment is one
+// valid fragmented MP4 to the strict checker, so each track's timeline
+// runs on exactly from segment to segment (no overlap, no gap at a seam).
+func checkCMAFTimeline(t *testing.T, dir string, p *hls.Playlist) {
+	t.Helper()
+	var whole []byte
+	for i, s := range p.Segments {
+		if i == 0 {
+			b, err := os.ReadFile(filepath.Join(dir, s.Map))
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole = append(whole, b...)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, s.URI))
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole = append(whole, b...)
+	}
+	if _, err := mp4check.Check(whole); err != nil {
+		t.Fatalf("init + segments: %v", err)
 	}
 }
 

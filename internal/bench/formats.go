@@ -13,12 +13,13 @@ type RecordFormat struct {
 }
 
 // Formats are the record formats the benchmark can measure, by their
-// record_format name. HLS joins here (a segment directory per stream and
-// a counter over its playlist) once it records.
+// record_format name. An hls recording is a directory per stream (fMP4
+// segments, the default segment type), read through its playlist.
 var Formats = map[string]RecordFormat{
 	"flv":  {Suffix: ".flv", Count: CountFile},
 	"mp4":  {Suffix: ".mp4", Count: countMP4},
 	"fmp4": {Suffix: ".mp4", Count: countMP4},
+	"hls":  {Suffix: "", Count: countHLS},
 }
 
 // ServerName is the results' name of rtmprecd recording format: plain
@@ -35,10 +36,15 @@ func ServerName(format string) string {
 // they are counted as present when the file has tracks.
 func countMP4(path string) (FileCount, error) {
 	rep, err := mp4check.File(path)
-	var c FileCount
 	if err != nil {
-		return c, err
+		return FileCount{}, err
 	}
+	return tally(rep), nil
+}
+
+// tally counts a checked MP4's samples by kind.
+func tally(rep mp4check.Report) FileCount {
+	var c FileCount
 	for _, tr := range rep.Tracks {
 		switch tr.Handler {
 		case "vide":
@@ -49,5 +55,5 @@ func countMP4(path string) (FileCount, error) {
 		c.Headers++
 	}
 	c.Size = rep.Size
-	return c, nil
+	return c
 }

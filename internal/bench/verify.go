@@ -88,8 +88,8 @@ func CheckRecordings(dir string, rep *load.Report, headers int, format string) (
 		return c, fmt.Errorf("bench: recordings: %w", err)
 	}
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil {
-			c.Bytes += info.Size()
+		if n, err := treeSize(filepath.Join(dir, e.Name())); err == nil {
+			c.Bytes += n // a directory recording (HLS) counts its files
 		}
 	}
 	for _, s := range rep.Streams {

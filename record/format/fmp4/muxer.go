@@ -179,18 +179,21 @@ func (m *Muxer) Write(i int, dtsMS int64, ctsMS int32, key bool, data []byte) er
 // the next fragment (see flush).
 func (m *Muxer) Flush() error { return m.flush(-1, 0, false) }
 
-// FlushEnd writes the fragment being built with every sample in it, the
-// held last ones too: the end of an HLS segment, which must hold all of
-// its media. track's last sample ends at nextMS (the sample that ends the
-// segment), so its duration is exact; the other tracks' last samples last
-// as long as the sample before them. track < 0: no end is known.
-func (m *Muxer) FlushEnd(track int, nextMS int64) error {
-	var next int64
-	if track >= 0 && track < len(m.tracks) {
-		next = nextMS * m.tracks[track].m.PerMS()
+// FlushBefore writes the fragment being built because the next sample of
+// track, at nextMS, starts something new (an HLS segment): track's last
+// sample ends there, so its duration is exact; the other tracks' last
+// samples wait for the next fragment, as at any fragment's end.
+func (m *Muxer) FlushBefore(track int, nextMS int64) error {
+	if track < 0 || track >= len(m.tracks) {
+		return m.flush(-1, 0, false)
 	}
-	return m.flush(track, next, true)
+	return m.flush(track, nextMS*m.tracks[track].m.PerMS(), false)
 }
+
+// FlushEnd writes the fragment being built with every sample in it, the
+// held last ones too (the end of the media: their durations are guessed
+// from the sample before them).
+func (m *Muxer) FlushEnd() error { return m.flush(-1, 0, true) }
 
 // flush writes the fragment being built. A sample's duration is known
 // only when the next sample of its track arrives, so each track's last

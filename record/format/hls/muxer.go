@@ -23,9 +23,10 @@ type segmenter interface {
 	write(i int, ms int64, cts int32, key bool, u *media.Unit) error
 	begin() error // the router points at a new segment file
 	flush() error // samples written so far to the segment file (fMP4 may hold each track's last)
-	// finish writes every sample of the segment to its file: track's next
-	// sample (the one that starts the next segment) is at nextMS; track
-	// < 0 at the end of the recording.
+	// finish writes the segment's samples to its file: track's next
+	// sample (the one that starts the next segment) is at nextMS, and
+	// another track's last sample may start the next segment instead;
+	// track < 0 at the end of the recording: every sample.
 	finish(track int, nextMS int64) error
 	pending() int64 // bytes buffered, not yet in the file
 	ext() string    // segment file name extension
