@@ -42,10 +42,13 @@ func newHubRig(t *testing.T, start time.Time, name string, recs ...*conf.Recorde
 // key frame at or after :10, :20, :30 (the first file ends at the next
 // boundary after the publish), and nothing is lost across the splits.
 func TestIntervalAlignSplitsAtWallClockBoundaries(t *testing.T) {
-	for _, format := range []string{"flv", "mp4", "fmp4"} {
+	for _, format := range []string{"flv", "mp4", "fmp4", "hls"} {
 		t.Run(format, func(t *testing.T) {
 			rc := newRecorder(t, "", all)
 			rc.Format, rc.Suffix = format, "."+format
+			if format == "hls" { // a directory per recording: a new one at each boundary
+				rc.Suffix = ""
+			}
 			rc.Interval, rc.IntervalSet, rc.IntervalAlign = 10*time.Second, true, true
 			// the sequence headers at :06.960, then key frames each second: :07, :08, ...
 			start := time.Date(2026, 12, 2, 10, 0, 6, 960e6, time.UTC)
