@@ -22,6 +22,7 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		ConfigWatch:     root.flag("config_watch"),
 		ShutdownTimeout: root.dur("shutdown_timeout"),
 		RecordIndex:     root.str("record_index"),
+		CleanupInterval: root.dur("record_cleanup_interval"),
 		ExecMaxChildren: int(root.int64("exec_max_children")),
 	}
 	if cfg.ErrorLog == "stderr" {
@@ -52,6 +53,9 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		return nil, err
 	}
 	if err := checkRecordAPI(root, cfg); err != nil {
+		return nil, err
+	}
+	if err := checkRetention(cfg); err != nil {
 		return nil, err
 	}
 	cfg.Warnings = l.warnings
@@ -178,6 +182,7 @@ func buildRecorder(s *scope, name string) (*Recorder, error) {
 		ExecRecordDone: s.additive("exec_record_done"),
 		IntervalAlign:  s.flag("record_interval_align"),
 		Timezone:       s.str("record_timezone"),
+		Retention:      buildRetention(s),
 	}
 	r.Schedules, _ = s.get("record_schedule").([]Window)
 	r.Streams, _ = s.get("record_streams").(*StreamFilter)

@@ -34,6 +34,9 @@ type Config struct {
 	// RecordIndex is the recordings index database. record_index.
 	// Default: none (no index).
 	RecordIndex string
+	// CleanupInterval is record_cleanup_interval: the period of the
+	// retention passes. Default: 1h.
+	CleanupInterval time.Duration
 	// ExecMaxChildren bounds the exec_* children running at once in the
 	// whole process (rtmp block only). exec_max_children. Default: 32.
 	ExecMaxChildren int
@@ -204,6 +207,8 @@ type Recorder struct {
 	// verbs); nil when they are plain text.
 	PathTemplate   *PathTemplate
 	SuffixTemplate *PathTemplate
+	// Retention are the record_max_age family's rules. Default: all off.
+	Retention Retention
 }
 
 // Zone is the recorder's time zone: record_timezone, else time.Local.
