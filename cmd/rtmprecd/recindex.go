@@ -14,7 +14,17 @@ import (
 	"github.com/rtmprecd/rtmprecd/index/sqlite"
 	"github.com/rtmprecd/rtmprecd/recapi"
 	"github.com/rtmprecd/rtmprecd/record"
+	"github.com/rtmprecd/rtmprecd/retention"
 )
+
+// newCleaner is the retention of the running configuration over the
+// index: its rules and interval are read at every pass, so a reload
+// applies at the next one.
+func newCleaner(store *sqlite.Store, j *index.Journal, config func() *conf.Config, log *slog.Logger) *retention.Cleaner {
+	return retention.New(retention.Options{Store: store, Journal: j, Logger: log,
+		Policies: func() []retention.Policy { return retention.Policies(config()) },
+		Interval: func() time.Duration { return config().CleanupInterval }})
+}
 
 // progressPeriod is how often the rows of files being recorded get their
 // current size and duration.
@@ -32,6 +42,8 @@ type recIndex struct {
 	writer  *index.Writer
 	journal *index.Journal
 	api     *recapi.API
+	cleaner *retention.Cleaner
+	cancel  context.CancelFunc // stops the cleaner
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	gone    bool // the database file was found removed (logged once)
@@ -60,6 +72,7 @@ func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config
 	}
 	x := &recIndex{path: cfg.RecordIndex, log: log, rec: rec, store: store, journal: j, stop: make(chan struct{})}
 	x.writer = index.NewWriter(store, index.WriterOptions{Logger: log})
+	x.cleaner = newCleaner(store, j, config, log)
 	x.api = recapi.New(recapi.Options{Store: store, Writer: x.writer, Journal: j, Recorder: rec, Config: config, Logger: log})
 	return x, nil
 }
@@ -69,8 +82,14 @@ func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config
 func (x *recIndex) run() {
 	x.rec.FileEvents(x.fileEvent)
 	x.rec.Events(x.recordDone)
-	x.wg.Add(1)
+	x.wg.Add(2)
 	go x.progress()
+	ctx, cancel := context.WithCancel(context.Background())
+	x.cancel = cancel
+	go func() {
+		defer x.wg.Done()
+		x.cleaner.Run(ctx)
+	}()
 	x.log.Info("index: open", "path", x.path)
 }
 
@@ -90,6 +109,7 @@ func (x *recIndex) fileEvent(ev record.FileEvent) {
 		x.journalEvent(ev.Path, c.Event)
 	}
 	x.writer.Submit(c)
+	x.cleaner.Kick()
 }
 
 // journalEvent keeps the event in the journal, so a rebuild restores it;
@@ -116,6 +136,7 @@ func (x *recIndex) recordDone(ev record.Event) {
 		r.Status, r.Error = index.StatusFailed, ev.Err.Error()
 	}
 	x.writer.Submit(index.Change{Kind: index.Closed, Row: r, Probe: true})
+	x.cleaner.Kick() // record_min_free acts at once, off this goroutine
 }
 
 // formatOf is the container of a closed recording: its recorder's
@@ -143,6 +164,7 @@ func (x *recIndex) progress() {
 				x.writer.Submit(index.Change{Kind: index.Progress, Row: index.Recording{Path: r.Path, Size: r.Size,
 					Duration: r.Duration, Updated: now}})
 			}
+			x.cleaner.Kick()
 		}
 	}
 }
@@ -167,6 +189,9 @@ func (x *recIndex) handler(prefix, token string) http.Handler {
 // recording closed.
 func (x *recIndex) close(ctx context.Context) {
 	close(x.stop)
+	if x.cancel != nil {
+		x.cancel()
+	}
 	x.wg.Wait()
 	if err := x.writer.Close(ctx); err != nil {
 		x.log.Warn("index: queued rows not written at exit", "err", err)
