@@ -23,10 +23,10 @@ func TestMaxAge(t *testing.T) {
 	ctx := context.Background()
 	old := e.now.Add(-40 * day)
 	rows := []index.Recording{
-		e.file("", "cam", old, 100),                   // expired
-		e.file("", "cam", e.now.Add(-10*day), 100),    // young
-		e.file("", "cam", old.Add(time.Hour), 100),    // expired but pinned
-		e.file("keep", "cam", old, 100),               // recorder without rules
+		e.file("", "cam", old, 100),                                                  // expired
+		e.file("", "cam", e.now.Add(-10*day), 100),                                   // young
+		e.file("", "cam", old.Add(time.Hour), 100),                                   // expired but pinned
+		e.file("keep", "cam", old, 100),                                              // recorder without rules
 		e.row("", "cam", filepath.Join(e.root, "gone.flv"), old.Add(2*time.Hour), 5), // file removed by hand
 	}
 	pin := true
@@ -101,7 +101,11 @@ func TestEventsKeepTheirRecordingsAndTheFootageTheyOverlap(t *testing.T) {
 	trig := old.Add(90 * time.Second) // inside the second continuous file
 	err := e.store.Apply(ctx, []index.Change{
 		{Kind: index.EventMarked, Row: evRow, Event: &index.Event{EventID: "alarm", Level: 2, Trigger: trig, Before: 10 * time.Second, After: 10 * time.Second}},
-		{Kind: index.Closed, Row: func() index.Recording { r := evRow; r.Status, r.End, r.Size = index.StatusDone, old.Add(110*time.Second), 10; return r }()},
+		{Kind: index.Closed, Row: func() index.Recording {
+			r := evRow
+			r.Status, r.End, r.Size = index.StatusDone, old.Add(110*time.Second), 10
+			return r
+		}()},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 // env is a real index and a recording root with real files.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *sqlite.Store
 	root  string
 	jpath string
@@ -26,7 +26,7 @@ type env struct {
 	now   time.Time
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	s, err := sqlite.Open(context.Background(), filepath.Join(dir, ".index.db"))
