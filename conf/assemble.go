@@ -23,6 +23,8 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		ShutdownTimeout: root.dur("shutdown_timeout"),
 		RecordIndex:     root.str("record_index"),
 		CleanupInterval: root.dur("record_cleanup_interval"),
+		NodeName:        root.str("node_name"),
+		NodeURL:         root.str("node_url"),
 		ExecMaxChildren: int(root.int64("exec_max_children")),
 	}
 	if cfg.ErrorLog == "stderr" {

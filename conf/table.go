@@ -109,7 +109,9 @@ var coreTable = []*row{
 		doc: "Log destination (`stderr` or a file) and minimum level."},
 	flagRow("config_watch", ctxMain, "off", "Reload the configuration when the file changes (SIGHUP always reloads)."),
 	timeRow("shutdown_timeout", ctxMain, "10s", "How long a stop waits for recordings to finish before closing them."),
-	str1("record_index", ctxMain, "", "PATH", "Keep an index of every recording in the SQLite database PATH (created if absent; give it a hidden name outside the record paths), with a journal beside it (PATH.journal). Without it nothing is indexed, as nginx-rtmp."),
+	str1("record_index", ctxMain, "", "PATH|postgres://...", "Keep an index of every recording in the SQLite database PATH (created if absent; give it a hidden name outside the record paths), with a journal beside it (PATH.journal); or, with a `postgres://` URL, in a PostgreSQL database that several nodes share (see `node_name`). Without it nothing is indexed, as nginx-rtmp."),
+	str1("node_name", ctxMain, "", "NAME", "This node's name in a PostgreSQL index shared by several nodes: every row it writes carries it. Default: the host name."),
+	url("node_url", ctxMain, "This node's `record_api` location as the other nodes reach it (`http://10.0.0.2:8080/api/`): they forward the downloads and deletions of this node's recordings there, with their location's `control_token`."),
 
 	// rtmp and its servers
 	{name: "server", ctx: ctxRTMP, inner: ctxSrv, repeat: keepBlocks, doc: "One RTMP server."},

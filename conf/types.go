@@ -37,6 +37,10 @@ type Config struct {
 	// CleanupInterval is record_cleanup_interval: the period of the
 	// retention passes. Default: 1h.
 	CleanupInterval time.Duration
+	// NodeName and NodeURL name this node and its record_api location
+	// in a PostgreSQL index shared by several nodes. node_name, node_url.
+	// Default: "" (the daemon uses the host name) and none.
+	NodeName, NodeURL string
 	// ExecMaxChildren bounds the exec_* children running at once in the
 	// whole process (rtmp block only). exec_max_children. Default: 32.
 	ExecMaxChildren int

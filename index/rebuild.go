@@ -46,7 +46,7 @@ type Rebuilt struct {
 // writes to out one line per file and per fact it could not determine.
 func Rebuild(ctx context.Context, s Store, roots []Root, journal string, out io.Writer) (Rebuilt, error) {
 	var sum Rebuilt
-	live, _, err := s.List(ctx, Query{Size: all})
+	live, _, err := s.List(ctx, Query{Node: NodeOf(s), Size: all}) // a shared index: this node's files only
 	if err != nil {
 		return sum, err
 	}
@@ -216,7 +216,7 @@ func replay(ctx context.Context, s Store, journal string, out io.Writer) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("index journal %s: %w", journal, err)
 	}
-	deleted, _, err := s.List(ctx, Query{Status: StatusDeleted, Size: all})
+	deleted, _, err := s.List(ctx, Query{Status: StatusDeleted, Node: NodeOf(s), Size: all})
 	if err != nil {
 		return 0, err
 	}

@@ -24,15 +24,29 @@ type Reconciled struct{ Done, Failed, Missing int }
 // any new recording starts: a file that reads is done with its figures,
 // one that does not is failed, one that is gone is missing. One log line
 // per row.
+//
+// In an index shared by several nodes, only this node's rows are
+// reconciled: the files of the others are not here.
 func Reconcile(ctx context.Context, s Store, log *slog.Logger) (Reconciled, error) {
+	return ReconcileIdle(ctx, s, log, func(string) bool { return false })
+}
+
+// ReconcileIdle is Reconcile of the rows in status recording whose file
+// is not being recorded now (open reports those that are): after the
+// database was unreachable and the writer dropped changes, it closes the
+// rows whose Closed was lost.
+func ReconcileIdle(ctx context.Context, s Store, log *slog.Logger, open func(path string) bool) (Reconciled, error) {
 	var out Reconciled
-	rows, _, err := s.List(ctx, Query{Status: StatusRecording, Size: all})
+	rows, _, err := s.List(ctx, Query{Status: StatusRecording, Node: NodeOf(s), Size: all})
 	if err != nil {
 		return out, err
 	}
 	now := time.Now()
 	for i := range rows {
 		r := &rows[i]
+		if open(r.Path) {
+			continue
+		}
 		complete(r, now)
 		switch r.Status {
 		case StatusDone:

@@ -38,6 +38,7 @@ func (s Status) Valid() bool {
 // Recording is one row of the index: one recorded file.
 type Recording struct {
 	ID         int64  // assigned by the store; never reused
+	Node       string // the node that wrote the row (a shared PostgreSQL index); "" in the embedded one
 	StreamPath string // app/name
 	App        string
 	Name       string // stream name as published; may contain "/"

@@ -12,6 +12,30 @@ var ErrNotFound = errors.New("no such recording")
 // ErrCorrupt wraps a database that fails its integrity check.
 var ErrCorrupt = errors.New("index database is corrupt")
 
+// ErrUnavailable wraps a failure to reach the database (a server that is
+// down or unreachable), as opposed to a statement that failed: the
+// writer keeps such changes and tries again, the API answers 503.
+var ErrUnavailable = errors.New("index database is unreachable")
+
+// NodeStore is a Store shared by several nodes (PostgreSQL): each row
+// belongs to the node that wrote it, and Apply, Live and Put (of a row
+// without a node) act on this node's rows only.
+type NodeStore interface {
+	Store
+	// Node is this node's name.
+	Node() string
+	// NodeURL is the record_api URL that node registered, "" if none.
+	NodeURL(ctx context.Context, node string) (string, error)
+}
+
+// NodeOf is the node s writes as: "" for a store of one node.
+func NodeOf(s Store) string {
+	if ns, ok := s.(NodeStore); ok {
+		return ns.Node()
+	}
+	return ""
+}
+
 // Store is the database of recordings. Implementations are safe for
 // concurrent use. Apply is called by one Writer at a time; the other
 // methods may run beside it (the API, reconciliation).
@@ -63,6 +87,7 @@ type Query struct {
 	Start, End time.Time
 	Format     string
 	Recorder   *string // nil: any; "" is the inline recorder
+	Node       string  // "": every node's rows (an embedded index has no other)
 	Status     Status  // "": every status but deleted
 	EventOnly  bool    // only rows with an event id
 	Page       int     // from 1

@@ -2,9 +2,11 @@ package index
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Defaults of a Writer.
@@ -18,6 +20,16 @@ type WriterOptions struct {
 	Queue  int // capacity of the queue. Default: DefaultQueue.
 	Batch  int // most changes in one transaction. Default: DefaultBatch.
 	Logger *slog.Logger
+	// Retry is the longest wait between two tries of a batch that failed
+	// with ErrUnavailable (the first waits 100ms, then doubling). While it
+	// is retried the queue is the spool: changes keep queuing up to its
+	// capacity. Default: 2s.
+	Retry time.Duration
+	// Recovered, if set, runs on the writer's goroutine after the database
+	// came back and the retried batch was written, with the number of
+	// changes dropped meanwhile (the queue overflowed): rows those
+	// changes would have closed are left to repair.
+	Recovered func(dropped uint64)
 }
 
 // WriterStats are the writer's counters since it started.
@@ -25,6 +37,7 @@ type WriterStats struct {
 	Applied uint64 // changes committed
 	Dropped uint64 // changes refused because the queue was full
 	Failed  uint64 // changes lost in a transaction that failed
+	Retried uint64 // tries of a batch again after the database was unreachable
 }
 
 // Writer is the one goroutine that writes file events to a Store. Submit
@@ -37,13 +50,16 @@ type Writer struct {
 	store Store
 	log   *slog.Logger
 	batch int
+	retry time.Duration
+	onUp  func(dropped uint64)
 	queue chan item
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
 
-	applied, dropped, failed atomic.Uint64
-	dropping                 atomic.Bool // a burst of drops is under way (logged once)
+	applied, dropped, failed, retried atomic.Uint64
+	dropping                          atomic.Bool // a burst of drops is under way (logged once)
+	down                              atomic.Bool // the database is unreachable: the batch is being retried
 }
 
 // item is a change, or a barrier that Sync waits on.
@@ -63,7 +79,10 @@ func NewWriter(s Store, o WriterOptions) *Writer {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	w := &Writer{store: s, log: o.Logger, batch: o.Batch,
+	if o.Retry <= 0 {
+		o.Retry = 2 * time.Second
+	}
+	w := &Writer{store: s, log: o.Logger, batch: o.Batch, retry: o.Retry, onUp: o.Recovered,
 		queue: make(chan item, o.Queue), stop: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	return w
@@ -109,8 +128,12 @@ func (w *Writer) Sync(ctx context.Context) error {
 
 // Stats returns the counters.
 func (w *Writer) Stats() WriterStats {
-	return WriterStats{Applied: w.applied.Load(), Dropped: w.dropped.Load(), Failed: w.failed.Load()}
+	return WriterStats{Applied: w.applied.Load(), Dropped: w.dropped.Load(), Failed: w.failed.Load(), Retried: w.retried.Load()}
 }
+
+// Down reports whether the database was unreachable at the last try and
+// changes are waiting for it.
+func (w *Writer) Down() bool { return w.down.Load() }
 
 // Close applies what is queued and stops the writer, or gives up when
 // ctx ends first. It does not close the store.
@@ -189,9 +212,14 @@ func (w *Writer) apply(batch []Change) {
 	for i := range batch {
 		if batch[i].Probe {
 			probeInto(&batch[i].Row)
+			batch[i].Probe = false // a retry does not read the file again
 		}
 	}
-	if err := w.store.Apply(context.Background(), batch); err != nil {
+	err := w.store.Apply(context.Background(), batch)
+	if errors.Is(err, ErrUnavailable) {
+		err = w.retryUntilUp(batch, err)
+	}
+	if err != nil {
 		w.failed.Add(uint64(len(batch)))
 		w.log.Error("index: write failed; recording goes on and reconciliation at next start repairs the rows",
 			"changes", len(batch), "err", err)
@@ -201,6 +229,39 @@ func (w *Writer) apply(batch []Change) {
 	if w.dropping.Load() && len(w.queue) == 0 && w.dropping.Swap(false) {
 		w.log.Warn("index: queue drained", "dropped_total", w.dropped.Load())
 	}
+}
+
+// retryUntilUp tries batch again, backing off, while the database is
+// unreachable; changes queue behind it meanwhile (the spool). It gives
+// up, returning the error, only when the writer is stopping.
+func (w *Writer) retryUntilUp(batch []Change, err error) error {
+	w.down.Store(true)
+	droppedBefore := w.dropped.Load()
+	w.log.Error("index: database unreachable; recording goes on, file events wait in the queue until it returns",
+		"spool", cap(w.queue), "err", err)
+	wait := 100 * time.Millisecond
+	for errors.Is(err, ErrUnavailable) {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-w.stop:
+			t.Stop()
+			return err // exiting: the rows left open are reconciled at next start
+		}
+		wait = min(2*wait, w.retry)
+		w.retried.Add(1)
+		err = w.store.Apply(context.Background(), batch)
+	}
+	if err != nil {
+		return err
+	}
+	w.down.Store(false)
+	dropped := w.dropped.Load() - droppedBefore
+	w.log.Warn("index: database reachable again; writing the queued file events", "queued", len(w.queue), "dropped", dropped)
+	if w.onUp != nil {
+		w.onUp(dropped)
+	}
+	return nil
 }
 
 // probeInto sets r's figures from its file, so a row says what the file

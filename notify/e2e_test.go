@@ -12,6 +12,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/access"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/internal/mp4check"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/internal/testserver"
 	"github.com/rtmprecd/rtmprecd/record"
@@ -149,10 +150,17 @@ const session = "app,flashver,swfurl,tcurl,pageurl,addr,clientid,call"
 
 // TestE2EOrderAndFields: connect, publish, record_done, publish_done,
 // done arrive in this order with nginx-rtmp's fields, then ours, then the
-// client's args.
+// client's args; record_done's size and counts are the file's, in every
+// record format.
 func TestE2EOrderAndFields(t *testing.T) {
+	for _, format := range []string{"flv", "mp4", "fmp4"} {
+		t.Run(format, func(t *testing.T) { testE2EOrderAndFields(t, format) })
+	}
+}
+
+func testE2EOrderAndFields(t *testing.T, format string) {
 	g := startRig(t, "on_connect CB/connect;",
-		"on_publish CB/publish; on_publish_done CB/publish_done; on_done CB/done; on_record_done CB/record_done; record all; record_path DIR;")
+		"on_publish CB/publish; on_publish_done CB/publish_done; on_done CB/done; on_record_done CB/record_done; record all; record_path DIR; record_format "+format+";")
 	c, sid, err := g.publish(t, "cam?key=s3cret&call=spoof")
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +174,11 @@ func TestE2EOrderAndFields(t *testing.T) {
 		t.Fatalf("calls %q", got)
 	}
 	path := filepath.Join(g.dir, "cam.flv")
+	if format != "flv" {
+		// An MP4 stores no end-of-sequence tag: the counts are the file's.
+		path = filepath.Join(g.dir, "cam.mp4")
+		video, audio = mp4Counts(t, path)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -237,4 +250,23 @@ func TestE2ERename(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(g.dir, "cam.flv")); err == nil {
 		t.Error("the requested name was recorded")
 	}
+}
+
+// mp4Counts returns the video and audio samples of an mp4/fmp4 file, as
+// the strict checker reads them.
+func mp4Counts(t *testing.T, path string) (video, audio int) {
+	t.Helper()
+	rep, err := mp4check.File(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range rep.Tracks {
+		switch tr.Handler {
+		case "vide":
+			video = tr.Samples
+		case "soun":
+			audio = tr.Samples
+		}
+	}
+	return video, audio
 }

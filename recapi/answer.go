@@ -2,6 +2,7 @@ package recapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,6 +34,11 @@ func reply(w http.ResponseWriter, status int, v any) {
 
 // internal logs the cause of a 500 and answers without it.
 func (rq *request) internal(err error) {
+	if errors.Is(err, index.ErrUnavailable) {
+		rq.api.log.Warn("record api: "+rq.r.Method+" "+rq.r.URL.Path+": index unreachable", "err", err)
+		unavailable(rq.w)
+		return
+	}
 	rq.api.log.Error("record api: "+rq.r.Method+" "+rq.r.URL.Path+" failed", "err", err)
 	fail(rq.w, http.StatusInternalServerError, "internal error (logged)")
 }
@@ -41,6 +47,7 @@ func (rq *request) internal(err error) {
 // with milliseconds, durations in seconds, sizes in bytes.
 type recording struct {
 	ID          int64   `json:"id"`
+	Node        string  `json:"node,omitempty"` // a shared index's node that wrote the row
 	StreamPath  string  `json:"streamPath"`
 	App         string  `json:"app"`
 	Name        string  `json:"name"`
@@ -77,7 +84,7 @@ type recording struct {
 }
 
 func toJSON(r *index.Recording) recording {
-	out := recording{ID: r.ID, StreamPath: r.StreamPath, App: r.App, Name: r.Name, Recorder: r.Recorder,
+	out := recording{ID: r.ID, Node: r.Node, StreamPath: r.StreamPath, App: r.App, Name: r.Name, Recorder: r.Recorder,
 		Format: r.Format, FilePath: r.Path, Status: string(r.Status), StartTime: stamp(r.Start),
 		Duration: r.Duration.Seconds(), Size: r.Size, VideoFrames: r.VideoFrames, AudioFrames: r.AudioFrames,
 		Keyframes: r.Keyframes, VideoCodec: r.VideoCodec, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,

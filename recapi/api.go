@@ -100,6 +100,9 @@ func (rq *request) route() {
 	if !rq.authorized(head == "recordings" && isFileRoute(tail)) {
 		return
 	}
+	if rq.down() {
+		return
+	}
 	switch head {
 	case "list":
 		rq.get(func() { rq.list(tail) })

@@ -40,7 +40,7 @@ func (rq *request) remove(sp string) {
 		Results []deleteResult `json:"results"`
 	}{Results: []deleteResult{}}
 	for _, id := range rows {
-		out.Results = append(out.Results, rq.api.deleteOne(rq.ctx(), sp, id, req.Force))
+		out.Results = append(out.Results, rq.api.deleteOne(rq.ctx(), rq, sp, id, req.Force))
 	}
 	reply(rq.w, http.StatusOK, out)
 }
@@ -62,7 +62,9 @@ func (rq *request) selected(sp string, req deleteRequest) ([]int64, error) {
 // deleteOne removes one recording's file and marks its row deleted. A
 // recording in progress is stopped first and a pinned one deleted only
 // with force.
-func (a *API) deleteOne(ctx context.Context, sp string, id int64, force bool) deleteResult {
+//
+// Another node's recording is deleted by that node, through its API.
+func (a *API) deleteOne(ctx context.Context, rq *request, sp string, id int64, force bool) deleteResult {
 	res := deleteResult{ID: id}
 	r, err := a.o.Store.Get(ctx, id)
 	if errors.Is(err, index.ErrNotFound) || err == nil && (r.StreamPath != sp || r.Status == index.StatusDeleted) {
@@ -71,6 +73,9 @@ func (a *API) deleteOne(ctx context.Context, sp string, id int64, force bool) de
 	}
 	if err != nil {
 		return a.deleteFailed(res, err)
+	}
+	if ns, remote := a.owner(&r); remote {
+		return a.forwardDelete(ctx, rq, ns, &r, force)
 	}
 	switch {
 	case r.Status == index.StatusRecording && !force:

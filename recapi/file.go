@@ -21,6 +21,10 @@ func (rq *request) file(id int64) {
 		fail(rq.w, http.StatusNotFound, "recording "+r.Path+" is "+string(r.Status))
 		return
 	}
+	if ns, remote := rq.api.owner(&r); remote {
+		rq.forwardFile(ns, &r)
+		return
+	}
 	f, err := os.Open(r.Path)
 	if os.IsNotExist(err) {
 		fail(rq.w, http.StatusNotFound, "the file of recording "+r.Path+" is gone")

@@ -54,6 +54,9 @@ func (a *API) current(rows []index.Recording) {
 	}
 	var open map[string]int
 	for i := range rows {
+		if _, remote := a.owner(&rows[i]); remote {
+			continue // another node's file, at the same path maybe
+		}
 		if rows[i].Status == index.StatusRecording {
 			if open == nil {
 				open = map[string]int{}

@@ -133,12 +133,18 @@ func requirePython(t *testing.T) { t.Helper(); testenv.Tool(t, "python3") }
 // visible to a lockf probe from another process, taken without blocking
 // the stream; released at close.
 func TestRecordLock(t *testing.T) {
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) { testRecordLock(t, format) })
+	}
+}
+
+func testRecordLock(t *testing.T, format string) {
 	requirePython(t)
-	rc := newRecorder(t, "", all)
+	rc := formatRecorder(t, format, all)
 	rc.Lock = true
 	r := newRig(t, rc)
 	r.feed(vSeq(0), vKey(0, 0))
-	p := filepath.Join(rc.Path, "cam.flv")
+	p := filepath.Join(rc.Path, "cam"+rc.Suffix)
 	if out, err := exec.Command("python3", "-c", lockfProbe, p).CombinedOutput(); err == nil {
 		t.Fatal("lockf probe got the lock of an open recording")
 	} else if !strings.Contains(string(out), "BlockingIOError") && !strings.Contains(string(out), "PermissionError") {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/internal/mp4check"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
@@ -74,7 +75,7 @@ func TestRecordFileLayout(t *testing.T) {
 }
 
 // TestRecordFlags: every record flag (off, all, audio, video, keyframes,
-// manual) and combination.
+// manual) and combination, in every format.
 func TestRecordFlags(t *testing.T) {
 	in := stream{dur: 2000, gop: 25, audio: true, headers: true}.frames()
 	tests := []struct {
@@ -96,34 +97,64 @@ func TestRecordFlags(t *testing.T) {
 		{"manual all", conf.RecordManual | all, false, 0, 0, 0},
 		{"empty", 0, false, 0, 0, 0},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, newRecorder(t, "", tt.flags))
-			r.feed(in...)
-			r.close(rtmp.CloseUnpublish)
-			got := files(t, r.dir)
-			if !tt.file {
-				if len(got) != 0 || len(r.doneEvents()) != 0 {
-					t.Fatalf("files %v, events %d; want none", got, len(r.doneEvents()))
+	for _, format := range recordFormats {
+		for _, tt := range tests {
+			t.Run(format+"/"+tt.name, func(t *testing.T) {
+				r := newRig(t, formatRecorder(t, format, tt.flags))
+				r.feed(in...)
+				r.close(rtmp.CloseUnpublish)
+				got := files(t, r.dir)
+				if !tt.file {
+					if len(got) != 0 || len(r.doneEvents()) != 0 {
+						t.Fatalf("files %v, events %d; want none", got, len(r.doneEvents()))
+					}
+					return
 				}
-				return
-			}
-			f := readFLV(t, filepath.Join(r.dir, "cam.flv"))
-			m := mediaTags(f)
-			if v, a := countTags(m); v != tt.video || a != tt.audio {
-				t.Errorf("video %d audio %d, want %d %d", v, a, tt.video, tt.audio)
-			}
-			if f.Header.Flags != tt.hdrFlags {
-				t.Errorf("header flags %#x, want %#x", f.Header.Flags, tt.hdrFlags)
-			}
-			if tt.flags&conf.RecordVideo == 0 {
-				for _, tg := range m {
-					if tg.Type == flv.TagVideo && !tg.IsKeyframe() {
-						t.Fatalf("inter frame %s in a keyframes recording", tagString(&tg))
+				p := filepath.Join(r.dir, "cam"+suffixOf(format))
+				if format != "flv" {
+					checkModeISO(t, p, tt.video, tt.audio, tt.flags&conf.RecordVideo == 0)
+					return
+				}
+				f := readFLV(t, p)
+				m := mediaTags(f)
+				if v, a := countTags(m); v != tt.video || a != tt.audio {
+					t.Errorf("video %d audio %d, want %d %d", v, a, tt.video, tt.audio)
+				}
+				if f.Header.Flags != tt.hdrFlags {
+					t.Errorf("header flags %#x, want %#x", f.Header.Flags, tt.hdrFlags)
+				}
+				if tt.flags&conf.RecordVideo == 0 {
+					for _, tg := range m {
+						if tg.Type == flv.TagVideo && !tg.IsKeyframe() {
+							t.Fatalf("inter frame %s in a keyframes recording", tagString(&tg))
+						}
 					}
 				}
-			}
-		})
+			})
+		}
+	}
+}
+
+// checkModeISO checks an mp4/fmp4 recording of a record mode: its sample
+// counts, no track of a kind it does not record, and only key frames when
+// keysOnly.
+func checkModeISO(t *testing.T, path string, video, audio int, keysOnly bool) {
+	t.Helper()
+	v, a := isoSamples(t, path)
+	if len(v) != video || len(a) != audio {
+		t.Errorf("video %d audio %d, want %d %d", len(v), len(a), video, audio)
+	}
+	for _, s := range v {
+		if keysOnly && !s.key {
+			t.Fatalf("inter frame at %d in a keyframes recording", s.ms)
+		}
+	}
+	rep, err := mp4check.File(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := min(video, 1) + min(audio, 1); len(rep.Tracks) != want {
+		t.Errorf("%d tracks, want %d", len(rep.Tracks), want)
 	}
 }
 

@@ -20,18 +20,27 @@ import (
 // opens the file at once and returns its path; it writes from the next
 // break frame; Stop closes it for good.
 func TestManualStartStop(t *testing.T) {
-	rc := newRecorder(t, "rec1", conf.RecordManual|all)
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) { testManualStartStop(t, format) })
+	}
+}
+
+func testManualStartStop(t *testing.T, format string) {
+	rc := formatRecorder(t, format, conf.RecordManual|all)
+	rc.Name = "rec1"
 	r := newRig(t, rc)
 	r.feed(vSeq(0), aSeq(0), vKey(0, 0), aRaw(10, 0))
 	if got := files(t, rc.Path); len(got) != 0 {
 		t.Fatalf("manual recorder opened %v by itself", got)
 	}
 	p, err := r.m.Start("live", "cam", "rec1")
-	if err != nil || p != filepath.Join(rc.Path, "cam.flv") {
+	if err != nil || p != filepath.Join(rc.Path, "cam"+rc.Suffix) {
 		t.Fatalf("Start = %q, %v", p, err)
 	}
-	if f := readFLV(t, p); len(f.Tags) != 0 {
-		t.Fatalf("file opened at Start holds %d media tags", len(f.Tags))
+	if format == "flv" {
+		if f := readFLV(t, p); len(f.Tags) != 0 {
+			t.Fatalf("file opened at Start holds %d media tags", len(f.Tags))
+		}
 	}
 	if _, err := r.m.Start("live", "cam", "rec1"); !errors.Is(err, ErrAlreadyRecording) {
 		t.Fatalf("second Start: %v", err)
@@ -46,7 +55,11 @@ func TestManualStartStop(t *testing.T) {
 	}
 	r.feed(vKey(160, 4), aRaw(170, 3))
 	r.close(rtmp.CloseUnpublish)
-	if got, want := tagsString(readFLV(t, p).Tags), "A0h V0h V0k A10 V40"; got != want {
+	if format != "flv" { // from the key frame at 80: 80 and 120, audio 90
+		if v, a := isoSamples(t, p); len(v) != 2 || len(a) != 1 || v[0].ms != 0 || !v[0].key || a[0].ms != 10 {
+			t.Fatalf("video %v audio %v, want 0k 40 and 10 (nothing before the key frame)", v, a)
+		}
+	} else if got, want := tagsString(readFLV(t, p).Tags), "A0h V0h V0k A10 V40"; got != want {
 		t.Fatalf("tags %s, want %s (nothing before the key frame)", got, want)
 	}
 	if evs := r.doneEvents(); len(evs) != 1 || evs[0].Reason != ReasonStop || evs[0].Path != p {
@@ -205,11 +218,16 @@ func TestPathStoredAtOpen(t *testing.T) {
 // TestLazyOpen: no file for a publish that sends no media, or only
 // data messages.
 func TestLazyOpen(t *testing.T) {
-	r := newRig(t, newRecorder(t, "", all))
-	r.feed(media.Frame{Type: media.TypeData, Payload: []byte{2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'}})
-	r.close(rtmp.CloseDisconnect)
-	if got := files(t, r.dir); len(got) != 0 || len(r.doneEvents()) != 0 {
-		t.Fatalf("files %v events %d", got, len(r.doneEvents()))
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) {
+			r := newRig(t, formatRecorder(t, format, all))
+			r.feed(media.Frame{Type: media.TypeData, Payload: []byte{2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'}},
+				vSeq(0), aSeq(0)) // headers alone open nothing either
+			r.close(rtmp.CloseDisconnect)
+			if got := files(t, r.dir); len(got) != 0 || len(r.doneEvents()) != 0 {
+				t.Fatalf("files %v events %d", got, len(r.doneEvents()))
+			}
+		})
 	}
 }
 

@@ -44,7 +44,8 @@ type Event struct {
 	Size     int64 // bytes in the file at close
 	// Unmapped names the kinds of tracks an MP4 recording left out for
 	// want of an MP4 mapping of their codec: "audio", "video" or
-	// "video,audio"; "" when none.
+	// "video,audio"; "" when none. A track that appeared after an fMP4
+	// file's initialization segment was written is named here too.
 	Unmapped string
 
 	// Frame counts are media tags written: the sequence header copies at

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -14,39 +15,53 @@ import (
 // with level "status" and the recorder name as description; never a level
 // "error" (ffmpeg aborts the publish on it).
 func TestRecordNotify(t *testing.T) {
-	named := newRecorder(t, "rec1", all)
-	named.Notify, named.MaxFrames = true, 2
-	quiet := newRecorder(t, "quiet", all)
-	r := newRig(t, named, quiet)
-	r.feed(vSeq(0), vKey(0, 0), vInter(40, 1), vKey(80, 2))
-	r.close(rtmp.CloseUnpublish)
-	want := []status{
-		{"status", "NetStream.Record.Start", "rec1"},
-		{"status", "NetStream.Record.Stop", "rec1"}, // split
-		{"status", "NetStream.Record.Start", "rec1"},
-		{"status", "NetStream.Record.Stop", "rec1"},
-	}
-	got := r.src.statuses()
-	if len(got) != len(want) {
-		t.Fatalf("statuses %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("status %d = %v, want %v", i, got[i], want[i])
-		}
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) {
+			named := formatRecorder(t, format, all)
+			named.Name, named.Notify, named.MaxFrames = "rec1", true, 2
+			quiet := formatRecorder(t, format, all)
+			quiet.Name = "quiet"
+			r := newRig(t, named, quiet)
+			r.feed(vSeq(0), vKey(0, 0), vInter(40, 1), vKey(80, 2))
+			r.close(rtmp.CloseUnpublish)
+			want := []status{
+				{"status", "NetStream.Record.Start", "rec1"},
+				{"status", "NetStream.Record.Stop", "rec1"}, // split
+				{"status", "NetStream.Record.Start", "rec1"},
+				{"status", "NetStream.Record.Stop", "rec1"},
+			}
+			got := r.src.statuses()
+			if len(got) != len(want) {
+				t.Fatalf("statuses %v, want %v", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("status %d = %v, want %v", i, got[i], want[i])
+				}
+			}
+		})
 	}
 }
 
 // TestRecordDoneEvent: one event per closed file with every field, for
 // each recorder in order (named blocks, then the inline one).
 func TestRecordDoneEvent(t *testing.T) {
-	named := newRecorder(t, "rec1", conf.RecordVideo)
-	inline := newRecorder(t, "", all)
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) { testRecordDoneEvent(t, format) })
+	}
+}
+
+func testRecordDoneEvent(t *testing.T, format string) {
+	named := formatRecorder(t, format, conf.RecordVideo)
+	named.Name = "rec1"
+	inline := formatRecorder(t, format, all)
 	r := newRig(t, named, inline)
 	r.src.conn = &rtmp.Connect{App: "live", Addr: "127.0.0.1"}
 	r.h.OnPublish(t.Context(), &rtmp.Publish{Name: "cam", Args: "k=v"})
 	t0 := r.clk.Now()
-	r.feed(vSeq(1000), aSeq(1000), vKey(1000, 0), aRaw(1010, 0), vInter(1040, 1))
+	in := []media.Frame{vSeq(1000), aSeq(1000), vKey(1000, 0), aRaw(1010, 0), vInter(1040, 1)}
+	wantV, wantA := splitKinds(in)
+	r.feed(in...)
 	r.clk.Advance(3 * time.Second)
 	r.close(rtmp.CloseDisconnect)
 	evs := r.doneEvents()
@@ -55,11 +70,11 @@ func TestRecordDoneEvent(t *testing.T) {
 	}
 	want := []Event{
 		{Recorder: "rec1", Config: named, App: "live", Name: "cam", Args: "k=v", Session: 7, Connect: r.src.conn,
-			Path: filepath.Join(named.Path, "cam.flv"), VideoFrames: 2, AudioFrames: 0,
+			Path: filepath.Join(named.Path, "cam"+suffixOf(format)), VideoFrames: 2, AudioFrames: 0,
 			FirstTime: 1000, LastTime: 1040, Duration: 40 * time.Millisecond,
 			Start: t0, End: t0.Add(3 * time.Second), Reason: ReasonDisconnect},
 		{Recorder: "", Config: inline, App: "live", Name: "cam", Args: "k=v", Session: 7, Connect: r.src.conn,
-			Path: filepath.Join(inline.Path, "cam.flv"), VideoFrames: 2, AudioFrames: 1,
+			Path: filepath.Join(inline.Path, "cam"+suffixOf(format)), VideoFrames: 2, AudioFrames: 1,
 			FirstTime: 1000, LastTime: 1040, Duration: 40 * time.Millisecond,
 			Start: t0, End: t0.Add(3 * time.Second), Reason: ReasonDisconnect},
 	}
@@ -68,6 +83,9 @@ func TestRecordDoneEvent(t *testing.T) {
 		w.Size = fileSize(t, w.Path)
 		if ev != w {
 			t.Errorf("event %d:\n got %+v\nwant %+v", i, ev, w)
+		}
+		if format != "flv" {
+			checkISOPiece(t, ev, wantV, wantA[:ev.AudioFrames], 0, 0)
 		}
 	}
 }

@@ -50,7 +50,7 @@ func TestRecordFMP4AppendContinuesTimeline(t *testing.T) {
 		}
 	}
 	p := filepath.Join(rc.Path, "cam.mp4")
-	rep, err := mp4check.File(p)
+	rep, err := mp4check.FileWith(p, mp4check.Options{AllowGaps: true}) // the shorter track has a gap at the seam
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestRecordFMP4AppendCutsATornTail(t *testing.T) {
 	if !strings.Contains(r2.logs.String(), "cutting a torn tail before appending") {
 		t.Fatalf("no warning:\n%s", r2.logs.String())
 	}
-	if _, err := mp4check.File(p); err != nil {
+	if _, err := mp4check.FileWith(p, mp4check.Options{AllowGaps: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(testmedia.Packets(t, p)); whole >= n || got != whole+n {

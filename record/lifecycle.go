@@ -69,6 +69,7 @@ func (n *node) close(r Reason, err error) {
 		n.h.m.observeRemoved(n.h.key.app, err != nil)
 		return
 	}
+	n.tallyFromMuxer()
 	end := n.now()
 	ev := Event{
 		Recorder: n.rec.Name, Config: n.rec,
@@ -152,7 +153,7 @@ func (n *node) writerOptions() format.Options {
 	m := n.h.m
 	return format.Options{Buffer: m.bufferSize(), FlushPeriod: m.flushPeriod(), Now: m.now, Fsync: n.rec.Fsync,
 		Codec: n.h.src.Codec(), Video: n.keys, Audio: n.audio, ExpectKeys: expectKeyframes(n.rec, n.gop),
-		SpanDuration: spanDuration(n.rec), SpanFrames: n.rec.MaxFrames}
+		SpanDuration: spanDuration(n.rec), SpanFrames: n.rec.MaxFrames, SpanBytes: n.rec.MaxSize}
 }
 
 // spanDuration is the longest media duration a new file is expected to

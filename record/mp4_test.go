@@ -13,16 +13,21 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
+	"github.com/rtmprecd/rtmprecd/internal/mp4check"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
-// walkBoxes reads every box of an MP4 file with go-mp4, an independent
-// reader, and returns the top-level box types in order. Any box that does
-// not parse, or bytes after the last box, fail the test.
+// walkBoxes checks an MP4 or fMP4 file with two readers independent of
+// our muxers, our strict checker (internal/mp4check: nesting, tables,
+// offsets, fragments, mfra) and go-mp4, and returns the top-level box
+// types in order. Any failure fails the test.
 func walkBoxes(t *testing.T, path string) []string {
 	t.Helper()
+	if _, err := mp4check.File(path); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

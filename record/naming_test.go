@@ -119,7 +119,13 @@ func TestRecordLongNameHashed(t *testing.T) {
 // TestRecordUnique: record_unique inserts "-<unix seconds of open>"; a
 // same-second collision takes the next free "-N" instead of truncating.
 func TestRecordUnique(t *testing.T) {
-	rc := newRecorder(t, "", all)
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) { testRecordUnique(t, format) })
+	}
+}
+
+func testRecordUnique(t *testing.T, format string) {
+	rc := formatRecorder(t, format, all)
 	rc.Unique = true
 	r := newRig(t, rc)
 	r.feed(vSeq(0), vKey(0, 0))
@@ -132,7 +138,7 @@ func TestRecordUnique(t *testing.T) {
 	r.feed(vKey(40, 1))
 	r.close(rtmp.CloseUnpublish)
 	stamp := "cam-" + strconv.FormatInt(r.clk.Now().Unix(), 10)
-	want := []string{rc.Path + "/" + stamp + ".flv", rc.Path + "/" + stamp + "-1.flv"}
+	want := []string{rc.Path + "/" + stamp + rc.Suffix, rc.Path + "/" + stamp + "-1" + rc.Suffix}
 	if got := r.paths(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("paths %v, want %v", got, want)
 	}

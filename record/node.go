@@ -387,6 +387,22 @@ func (n *node) refuses(f *media.Frame, c *media.State) bool {
 	return true
 }
 
+// tallyFromMuxer takes the frame counts and the tracks left out from a
+// muxer that stores fewer samples than it is handed (format.Tally), so
+// that the record-done event describes the file.
+func (n *node) tallyFromMuxer() {
+	t, ok := n.w.(format.Tally)
+	if !ok {
+		return
+	}
+	n.vframes, n.aframes = t.Stored()
+	for _, k := range []media.Kind{media.KindVideo, media.KindAudio} {
+		if t.LeftOut(k) {
+			n.unmapped[k] = true
+		}
+	}
+}
+
 // unmappedKinds names the kinds of tracks left out of the file:
 // "video", "audio", "video,audio" or "".
 func (n *node) unmappedKinds() string {

@@ -165,18 +165,11 @@ func openLockFile(dirFD int, dir string, created bool) (*os.File, error) {
 // is there) and the directory, which must then be empty (the muxer
 // removed its own files). Nothing is followed.
 func removeCreatedDir(root, rel string, id *fileID) error {
-	rootFD, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	parent, release, err := openParentOf(root, rel)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(rootFD)
-	parent := rootFD
-	if dir := filepath.Dir(rel); dir != "." {
-		if parent, err = walkDirs(rootFD, dir, false); err != nil {
-			return err
-		}
-		defer unix.Close(parent)
-	}
+	defer release()
 	base := filepath.Base(rel)
 	at, err := walkDirs(parent, base, false)
 	if err != nil {

@@ -185,18 +185,11 @@ func idOf(f *os.File) (fileID, error) {
 // no media, when it is still the file id: the walk follows no link, so a
 // directory swapped for a link since the open cannot redirect the unlink.
 func removeCreated(root, rel string, id fileID) error {
-	rootFD, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	at, release, err := openParentOf(root, rel)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(rootFD)
-	at := rootFD
-	if dir := filepath.Dir(rel); dir != "." {
-		if at, err = walkDirs(rootFD, dir, false); err != nil {
-			return err
-		}
-		defer unix.Close(at)
-	}
+	defer release()
 	base := filepath.Base(rel)
 	var st unix.Stat_t
 	if err := unix.Fstatat(at, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -206,6 +199,25 @@ func removeCreated(root, rel string, id fileID) error {
 		return errors.New("replaced since it was opened")
 	}
 	return unix.Unlinkat(at, base, 0)
+}
+
+// openParentOf opens the directory holding rel below root, following no
+// link on the way; release closes what it opened.
+func openParentOf(root, rel string) (int, func(), error) {
+	rootFD, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, err
+	}
+	dir := filepath.Dir(rel)
+	if dir == "." {
+		return rootFD, func() { unix.Close(rootFD) }, nil
+	}
+	at, err := walkDirs(rootFD, dir, false)
+	unix.Close(rootFD)
+	if err != nil {
+		return -1, nil, err
+	}
+	return at, func() { unix.Close(at) }, nil
 }
 
 // createBeside makes rel's hidden companion (recfile.Beside's name) in

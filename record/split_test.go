@@ -9,6 +9,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format/mp4"
 	"github.com/rtmprecd/rtmprecd/rtmp"
 )
 
@@ -23,6 +24,8 @@ func checkPieces(t *testing.T, r *rig, in []media.Frame, hdrs ...[]byte) []*flv.
 }
 
 // checkEvents is checkPieces on events; the last file closed for last.
+// An mp4 or fmp4 file is checked by kind (checkISOPiece), and its entry
+// in the returned slice is nil.
 func checkEvents(t *testing.T, evs []Event, last Reason, in []media.Frame, hdrs ...[]byte) []*flv.File {
 	t.Helper()
 	var want []media.Frame
@@ -33,7 +36,16 @@ func checkEvents(t *testing.T, evs []Event, last Reason, in []media.Frame, hdrs 
 	}
 	var out []*flv.File
 	k := 0
+	wantV, wantA := splitKinds(in)
+	kv, ka := 0, 0
 	for i, ev := range evs {
+		if isISO(ev.Path) { // mp4, fmp4: no tags to read, samples by kind
+			nv, na := checkISOPiece(t, ev, wantV, wantA, kv, ka)
+			kv, ka, k = kv+nv, ka+na, k+nv+na
+			out = append(out, nil)
+			checkReason(t, i, ev, len(evs), last)
+			continue
+		}
 		f := readFLV(t, ev.Path)
 		out = append(out, f)
 		checkHeaders(t, f, hdrs...)
@@ -52,13 +64,7 @@ func checkEvents(t *testing.T, evs []Event, last Reason, in []media.Frame, hdrs 
 		if ev.VideoFrames+ev.AudioFrames != int64(len(m)) || ev.FirstTime != first.Time {
 			t.Errorf("event %d: %d+%d frames first %d, file has %d from %d", i, ev.VideoFrames, ev.AudioFrames, ev.FirstTime, len(m), first.Time)
 		}
-		wantReason := ReasonSplit
-		if i == len(evs)-1 {
-			wantReason = last
-		}
-		if ev.Reason != wantReason {
-			t.Errorf("event %d reason %q, want %q", i, ev.Reason, wantReason)
-		}
+		checkReason(t, i, ev, len(evs), last)
 		k += len(m)
 	}
 	if k != len(want) {
@@ -67,25 +73,47 @@ func checkEvents(t *testing.T, evs []Event, last Reason, in []media.Frame, hdrs 
 	return out
 }
 
+// checkReason: every file but the last of n closed for a split.
+func checkReason(t *testing.T, i int, ev Event, n int, last Reason) {
+	t.Helper()
+	want := ReasonSplit
+	if i == n-1 {
+		want = last
+	}
+	if ev.Reason != want {
+		t.Errorf("event %d reason %q, want %q", i, ev.Reason, want)
+	}
+}
+
 // TestRecordMaxSizeSplitLosesNoFrame: record_max_size splits at the next
 // key frame after the limit, and the new file starts with it: nothing is
-// dropped while waiting for it (nginx-rtmp drops media until then).
+// dropped while waiting for it (nginx-rtmp drops media until then). In
+// every format; an mp4's moov room is sized for the limit, not an hour.
 func TestRecordMaxSizeSplitLosesNoFrame(t *testing.T) {
-	rc := newRecorder(t, "", all)
-	rc.MaxSize = 1500
-	r := newRig(t, rc)
-	in := stream{dur: 4000, gop: 25, audio: true, headers: true}.frames()
-	r.feed(in...)
-	r.close(rtmp.CloseUnpublish)
-	fs := checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
-	if len(fs) != 4 {
-		t.Fatalf("%d files, want one per key frame (4)", len(fs))
-	}
-	const gopBytes = 25*30 + 44*25 // one second of tags: overshoot bound
-	for i, ev := range r.doneEvents() {
-		if ev.Size < rc.MaxSize && i < 3 || ev.Size > rc.MaxSize+gopBytes {
-			t.Errorf("file %d size %d for max %d", i, ev.Size, rc.MaxSize)
-		}
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) {
+			rc := formatRecorder(t, format, all)
+			rc.MaxSize = 1500
+			r := newRig(t, rc)
+			in := stream{dur: 4000, gop: 25, audio: true, headers: true}.frames()
+			r.feed(in...)
+			r.close(rtmp.CloseUnpublish)
+			fs := checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
+			if len(fs) != 4 {
+				t.Fatalf("%d files, want one per key frame (4)", len(fs))
+			}
+			// The overshoot bound: one second of tags, and an mp4's moov
+			// room, which is sized for the limit.
+			gopBytes := int64(25*30 + 44*25)
+			if format == "mp4" {
+				gopBytes += mp4.RoomForBytes(rc.MaxSize)
+			}
+			for i, ev := range r.doneEvents() {
+				if ev.Size < rc.MaxSize && i < 3 || ev.Size > rc.MaxSize+gopBytes {
+					t.Errorf("file %d size %d for max %d", i, ev.Size, rc.MaxSize)
+				}
+			}
+		})
 	}
 }
 
@@ -93,39 +121,47 @@ func TestRecordMaxSizeSplitLosesNoFrame(t *testing.T) {
 // next key frame, dropping nothing, and counts audio and video media tags
 // (as nginx-rtmp's code does, whatever its documentation says).
 func TestRecordMaxFramesSplitLosesNoFrame(t *testing.T) {
-	rc := newRecorder(t, "", all)
-	rc.MaxFrames = 20
-	r := newRig(t, rc)
-	in := stream{dur: 2000, gop: 10, audio: true, headers: true}.frames()
-	r.feed(in...)
-	r.close(rtmp.CloseUnpublish)
-	checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
-	// 10 video + 18 audio frames pass 20 within the first 400 ms GOP: the
-	// split comes at the key frame of 400 ms, not at 800 ms as a video
-	// count would give.
-	evs := r.doneEvents()
-	if len(evs) != 5 || evs[0].LastTime >= 400 || evs[1].FirstTime != 400 {
-		t.Fatalf("%d files, first ends at %d, second starts at %d; want 5, <400, 400", len(evs), evs[0].LastTime, evs[1].FirstTime)
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) {
+			rc := formatRecorder(t, format, all)
+			rc.MaxFrames = 20
+			r := newRig(t, rc)
+			in := stream{dur: 2000, gop: 10, audio: true, headers: true}.frames()
+			r.feed(in...)
+			r.close(rtmp.CloseUnpublish)
+			checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
+			// 10 video + 18 audio frames pass 20 within the first 400 ms
+			// GOP: the split comes at the key frame of 400 ms, not at 800
+			// ms as a video count would give.
+			evs := r.doneEvents()
+			if len(evs) != 5 || evs[0].LastTime >= 400 || evs[1].FirstTime != 400 {
+				t.Fatalf("%d files, first ends at %d, second starts at %d; want 5, <400, 400", len(evs), evs[0].LastTime, evs[1].FirstTime)
+			}
+		})
 	}
 }
 
 // TestRecordIntervalSplitLosesNoFrame: record_interval rotates by the wall
 // clock (the injected one), at a key frame, losing nothing.
 func TestRecordIntervalSplitLosesNoFrame(t *testing.T) {
-	rc := newRecorder(t, "", all)
-	rc.Interval, rc.IntervalSet = 1500*time.Millisecond, true
-	r := newRig(t, rc)
-	in := stream{dur: 4000, gop: 25, audio: true, headers: true}.frames()
-	t0 := r.clk.Now()
-	for _, f := range in {
-		r.clk.t = t0.Add(time.Duration(f.Time) * time.Millisecond)
-		r.feed(f)
-	}
-	r.close(rtmp.CloseUnpublish)
-	checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
-	evs := r.doneEvents()
-	if len(evs) != 2 || evs[1].FirstTime != 2000 || !evs[1].Start.Equal(t0.Add(2*time.Second)) {
-		t.Fatalf("%d files, second from %d opened %v; want 2 files, split at the 2000 ms key frame", len(evs), evs[1].FirstTime, evs[1].Start)
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) {
+			rc := formatRecorder(t, format, all)
+			rc.Interval, rc.IntervalSet = 1500*time.Millisecond, true
+			r := newRig(t, rc)
+			in := stream{dur: 4000, gop: 25, audio: true, headers: true}.frames()
+			t0 := r.clk.Now()
+			for _, f := range in {
+				r.clk.t = t0.Add(time.Duration(f.Time) * time.Millisecond)
+				r.feed(f)
+			}
+			r.close(rtmp.CloseUnpublish)
+			checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
+			evs := r.doneEvents()
+			if len(evs) != 2 || evs[1].FirstTime != 2000 || !evs[1].Start.Equal(t0.Add(2*time.Second)) {
+				t.Fatalf("%d files, second from %d opened %v; want 2 files, split at the 2000 ms key frame", len(evs), evs[1].FirstTime, evs[1].Start)
+			}
+		})
 	}
 }
 
@@ -234,27 +270,32 @@ func TestLongTimeline(t *testing.T) {
 // TestNeverTruncates: an existing file is never truncated; the next
 // free "-N" name is used, before the suffix.
 func TestNeverTruncates(t *testing.T) {
-	rc := newRecorder(t, "", all)
-	old := []byte("an earlier recording")
-	if err := os.WriteFile(rc.Path+"/cam.flv", old, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(rc.Path+"/cam-1.flv", old, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rc.MaxFrames = 20
-	r := newRig(t, rc)
-	in := stream{dur: 1200, gop: 10, audio: true, headers: true}.frames()
-	r.feed(in...)
-	r.close(rtmp.CloseUnpublish)
-	checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
-	want := []string{rc.Path + "/cam-2.flv", rc.Path + "/cam-3.flv", rc.Path + "/cam-4.flv"}
-	if got := r.paths(); len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
-		t.Fatalf("paths %v, want %v", got, want)
-	}
-	for _, p := range []string{"/cam.flv", "/cam-1.flv"} {
-		if b, _ := os.ReadFile(rc.Path + p); !bytes.Equal(b, old) {
-			t.Fatalf("%s was modified: %q", p, b)
-		}
+	for _, format := range recordFormats {
+		t.Run(format, func(t *testing.T) {
+			rc := formatRecorder(t, format, all)
+			sfx := rc.Suffix
+			old := []byte("an earlier recording")
+			if err := os.WriteFile(rc.Path+"/cam"+sfx, old, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(rc.Path+"/cam-1"+sfx, old, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rc.MaxFrames = 20
+			r := newRig(t, rc)
+			in := stream{dur: 1200, gop: 10, audio: true, headers: true}.frames()
+			r.feed(in...)
+			r.close(rtmp.CloseUnpublish)
+			checkPieces(t, r, in, aacSeqPayload, avcSeqPayload(0))
+			want := []string{rc.Path + "/cam-2" + sfx, rc.Path + "/cam-3" + sfx, rc.Path + "/cam-4" + sfx}
+			if got := r.paths(); len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+				t.Fatalf("paths %v, want %v", got, want)
+			}
+			for _, p := range []string{"/cam" + sfx, "/cam-1" + sfx} {
+				if b, _ := os.ReadFile(rc.Path + p); !bytes.Equal(b, old) {
+					t.Fatalf("%s was modified: %q", p, b)
+				}
+			}
+		})
 	}
 }

@@ -25,13 +25,7 @@ type Recording struct {
 // order. It is a snapshot: safe from any goroutine, it holds each
 // publisher's lock only while copying that publisher's nodes.
 func (m *Module) Recordings() []Recording {
-	m.mu.Lock()
-	var hooks []*hook
-	for _, hs := range m.streams {
-		hooks = append(hooks, hs...)
-	}
-	m.mu.Unlock()
-	slices.SortFunc(hooks, func(a, b *hook) int { return cmp.Compare(a.sid, b.sid) })
+	hooks := m.hooksBySession()
 	var out []Recording
 	for _, h := range hooks {
 		out = h.recordings(out)
@@ -79,13 +73,7 @@ type Window struct {
 // Windows lists the scheduled recorders of every publish, ordered by
 // session then recorder order, at the module's clock.
 func (m *Module) Windows() []Window {
-	m.mu.Lock()
-	var hooks []*hook
-	for _, hs := range m.streams {
-		hooks = append(hooks, hs...)
-	}
-	m.mu.Unlock()
-	slices.SortFunc(hooks, func(a, b *hook) int { return cmp.Compare(a.sid, b.sid) })
+	hooks := m.hooksBySession()
 	now := m.now()
 	var out []Window
 	for _, h := range hooks {
@@ -111,4 +99,17 @@ func (h *hook) windows(out []Window, now time.Time) []Window {
 		out = append(out, w)
 	}
 	return out
+}
+
+// hooksBySession is a snapshot of every publish's hook, ordered by
+// session id.
+func (m *Module) hooksBySession() []*hook {
+	m.mu.Lock()
+	var hooks []*hook
+	for _, hs := range m.streams {
+		hooks = append(hooks, hs...)
+	}
+	m.mu.Unlock()
+	slices.SortFunc(hooks, func(a, b *hook) int { return cmp.Compare(a.sid, b.sid) })
+	return hooks
 }

@@ -9,8 +9,11 @@ import (
 	"github.com/rtmprecd/rtmprecd/index"
 )
 
-// Store is the index as retention uses it.
+// Store is the index as retention uses it. On an index shared by
+// several nodes (index.NodeStore), the candidates are the node's own
+// rows: a node removes only files on its own disks.
 type Store interface {
+	index.Store
 	index.Retainer
 }
 

@@ -18,6 +18,10 @@ import (
 // already gone makes the row missing. ok is false when nothing changed.
 func (c *Cleaner) remove(p *Policy, r *index.Recording, rule string) (Removal, bool) {
 	rm := Removal{Row: *r, Rule: rule, Age: c.o.Now().Sub(r.End)}
+	if node := index.NodeOf(c.o.Store); r.Node != node {
+		c.log.Warn("retention: another node's row left alone", "path", r.Path, "node", r.Node, "this_node", node)
+		return rm, false
+	}
 	if !inside(p.Root, r.Path) {
 		c.log.Warn("retention: row outside its recorder's root left alone", "path", r.Path, "root", p.Root, "recorder", p.Name())
 		return rm, false

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 // compareFlags are compare's options.
 type compareFlags struct {
 	binary, clip, mkclip, out, work string
+	formats                         string
 	runs                            int
 	fast, realtime, escalate        string
 	fastMB                          int
@@ -44,6 +46,7 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.maxLag, "max-lag", time.Second, "real-time lag of the load generator beyond which a case did not hold")
 	fs.BoolVar(&f.quick, "quick", false, "quick check: fast N=1,10 with -fast-mb 200, real time N=10 for 10s, no escalation")
 	fs.BoolVar(&f.noNginx, "no-nginx", false, "measure rtmprecd alone")
+	fs.StringVar(&f.formats, "formats", "flv,mp4,fmp4", "rtmprecd record formats to measure, each as its own server (flv is always the ratios' base)")
 }
 
 // compare runs the side-by-side benchmark.
@@ -65,6 +68,9 @@ func compare(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if _, err := counts(name, list); err != nil {
 			return err // before spending a minute on the clip
 		}
+	}
+	if _, err := formats(f.formats); err != nil {
+		return err
 	}
 	clip, err := ensureClip(ctx, f.clip, f.mkclip, stdout)
 	if err != nil {
@@ -145,7 +151,28 @@ func counts(name, list string) ([]int, error) {
 	return out, nil
 }
 
-// servers lists rtmprecd and, when installed, nginx-rtmp.
+// formats parses -formats: names of bench.Formats, without repeats.
+func formats(list string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if _, ok := bench.Formats[s]; !ok {
+			return nil, usageErr("-formats: %q is not a record format the benchmark reads (flv, mp4, fmp4)", s)
+		}
+		if slices.Contains(out, s) {
+			return nil, usageErr("-formats: %q twice", s)
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, usageErr("-formats: none")
+	}
+	return out, nil
+}
+
+// servers lists rtmprecd in each format and, when installed, nginx-rtmp.
 func (f *compareFlags) servers(stdout io.Writer) ([]bench.ServerSpec, []string, error) {
 	bin, err := filepath.Abs(f.binary)
 	if err != nil {
@@ -154,7 +181,14 @@ func (f *compareFlags) servers(stdout io.Writer) ([]bench.ServerSpec, []string, 
 	if _, err := os.Stat(bin); err != nil {
 		return nil, nil, fmt.Errorf("rtmprecd binary: %w (run make build)", err)
 	}
-	specs := []bench.ServerSpec{{Name: bench.RTMPRecd, Start: bench.RTMPRecdStarter(bin)}}
+	fmts, err := formats(f.formats)
+	if err != nil {
+		return nil, nil, err
+	}
+	var specs []bench.ServerSpec
+	for _, format := range fmts {
+		specs = append(specs, bench.ServerSpec{Name: bench.ServerName(format), Start: bench.RTMPRecdStarter(bin, format), Format: format})
+	}
 	var notes []string
 	switch err := nginxrtmp.Available(); {
 	case f.noNginx:

@@ -135,7 +135,7 @@ func (d *Daemon) Status() ReloadStatus {
 // error_log are already open, so their services change nothing here.
 func (d *Daemon) start() error {
 	cfg := d.cfg.Load()
-	repairRoots(cfg, d.log) // before the index and the listeners read or write recordings
+	repairRoots(cfg, d.log)        // before the index and the listeners read or write recordings
 	record.CleanSpools(cfg, d.log) // before any publish: the pre-roll never outlives its stream
 	if err := d.apply(cfg); err != nil {
 		return err

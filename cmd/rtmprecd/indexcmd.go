@@ -9,6 +9,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/index"
+	"github.com/rtmprecd/rtmprecd/index/postgres"
 	"github.com/rtmprecd/rtmprecd/index/sqlite"
 )
 
@@ -39,19 +40,19 @@ func runIndexCmd(args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, cfg.RecordIndex)
+	store, journal, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
 		return exitConfig
 	}
 	defer store.Close()
-	sum, err := index.Rebuild(ctx, store, indexRoots(cfg), index.JournalPath(cfg.RecordIndex), stdout)
+	sum, err := index.Rebuild(ctx, store, indexRoots(cfg), journal, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "rtmprecd: [error] index rebuild: %v\n", err)
 		return exitConfig
 	}
 	fmt.Fprintf(stdout, "rebuilt %s: %d added, %d updated, %d missing, %d skipped, %d journal entries replayed\n",
-		cfg.RecordIndex, sum.Added, sum.Updated, sum.Missing, sum.Skipped, sum.Replayed)
+		store, sum.Added, sum.Updated, sum.Missing, sum.Skipped, sum.Replayed)
 	return exitOK
 }
 
@@ -77,6 +78,9 @@ func indexRoots(cfg *conf.Config) []index.Root {
 func checkIndex(cfg *conf.Config) error {
 	if cfg.RecordIndex == "" {
 		return nil
+	}
+	if postgres.IsURL(cfg.RecordIndex) {
+		return postgres.Check(context.Background(), cfg.RecordIndex)
 	}
 	return sqlite.Check(context.Background(), cfg.RecordIndex)
 }

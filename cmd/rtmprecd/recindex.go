@@ -11,6 +11,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/index"
+	"github.com/rtmprecd/rtmprecd/index/postgres"
 	"github.com/rtmprecd/rtmprecd/index/sqlite"
 	"github.com/rtmprecd/rtmprecd/recapi"
 	"github.com/rtmprecd/rtmprecd/record"
@@ -20,7 +21,7 @@ import (
 // newCleaner is the retention of the running configuration over the
 // index: its rules and interval are read at every pass, so a reload
 // applies at the next one.
-func newCleaner(store *sqlite.Store, j *index.Journal, config func() *conf.Config, log *slog.Logger) *retention.Cleaner {
+func newCleaner(store retention.Store, j *index.Journal, config func() *conf.Config, log *slog.Logger) *retention.Cleaner {
 	return retention.New(retention.Options{Store: store, Journal: j, Logger: log,
 		Policies: func() []retention.Policy { return retention.Policies(config()) },
 		Interval: func() time.Duration { return config().CleanupInterval }})
@@ -38,9 +39,9 @@ type recIndex struct {
 	path    string
 	log     *slog.Logger
 	rec     *record.Module
-	store   *sqlite.Store
+	store   retention.Store
 	writer  *index.Writer
-	journal *index.Journal
+	journal *index.Journal // nil for a shared index: the database is the record
 	api     *recapi.API
 	cleaner *retention.Cleaner
 	cancel  context.CancelFunc // stops the cleaner
@@ -53,28 +54,101 @@ type recIndex struct {
 // subscribes it to rec's file events. A damaged database stops the start
 // with an error saying how to recover.
 func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config func() *conf.Config, log *slog.Logger) (*recIndex, error) {
-	store, err := sqlite.Open(ctx, cfg.RecordIndex)
+	store, journal, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	n, err := index.Reconcile(ctx, store, log)
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("record_index %s: reconciliation: %w", cfg.RecordIndex, err)
+		return nil, fmt.Errorf("record_index %s: reconciliation: %w", store, err)
 	}
 	if n != (index.Reconciled{}) {
 		log.Info("index: reconciled recordings left open", "done", n.Done, "failed", n.Failed, "missing", n.Missing)
 	}
-	j, err := index.OpenJournal(index.JournalPath(cfg.RecordIndex))
-	if err != nil {
-		store.Close()
-		return nil, err
+	x := &recIndex{path: cfg.RecordIndex, log: log, rec: rec, store: store, stop: make(chan struct{})}
+	if journal != "" {
+		if x.journal, err = index.OpenJournal(journal); err != nil {
+			store.Close()
+			return nil, err
+		}
 	}
-	x := &recIndex{path: cfg.RecordIndex, log: log, rec: rec, store: store, journal: j, stop: make(chan struct{})}
-	x.writer = index.NewWriter(store, index.WriterOptions{Logger: log})
-	x.cleaner = newCleaner(store, j, config, log)
-	x.api = recapi.New(recapi.Options{Store: store, Writer: x.writer, Journal: j, Recorder: rec, Config: config, Logger: log})
+	wo := index.WriterOptions{Logger: log}
+	if _, shared := store.(index.NodeStore); shared {
+		wo.Queue = sharedSpool
+		wo.Recovered = x.recovered
+	}
+	x.writer = index.NewWriter(store, wo)
+	x.cleaner = newCleaner(store, x.journal, config, log)
+	o := recapi.Options{Store: store, Writer: x.writer, Recorder: rec, Config: config, Logger: log}
+	if x.journal != nil {
+		o.Journal = x.journal // a nil *Journal in the interface would not read as none
+	}
+	x.api = recapi.New(o)
 	return x, nil
+}
+
+// sharedSpool is the writer's queue with a shared index: the file events
+// it holds while PostgreSQL is unreachable (a few hundred bytes each:
+// 16384 is about 8 MB, over two hours of progress of 10 streams).
+const sharedSpool = 16384
+
+// openStore opens cfg's record_index: a PostgreSQL database for a
+// postgres:// URL, as node node_name, else the SQLite file with its
+// journal's path. Both stores also answer retention's queries.
+func openStore(ctx context.Context, cfg *conf.Config) (store retention.Store, journal string, err error) {
+	if !postgres.IsURL(cfg.RecordIndex) {
+		s, err := sqlite.Open(ctx, cfg.RecordIndex)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, index.JournalPath(cfg.RecordIndex), nil
+	}
+	node, err := nodeName(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := postgres.Open(ctx, cfg.RecordIndex, postgres.Options{Node: node, URL: cfg.NodeURL})
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "", nil
+}
+
+// nodeName is node_name, by default the host name.
+func nodeName(cfg *conf.Config) (string, error) {
+	if cfg.NodeName != "" {
+		return cfg.NodeName, nil
+	}
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "", fmt.Errorf("node_name: not set and no host name (%v): set it", err)
+	}
+	return h, nil
+}
+
+// recovered runs when the shared index is reachable again after the
+// writer dropped changes: once the queue is written, the rows of this
+// node left in status recording whose files are closed are completed
+// from their files, as at start.
+func (x *recIndex) recovered(dropped uint64) {
+	if dropped == 0 {
+		return
+	}
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		x.writer.Sync(ctx)
+		open := map[string]bool{}
+		for _, r := range x.rec.Recordings() {
+			open[r.Path] = true
+		}
+		n, err := index.ReconcileIdle(ctx, x.store, x.log, func(p string) bool { return open[p] })
+		x.log.Warn("index: reconciled the rows whose file events were dropped while the database was unreachable; files opened and closed meanwhile need `rtmprecd index rebuild`",
+			"dropped", dropped, "done", n.Done, "failed", n.Failed, "missing", n.Missing, "err", err)
+	}()
 }
 
 // run subscribes the index to the recorder's file events and starts
@@ -90,7 +164,7 @@ func (x *recIndex) run() {
 		defer x.wg.Done()
 		x.cleaner.Run(ctx)
 	}()
-	x.log.Info("index: open", "path", x.path)
+	x.log.Info("index: open", "index", x.store, "node", index.NodeOf(x.store))
 }
 
 // fileEvent turns an opened or discarded file into a change.
@@ -118,6 +192,9 @@ func (x *recIndex) journalEvent(path string, e *index.Event) {
 	x.wg.Add(1)
 	go func() {
 		defer x.wg.Done()
+		if x.journal == nil {
+			return
+		}
 		if err := x.journal.Append(index.JournalEntry{Time: e.Trigger, Op: index.OpEvent, Path: path, Event: e}); err != nil {
 			x.log.Warn("index: event not journaled", "path", path, "err", err)
 		}
@@ -173,6 +250,9 @@ func (x *recIndex) progress() {
 // writing to the removed file, so rows are lost until a rebuild, while
 // recording goes on untouched.
 func (x *recIndex) checkFile() {
+	if postgres.IsURL(x.path) {
+		return
+	}
 	if _, err := os.Stat(x.path); err != nil && !x.gone {
 		x.gone = true
 		x.log.Error("index: the database file is gone; recording goes on, rows written now are lost: restart, then run `rtmprecd index rebuild -c CONF`",
@@ -198,6 +278,8 @@ func (x *recIndex) close(ctx context.Context) {
 	}
 	st := x.writer.Stats()
 	x.log.Info("index: closed", "written", st.Applied, "dropped", st.Dropped, "failed", st.Failed)
-	x.journal.Close()
+	if x.journal != nil {
+		x.journal.Close()
+	}
 	x.store.Close()
 }

@@ -142,3 +142,6 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// String names the database: its file.
+func (s *Store) String() string { return s.path }

@@ -39,6 +39,9 @@ func (c Case) String() string {
 type ServerSpec struct {
 	Name  string
 	Start StartFunc
+	// Format is the record format its files are in (a Formats key);
+	// "" is FLV.
+	Format string
 }
 
 // Options configures Run.
@@ -178,7 +181,7 @@ func runOnce(ctx context.Context, o *Options, c Case, spec ServerSpec) (Sample, 
 	if err := srv.Stop(); err != nil {
 		smp.StopErr = err.Error()
 	}
-	if smp.Check, err = CheckRecordings(recDir, smp.report, len(o.Clip.Headers)); err != nil {
+	if smp.Check, err = CheckRecordings(recDir, smp.report, len(o.Clip.Headers), spec.Format); err != nil {
 		return smp, err
 	}
 	smp.report = nil

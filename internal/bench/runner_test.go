@@ -44,7 +44,7 @@ func TestRunSideBySide(t *testing.T) {
 	var log bytes.Buffer
 	results, err := Run(context.Background(), Options{
 		Clip:    clip,
-		Servers: []ServerSpec{{RTMPRecd, startInProc(false)}, {Nginx, startInProc(true)}},
+		Servers: []ServerSpec{{Name: RTMPRecd, Start: startInProc(false)}, {Name: Nginx, Start: startInProc(true)}},
 		Cases: []Case{
 			{Streams: 2, Loops: 2},
 			{Streams: 2, Realtime: true, Duration: 500 * time.Millisecond},

@@ -47,6 +47,16 @@ func (s *Sample) CPUPerGB() float64 {
 	return s.CPU.Seconds() / (float64(s.Check.Bytes) / 1e9)
 }
 
+// CPUPerGBSent is CPU seconds per 10^9 bytes the publishers sent: the
+// same base for every server and format (an MP4's reserved moov room
+// would flatter CPUPerGB).
+func (s *Sample) CPUPerGBSent() float64 {
+	if s.SentBytes == 0 {
+		return 0
+	}
+	return s.CPU.Seconds() / (float64(s.SentBytes) / 1e9)
+}
+
 // CorePerStream is the share of one core (percent) each stream cost
 // while it published.
 func (s *Sample) CorePerStream() float64 {

@@ -83,7 +83,8 @@ type daemon struct {
 var listeningRe = regexp.MustCompile(`listening on ([0-9.]+:[0-9]+)`)
 
 // daemonConfig is rtmprecd's config for the benchmark: the same
-// application as nginx-rtmp's, on a port the kernel picks.
+// application as nginx-rtmp's, on a port the kernel picks, recording in
+// the format under test.
 const daemonConfig = `rtmp {
     server {
         listen 127.0.0.1:0;
@@ -91,21 +92,23 @@ const daemonConfig = `rtmp {
             live on;
             record all;
             record_path %q;
+            record_format %s;
         }
     }
 }
 `
 
-// RTMPRecdStarter returns a StartFunc that runs the rtmprecd binary.
-func RTMPRecdStarter(binary string) StartFunc {
+// RTMPRecdStarter returns a StartFunc that runs the rtmprecd binary
+// recording in format (a Formats key).
+func RTMPRecdStarter(binary, format string) StartFunc {
 	return func(ctx context.Context, recordDir, workDir string) (Server, error) {
-		return startDaemon(ctx, binary, recordDir, workDir)
+		return startDaemon(ctx, binary, format, recordDir, workDir)
 	}
 }
 
-func startDaemon(ctx context.Context, binary, recordDir, workDir string) (*daemon, error) {
+func startDaemon(ctx context.Context, binary, format, recordDir, workDir string) (*daemon, error) {
 	conf := filepath.Join(workDir, "rtmprecd.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, daemonConfig, App, recordDir), 0o644); err != nil {
+	if err := os.WriteFile(conf, fmt.Appendf(nil, daemonConfig, App, recordDir, format), 0o644); err != nil {
 		return nil, fmt.Errorf("bench: rtmprecd config: %w", err)
 	}
 	logf, err := os.Create(filepath.Join(workDir, "rtmprecd.log"))

@@ -31,6 +31,7 @@ var columns = []column{
 	{"server", func(r *Result) string { return r.Server }},
 	{"CPU s", medianCell("%.2f", func(s *Sample) float64 { return s.CPU.Seconds() })},
 	{"CPU s/GB", medianCell("%.2f", (*Sample).CPUPerGB)},
+	{"CPU s/GB sent", medianCell("%.2f", (*Sample).CPUPerGBSent)},
 	{"% core/stream", medianCell("%.3f", (*Sample).CorePerStream)},
 	{"peak RSS MiB", medianCell("%.1f", func(s *Sample) float64 { return float64(s.HWM) / (1 << 20) })},
 	{"RSS/stream KiB", medianCell("%.0f", func(s *Sample) float64 { return s.RSSPerStream() / 1024 })},
@@ -114,14 +115,14 @@ func WriteMarkdown(w io.Writer, env Environment, results []*Result) {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells(r), " | "))
 	}
 	if lines := ratios(results); len(lines) > 0 {
-		fmt.Fprintf(w, "\nRatios (rtmprecd ÷ nginx-rtmp, medians):\n\n")
+		fmt.Fprintf(w, "\nRatios (medians; rtmprecd ÷ nginx-rtmp, and each rtmprecd format ÷ its FLV):\n\n")
 		for _, l := range lines {
 			fmt.Fprintf(w, "- %s\n", l)
 		}
 	}
 	fmt.Fprintf(w, "\nColumns: CPU s is user+system time of every server process during the run (from /proc, children included); "+
-		"%% core/stream is that per stream over the time it published; peak RSS is VmHWM summed over the processes, RSS/stream its growth over the idle RSS per stream; "+
-		"disk MB/s is bytes recorded over the run's wall time (page cache included); complete counts files that hold every frame sent, read back with our strict FLV reader; "+
+		"CPU s/GB sent is per GB the publishers sent (the same for every format); %% core/stream is that per stream over the time it published; peak RSS is VmHWM summed over the processes, RSS/stream its growth over the idle RSS per stream; "+
+		"disk MB/s is bytes recorded over the run's wall time (page cache included); complete counts files that hold every frame sent, read back with our strict FLV reader or MP4 checker (internal/mp4check); "+
 		"gen lag is how late the load generator sent its latest real-time frame.\n")
 }
 
@@ -141,11 +142,12 @@ func cells(r *Result) []string {
 	return row
 }
 
-// ratios compares rtmprecd with nginx-rtmp case by case.
+// ratios compares rtmprecd with nginx-rtmp, and rtmprecd's other record
+// formats with its FLV, case by case.
 func ratios(results []*Result) []string {
-	var lines []string
+	lines := formatRatios(results)
 	for i, r := range results {
-		if r.Server != RTMPRecd || len(r.Samples) == 0 {
+		if !strings.HasPrefix(r.Server, RTMPRecd) || len(r.Samples) == 0 {
 			continue
 		}
 		for _, n := range results[i+1:] {
@@ -159,9 +161,40 @@ func ratios(results []*Result) []string {
 				}
 				return fmt.Sprintf("%.2f", a/b)
 			}
-			lines = append(lines, fmt.Sprintf("%s: CPU %s×, CPU/GB %s×, peak RSS %s×, RSS/stream %s×", r.Case,
-				ratio(func(s *Sample) float64 { return s.CPU.Seconds() }), ratio((*Sample).CPUPerGB),
+			name := ""
+			if r.Server != RTMPRecd {
+				name = " (" + strings.TrimPrefix(r.Server, RTMPRecd+" ") + ")"
+			}
+			lines = append(lines, fmt.Sprintf("%s%s: CPU %s×, CPU/GB sent %s×, peak RSS %s×, RSS/stream %s×", r.Case, name,
+				ratio(func(s *Sample) float64 { return s.CPU.Seconds() }), ratio((*Sample).CPUPerGBSent),
 				ratio(func(s *Sample) float64 { return float64(s.HWM) }), ratio((*Sample).RSSPerStream)))
+		}
+	}
+	return lines
+}
+
+// formatRatios compares each rtmprecd format with rtmprecd's FLV in the
+// same case: the targets are CPU s per GB sent at most 1.3× FLV's and the
+// same RSS per stream.
+func formatRatios(results []*Result) []string {
+	var lines []string
+	for _, flv := range results {
+		if flv.Server != RTMPRecd || len(flv.Samples) == 0 {
+			continue
+		}
+		for _, r := range results {
+			if r.Case != flv.Case || r.Server == RTMPRecd || !strings.HasPrefix(r.Server, RTMPRecd+" ") || len(r.Samples) == 0 {
+				continue
+			}
+			ratio := func(f func(*Sample) float64) string {
+				a, b := median(r.Samples, f), median(flv.Samples, f)
+				if b == 0 {
+					return "–"
+				}
+				return fmt.Sprintf("%.2f", a/b)
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s ÷ FLV: CPU/GB sent %s×, RSS/stream %s×", r.Case,
+				strings.TrimPrefix(r.Server, RTMPRecd+" "), ratio((*Sample).CPUPerGBSent), ratio((*Sample).RSSPerStream)))
 		}
 	}
 	return lines

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -70,14 +71,18 @@ type Completeness struct {
 // maxProblems bounds Completeness.Problems.
 const maxProblems = 5
 
-// CheckRecordings checks that each stream of rep has dir/NAME.flv holding
-// its frames. Both servers keep every audio and video message of such a
+// CheckRecordings checks that each stream of rep has dir/NAME.SUFFIX (of
+// format, a Formats key; "" is FLV) holding its frames. Both servers keep every audio and video message of such a
 // stream with `record all` (nginx-rtmp's record module writes every
 // message once its sequence headers are known and a key frame was seen,
 // which our clips give at once); sequence headers may appear more than
 // once (nginx writes the AAC one twice), so only their presence counts.
-func CheckRecordings(dir string, rep *load.Report, headers int) (Completeness, error) {
+func CheckRecordings(dir string, rep *load.Report, headers int, format string) (Completeness, error) {
 	var c Completeness
+	f, ok := Formats[cmp.Or(format, "flv")]
+	if !ok {
+		return c, fmt.Errorf("bench: no record format %q", format)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return c, fmt.Errorf("bench: recordings: %w", err)
@@ -88,7 +93,7 @@ func CheckRecordings(dir string, rep *load.Report, headers int) (Completeness, e
 		}
 	}
 	for _, s := range rep.Streams {
-		problem := checkStream(filepath.Join(dir, s.Name+".flv"), &s, headers, &c)
+		problem := checkStream(filepath.Join(dir, s.Name+f.Suffix), f.Count, &s, headers, &c)
 		if problem == "" {
 			c.Complete++
 		} else if len(c.Problems) < maxProblems {
@@ -98,12 +103,12 @@ func CheckRecordings(dir string, rep *load.Report, headers int) (Completeness, e
 	return c, nil
 }
 
-func checkStream(path string, s *load.StreamReport, headers int, c *Completeness) string {
+func checkStream(path string, count func(string) (FileCount, error), s *load.StreamReport, headers int, c *Completeness) string {
 	if _, err := os.Stat(path); err != nil {
 		return "no recording"
 	}
 	c.Files++
-	got, err := CountFile(path)
+	got, err := count(path)
 	var problems []string
 	if err != nil {
 		problems = append(problems, err.Error())

@@ -54,7 +54,7 @@ func TestCheckRecordings(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c, err := CheckRecordings(dir, &load.Report{Streams: []load.StreamReport{tc.sent}}, 2)
+			c, err := CheckRecordings(dir, &load.Report{Streams: []load.StreamReport{tc.sent}}, 2, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,220 +1,166 @@
 package mp4check
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 )
 
-// check validates the top-level layout and the tables.
-func check(top []*Box, size int64) (*Report, error) {
-	r := &Report{Samples: map[uint32]int64{}, Boxes: top}
-	for _, b := range top {
-		r.Top = append(r.Top, b.Type)
+// Report is what a checked file holds.
+type Report struct {
+	Top   []string // top-level box types in file order
+	Boxes []Box    // the top-level boxes, in file order
+	// Fragmented: the moov has an mvex (an fMP4 file).
+	Fragmented bool
+	MoovAt     int64 // offset of the moov box
+	MdatAt     int64 // offset of the first mdat box; -1 when none
+	Tracks     []Track
+	Fragments  int   // moof boxes
+	Size       int64 // bytes in the file
+	// RandomAccess is the number of tfra entries (all tracks); each was
+	// checked to point at a moof whose track data starts with a sync
+	// sample at the entry's time.
+	RandomAccess int
+}
+
+// Box is where a top-level box lies in the file.
+type Box struct {
+	Type      string
+	Off, Size int64 // Size counts the header
+}
+
+// Track is one track's figures, over the moov's tables and every fragment.
+type Track struct {
+	ID        uint32
+	Handler   string // "vide", "soun"
+	Timescale uint32
+	Samples   int
+	Sync      int // sync samples (every sample when the track has no stss)
+	// List is every sample in decode order: the moov's tables, then each
+	// fragment's; times on the movie timeline (the edit list applied).
+	List []Sample
+}
+
+// File checks the file at path. It reads every box but the media and
+// padding (mdat, free, skip), so a large recording costs the memory of
+// its metadata.
+func File(path string) (Report, error) { return FileWith(path, Options{}) }
+
+// Options relax the check for files with a legitimate exception.
+type Options struct {
+	// AllowGaps accepts a fragment that starts after its track's previous
+	// fragment ended (never before): an appended fMP4 continues every
+	// track past the end of the longest one, so the shorter track has a
+	// gap at the seam.
+	AllowGaps bool
+}
+
+// FileWith checks the file at path with o.
+func FileWith(path string, o Options) (Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Report{}, err
 	}
-	if len(top) == 0 || top[0].Type != "ftyp" {
-		return nil, errors.New("no ftyp first")
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Report{}, err
 	}
-	var moov *Box
-	for _, b := range top {
-		if b.Type == "moov" {
+	r, err := check(f, st.Size(), o)
+	if err != nil {
+		return r, fmt.Errorf("mp4check %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Check checks a whole MP4 or fragmented MP4 file held in b.
+func Check(b []byte) (Report, error) { return check(bytes.NewReader(b), int64(len(b)), Options{}) }
+
+func check(r io.ReaderAt, size int64, o Options) (Report, error) {
+	rep := Report{MdatAt: -1, Size: size}
+	top, err := parseTop(r, size)
+	if err != nil {
+		return rep, err
+	}
+	var moov *box
+	for _, t := range top {
+		rep.Top = append(rep.Top, t.typ)
+		rep.Boxes = append(rep.Boxes, Box{Type: t.typ, Off: t.off, Size: t.size})
+		switch t.typ {
+		case "moov":
 			if moov != nil {
-				return nil, errors.New("two moov boxes")
+				return rep, errors.New("two moov boxes")
 			}
-			moov = b
+			moov, rep.MoovAt = t, t.off
+		case "mdat":
+			if rep.MdatAt < 0 {
+				rep.MdatAt = t.off
+			}
 		}
+	}
+	if len(top) == 0 || top[0].typ != "ftyp" {
+		return rep, errors.New("the file does not start with ftyp")
 	}
 	if moov == nil {
-		return nil, errors.New("no moov")
+		return rep, errors.New("no moov")
 	}
-	if moov.Child("mvex") != nil {
-		r.Fragmented = true
-		return r, checkFragments(top, moov, r)
+	rep.Fragmented = moov.child("mvex") != nil
+	f := &file{allowGaps: o.AllowGaps, size: size, top: top, tracks: map[uint32]*trackInfo{}}
+	if err := f.readMoov(moov); err != nil {
+		return rep, err
 	}
-	return r, checkProgressive(top, moov, r)
-}
-
-// mdatRanges are the payload ranges of the mdat boxes.
-func mdatRanges(top []*Box) [][2]int64 {
-	var out [][2]int64
-	for _, b := range top {
-		if b.Type == "mdat" {
-			out = append(out, [2]int64{b.Off + b.Hdr, b.Off + b.Size})
+	if err := f.checkFragments(); err != nil {
+		return rep, err
+	}
+	if err := f.checkMfra(&rep); err != nil {
+		return rep, err
+	}
+	rep.Fragments = len(f.moofs)
+	for _, id := range f.order {
+		t := f.tracks[id]
+		for i := range t.list {
+			t.list[i].DTS += t.shift
+			t.list[i].PTS += t.shift
 		}
+		rep.Tracks = append(rep.Tracks, Track{ID: id, Handler: t.handler, Timescale: t.timescale,
+			Samples: t.samples, Sync: t.sync, List: t.list})
 	}
-	return out
+	return rep, nil
 }
 
-func inside(rs [][2]int64, off, n int64) bool {
-	for _, r := range rs {
-		if off >= r[0] && off+n <= r[1] {
+// file is the state of one check.
+type file struct {
+	allowGaps bool
+	size      int64
+	top       []*box
+	tracks    map[uint32]*trackInfo
+	order     []uint32
+	moofs     map[int64]*moofInfo // by offset
+}
+
+// trackInfo is what the moov says of a track, and the counts so far.
+type trackInfo struct {
+	handler         string
+	timescale       uint32
+	trexFlags       uint32 // default sample flags of its fragments
+	trexSize        uint32
+	trexDuration    uint32
+	samples, sync   int
+	list            []Sample
+	shift           int64 // the edit list's, applied to list at the end
+	fragmented      bool
+	nextFragmentDTS uint64 // the decode time the next fragment must start at
+	seenFragment    bool
+}
+
+// inMdat reports whether [off, off+n) lies inside one mdat's payload.
+func (f *file) inMdat(off, n int64) bool {
+	for _, t := range f.top {
+		if t.typ == "mdat" && off >= t.off+t.hdr && off+n <= t.off+t.size {
 			return true
 		}
 	}
 	return false
-}
-
-// table reads a full box's version/flags and entry count, checking that
-// count entries of size each fit exactly.
-func table(b *Box, head, each int) (count int, body []byte, err error) {
-	if b == nil {
-		return 0, nil, errors.New("missing")
-	}
-	p := b.Payload
-	if len(p) < head {
-		return 0, nil, fmt.Errorf("%s: %d bytes", b.Type, len(p))
-	}
-	count = int(be.Uint32(p[head-4:]))
-	if len(p)-head != count*each {
-		return 0, nil, fmt.Errorf("%s: %d entries of %d bytes in %d bytes", b.Type, count, each, len(p)-head)
-	}
-	return count, p[head:], nil
-}
-
-func checkProgressive(top []*Box, moov *Box, r *Report) error {
-	rs := mdatRanges(top)
-	for _, trak := range moov.All("trak") {
-		id := be.Uint32(trak.Child("tkhd").Payload[4+16:])
-		if trak.Child("tkhd").Payload[0] == 0 {
-			id = be.Uint32(trak.Child("tkhd").Payload[4+8:])
-		}
-		stbl := trak.path("mdia", "minf", "stbl")
-		if stbl == nil {
-			return fmt.Errorf("track %d: no stbl", id)
-		}
-		n, err := trackTables(stbl, rs)
-		if err != nil {
-			return fmt.Errorf("track %d: %w", id, err)
-		}
-		r.Samples[id] = n
-	}
-	return nil
-}
-
-// trackTables checks one progressive track's tables and returns its
-// sample count.
-func trackTables(stbl *Box, rs [][2]int64) (int64, error) {
-	nStts, stts, err := table(stbl.Child("stts"), 8, 8)
-	if err != nil {
-		return 0, fmt.Errorf("stts: %w", err)
-	}
-	var n int64
-	for i := range nStts {
-		n += int64(be.Uint32(stts[8*i:]))
-	}
-	sz := stbl.Child("stsz")
-	if sz == nil || len(sz.Payload) < 12 {
-		return 0, errors.New("no stsz")
-	}
-	fixed := be.Uint32(sz.Payload[4:])
-	sizes := make([]int64, 0, n)
-	if fixed == 0 {
-		cnt, body, err := table(sz, 12, 4)
-		if err != nil {
-			return 0, err
-		}
-		for i := range cnt {
-			sizes = append(sizes, int64(be.Uint32(body[4*i:])))
-		}
-	} else {
-		for range be.Uint32(sz.Payload[8:]) {
-			sizes = append(sizes, int64(fixed))
-		}
-	}
-	if int64(len(sizes)) != n {
-		return 0, fmt.Errorf("stts counts %d samples, stsz %d", n, len(sizes))
-	}
-	if c := stbl.Child("ctts"); c != nil {
-		cnt, body, err := table(c, 8, 8)
-		if err != nil {
-			return 0, err
-		}
-		var m int64
-		for i := range cnt {
-			m += int64(be.Uint32(body[8*i:]))
-		}
-		if m != n {
-			return 0, fmt.Errorf("ctts counts %d samples, stts %d", m, n)
-		}
-	}
-	if s := stbl.Child("stss"); s != nil {
-		cnt, body, err := table(s, 8, 4)
-		if err != nil {
-			return 0, err
-		}
-		prev := uint32(0)
-		for i := range cnt {
-			v := be.Uint32(body[4*i:])
-			if v <= prev || int64(v) > n {
-				return 0, fmt.Errorf("stss entry %d: sample %d of %d", i, v, n)
-			}
-			prev = v
-		}
-	}
-	offs, err := chunkOffsets(stbl)
-	if err != nil {
-		return 0, err
-	}
-	return n, checkChunks(stbl, offs, sizes, rs)
-}
-
-func chunkOffsets(stbl *Box) ([]int64, error) {
-	var out []int64
-	if c := stbl.Child("co64"); c != nil {
-		cnt, body, err := table(c, 8, 8)
-		if err != nil {
-			return nil, err
-		}
-		for i := range cnt {
-			out = append(out, int64(be.Uint64(body[8*i:])))
-		}
-		return out, nil
-	}
-	cnt, body, err := table(stbl.Child("stco"), 8, 4)
-	if err != nil {
-		return nil, fmt.Errorf("stco: %w", err)
-	}
-	for i := range cnt {
-		out = append(out, int64(be.Uint32(body[4*i:])))
-	}
-	return out, nil
-}
-
-// checkChunks expands stsc over the chunks: the samples it places must be
-// exactly the track's, and every chunk must lie inside an mdat.
-func checkChunks(stbl *Box, offs, sizes []int64, rs [][2]int64) error {
-	cnt, body, err := table(stbl.Child("stsc"), 8, 12)
-	if err != nil {
-		return fmt.Errorf("stsc: %w", err)
-	}
-	if len(offs) > 0 && (cnt == 0 || be.Uint32(body) != 1) {
-		return errors.New("stsc does not start at chunk 1")
-	}
-	s := 0
-	for i := range cnt {
-		first, per := int(be.Uint32(body[12*i:])), int(be.Uint32(body[12*i+4:]))
-		last := len(offs)
-		if i+1 < cnt {
-			last = int(be.Uint32(body[12*(i+1):])) - 1
-		}
-		if first < 1 || last < first-1 || last > len(offs) {
-			return fmt.Errorf("stsc entry %d: chunks %d..%d of %d", i, first, last, len(offs))
-		}
-		for c := first; c <= last; c++ {
-			var n int64
-			for range per {
-				if s >= len(sizes) {
-					return fmt.Errorf("stsc places more samples than the %d of stsz", len(sizes))
-				}
-				n += sizes[s]
-				s++
-			}
-			if !inside(rs, offs[c-1], n) {
-				return fmt.Errorf("chunk %d (%d bytes at %d) is not inside an mdat", c, n, offs[c-1])
-			}
-		}
-	}
-	if s != len(sizes) {
-		return fmt.Errorf("stsc places %d samples, stsz has %d", s, len(sizes))
-	}
-	return nil
 }

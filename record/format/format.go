@@ -96,6 +96,9 @@ type Options struct {
 	// and its record_max_frames (0: unbounded).
 	SpanDuration time.Duration
 	SpanFrames   int64
+	// SpanBytes is the recorder's record_max_size (0: unbounded): a file
+	// that small cannot hold the sample tables of an hour.
+	SpanBytes int64
 	// ExpectKeys is how many video key frames the file is expected to
 	// hold, from the recorder's limits and the stream's GOP, for muxers
 	// that reserve room for an index up front.
@@ -162,4 +165,18 @@ type Muxer interface {
 	// Close finishes the file (headers, indexes) and closes it, which
 	// releases a record_lock lock.
 	Close() error
+}
+
+// Tally is implemented by muxers that store fewer samples than the
+// recorder hands them: an MP4 has no place for a sequence end (ffmpeg
+// sends one at the end of every H.264 publish), for frames before a
+// track's parameters are known, or for a track that appeared after an
+// fMP4's initialization segment. The record-done event takes its counts
+// from here, so that they match the file.
+type Tally interface {
+	// Stored returns the numbers of video and audio samples in the file.
+	Stored() (video, audio int64)
+	// LeftOut reports whether the muxer refused a track of kind k
+	// (media.KindVideo or media.KindAudio) that the recorder handed it.
+	LeftOut(k media.Kind) bool
 }

@@ -28,6 +28,10 @@ type Sink interface {
 	Seek(off int64, whence int) (int64, error)
 	// Datasync makes written data durable (fdatasync(2)): record_fsync.
 	Datasync() error
+	// Allocate reserves n bytes at off, extending the file, without
+	// writing them (fallocate(2)): they read as zeros. It fails where the
+	// file system cannot (the caller then writes zeros).
+	Allocate(off, n int64) error
 	Close() error
 }
 
@@ -55,7 +59,13 @@ func (s *osSink) Seek(off int64, whence int) (int64, error) {
 	return s.f.Seek(off, whence)
 }
 func (s *osSink) Datasync() error { return unix.Fdatasync(int(s.fd)) }
-func (s *osSink) Close() error    { return s.f.Close() }
+func (s *osSink) Allocate(off, n int64) error {
+	if err := unix.Fallocate(int(s.fd), 0, off, n); err != nil {
+		return fmt.Errorf("fallocate %q: %w", s.f.Name(), err)
+	}
+	return nil
+}
+func (s *osSink) Close() error { return s.f.Close() }
 
 func (s *osSink) Writev(bufs [][]byte) (int64, error) {
 	var total int64

@@ -14,7 +14,7 @@ import (
 // mfra that does not fit is cut off again (the file stays valid, and
 // repair adds it later).
 func (m *Muxer) Close() error {
-	werr := m.Flush()
+	werr := m.flush(-1, 0, true)
 	if m.init == nil {
 		return werr
 	}

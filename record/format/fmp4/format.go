@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 )
@@ -12,7 +13,10 @@ import (
 // interface.
 type Format struct{}
 
-var _ format.Format = Format{}
+var (
+	_ format.Format = Format{}
+	_ format.Tally  = (*file)(nil)
+)
 
 // Caps: the codecs with an MP4 sample entry; parameters stored once per
 // file (in the initialization segment); append when they match.
@@ -73,8 +77,18 @@ func (f *file) Write(s format.Sample) error {
 	if !ok {
 		return nil
 	}
-	return f.m.Write(i, s.Time, cts, sync, s.Unit.Data)
+	if err := f.m.Write(i, s.Time, cts, sync, s.Unit.Data); err != nil {
+		return err
+	}
+	f.tracks.Stored(s.Track.Kind)
+	return nil
 }
+
+// Stored returns the numbers of video and audio samples in the file.
+func (f *file) Stored() (video, audio int64) { return f.tracks.Counts() }
+
+// LeftOut reports whether a track of kind k was left out of the file.
+func (f *file) LeftOut(k media.Kind) bool { return f.tracks.LeftOut(k) }
 
 func (f *file) Size() int64  { return f.m.Size() }
 func (f *file) Flush() error { return f.m.Flush() }

@@ -38,7 +38,7 @@ func (m *Muxer) buildMoof() {
 		}
 		traf++
 		b = m.traf(b, t, traf, dataOff)
-		dataOff += len(t.data)
+		dataOff += len(t.data) - m.heldSize(t)
 	}
 	b = box(b, 8+dataOff-size-8, "mdat")
 	m.moof = b
@@ -59,11 +59,14 @@ func (m *Muxer) traf(b []byte, t *track, traf, dataOff int) []byte {
 	b = be.AppendUint32(b, uint32(n))
 	b = be.AppendUint32(b, uint32(dataOff))
 	for i, s := range t.samples {
-		dur := t.lastDur
-		if i+1 < n {
+		dur := t.lastDur // at the end of the file: as long as the one before
+		switch {
+		case i+1 < n:
 			dur = t.samples[i+1].dts - s.dts
-			t.lastDur = dur
+		case t.endDTS >= 0:
+			dur = t.endDTS - s.dts
 		}
+		t.lastDur = dur
 		flags := uint32(flagsSync)
 		if t.video && !s.key {
 			flags = flagsNonSync

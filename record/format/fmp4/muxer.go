@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 )
 
@@ -27,8 +29,11 @@ type File interface {
 type Options struct {
 	// FragmentMS is the longest fragment in milliseconds. Default: 1000.
 	FragmentMS int64
-	// MaxFragment caps a fragment's media bytes, bounding memory for high
-	// bitrates. Default: 1 MiB.
+	// MaxFragment caps a fragment's media bytes, bounding the memory of
+	// a stream (its fragment is built in RAM): 64 KiB is about 0.2 s of
+	// a 2.5 Mbit/s stream, and a moof costs about 100 bytes plus 16 a
+	// sample (under 1% of such a stream). Default: 64 KiB, which keeps an
+	// fmp4 recorder within the FLV recorder's memory per stream.
 	MaxFragment int
 	Fsync       bool // fdatasync after every fragment
 	Log         *slog.Logger
@@ -67,12 +72,18 @@ type track struct {
 	data    []byte
 	lastDTS int64 // track units; -1 before the first sample
 	lastDur int64
-	// doneDTS and doneDur are lastDTS and lastDur as of the last fragment
-	// that reached the file: what the durations written at close count.
+	// doneDTS and doneDur are the decode time and duration of the last
+	// sample that reached the file: what the durations written at close
+	// count.
 	doneDTS, doneDur int64
 	keys             []mp4box.RandomAccess
 	video            bool
 	warned           bool
+	// endDTS is where the fragment's last written sample ends (track
+	// units), once known: the next sample's decode time. -1: unknown.
+	endDTS int64
+	held   bool    // hold, the last sample, waits for the next fragment
+	hold   fsample // its bytes stay at the end of data
 }
 
 // fsample is one sample of the current fragment.
@@ -95,7 +106,7 @@ func New(f File, o Options) *Muxer {
 		o.FragmentMS = 1000
 	}
 	if o.MaxFragment <= 0 {
-		o.MaxFragment = 1 << 20
+		o.MaxFragment = 64 << 10
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -119,7 +130,12 @@ func (m *Muxer) AddTrack(t *media.Track) (int, error) {
 }
 
 // Size is the file size so far, the fragment being built included.
-func (m *Muxer) Size() int64 { return m.size + int64(m.frag.bytes) }
+func (m *Muxer) Size() int64 {
+	if m.err != nil {
+		return m.size // after a failed write nothing buffered reaches the file
+	}
+	return m.size + int64(m.frag.bytes)
+}
 
 // Buffered is the bytes of the fragment being built, not yet written.
 func (m *Muxer) Buffered() int64 { return int64(m.frag.bytes) }
@@ -134,7 +150,7 @@ func (m *Muxer) Write(i int, dtsMS int64, ctsMS int32, key bool, data []byte) er
 	t := m.tracks[i]
 	if m.frag.startMS >= 0 && (t.video && key || dtsMS-m.frag.startMS >= m.o.FragmentMS ||
 		m.frag.bytes+len(data) > m.o.MaxFragment) {
-		if err := m.Flush(); err != nil {
+		if err := m.flush(i, max(dtsMS*t.m.PerMS(), t.lastDTS), false); err != nil {
 			return err
 		}
 	}
@@ -145,10 +161,13 @@ func (m *Muxer) Write(i int, dtsMS int64, ctsMS int32, key bool, data []byte) er
 	if m.frag.startMS < 0 {
 		m.frag.startMS = dtsMS
 	}
+	cts := int32(int64(ctsMS) * t.m.PerMS())
 	if t.video && key && len(t.samples) == 0 {
-		t.keys = append(t.keys, mp4box.RandomAccess{Time: dts, Moof: -1})
+		// tfra's time is the sync sample's presentation time (ISO/IEC
+		// 14496-12 8.8.10), as ffmpeg writes and reads it.
+		t.keys = append(t.keys, mp4box.RandomAccess{Time: dts + int64(cts), Moof: -1})
 	}
-	t.samples = append(t.samples, fsample{dts: dts, cts: int32(int64(ctsMS) * t.m.PerMS()), size: uint32(len(data)), key: key})
+	t.samples = append(t.samples, fsample{dts: dts, cts: cts, size: uint32(len(data)), key: key})
 	t.data = append(t.data, data...)
 	t.lastDTS = dts
 	m.frag.bytes += len(data) + 16
@@ -156,10 +175,38 @@ func (m *Muxer) Write(i int, dtsMS int64, ctsMS int32, key bool, data []byte) er
 }
 
 // Flush writes the fragment being built, the initialization segment
-// first if it is not in the file yet.
-func (m *Muxer) Flush() error {
+// first if it is not in the file yet; each track's last sample waits for
+// the next fragment (see flush).
+func (m *Muxer) Flush() error { return m.flush(-1, 0, false) }
+
+// FlushEnd writes the fragment being built with every sample in it, the
+// held last ones too: the end of an HLS segment, which must hold all of
+// its media. track's last sample ends at nextMS (the sample that ends the
+// segment), so its duration is exact; the other tracks' last samples last
+// as long as the sample before them. track < 0: no end is known.
+func (m *Muxer) FlushEnd(track int, nextMS int64) error {
+	var next int64
+	if track >= 0 && track < len(m.tracks) {
+		next = nextMS * m.tracks[track].m.PerMS()
+	}
+	return m.flush(track, next, true)
+}
+
+// flush writes the fragment being built. A sample's duration is known
+// only when the next sample of its track arrives, so each track's last
+// sample waits for the next fragment, except for trigger's (the track of
+// the sample that ends the fragment, decoded at next, in track units) and
+// at the end (final): every fragment's decode time is then exactly where
+// the track's previous fragment ended, as tfdt requires.
+func (m *Muxer) flush(trigger int, next int64, final bool) error {
 	if m.err != nil || m.frag.startMS < 0 {
 		return m.err
+	}
+	if !m.holdLast(trigger, next, final) {
+		return nil // only held samples: nothing to write yet
+	}
+	if fo, ok := m.f.(format.FlushObserver); ok { // the metrics time each write-out
+		defer fo.FlushedSince(time.Now())
 	}
 	if m.init == nil {
 		if err := m.writeInit(); err != nil {
@@ -170,7 +217,7 @@ func (m *Muxer) Flush() error {
 	m.iov = append(m.iov[:0], m.moof)
 	for _, t := range m.tracks {
 		if len(t.samples) > 0 {
-			m.iov = append(m.iov, t.data)
+			m.iov = append(m.iov, t.data[:len(t.data)-m.heldSize(t)])
 		}
 	}
 	err := m.write(m.iov)
@@ -208,11 +255,13 @@ func (m *Muxer) write(bufs [][]byte) error {
 	return err
 }
 
-// fragmentDone records that the fragment reached the file.
+// fragmentDone records that the fragment reached the file: where each
+// track's last written sample starts and how long it is (buildMoof left
+// its duration in lastDur). A held sample is not in the file yet.
 func (m *Muxer) fragmentDone() {
 	for _, t := range m.tracks {
-		if len(t.samples) > 0 {
-			t.doneDTS, t.doneDur = t.lastDTS, t.lastDur
+		if n := len(t.samples); n > 0 {
+			t.doneDTS, t.doneDur = t.samples[n-1].dts, t.lastDur
 		}
 	}
 }
@@ -234,11 +283,59 @@ func (m *Muxer) fail(err error) error {
 	return err
 }
 
-func (m *Muxer) resetFragment() {
-	for _, t := range m.tracks {
-		t.samples, t.data = t.samples[:0], t.data[:0]
+// holdLast takes each track's last sample out of the fragment unless its
+// duration is known, and sets where the others end; it reports whether
+// any sample is left to write.
+func (m *Muxer) holdLast(trigger int, next int64, final bool) bool {
+	any := false
+	for i, t := range m.tracks {
+		n := len(t.samples)
+		t.held, t.endDTS = false, -1
+		switch {
+		case n == 0:
+			continue
+		case i == trigger:
+			t.endDTS = next
+		case !final:
+			t.held, t.hold, t.endDTS = true, t.samples[n-1], t.samples[n-1].dts
+			t.samples = t.samples[:n-1]
+		}
+		any = any || len(t.samples) > 0
 	}
+	if !any {
+		for _, t := range m.tracks {
+			if t.held {
+				t.samples, t.held = append(t.samples, t.hold), false
+			}
+		}
+	}
+	return any
+}
+
+// heldSize is the bytes of t's held sample at the end of t.data.
+func (m *Muxer) heldSize(t *track) int {
+	if !t.held {
+		return 0
+	}
+	return int(t.hold.size)
+}
+
+// resetFragment starts the next fragment with the held samples.
+func (m *Muxer) resetFragment() {
 	m.frag = fragment{startMS: -1}
+	for _, t := range m.tracks {
+		if !t.held {
+			t.samples, t.data = t.samples[:0], t.data[:0]
+			continue
+		}
+		h := t.hold
+		copy(t.data, t.data[len(t.data)-int(h.size):])
+		t.samples, t.data, t.held = append(t.samples[:0], h), t.data[:h.size], false
+		if ms := h.dts / t.m.PerMS(); m.frag.startMS < 0 || ms < m.frag.startMS {
+			m.frag.startMS = ms
+		}
+		m.frag.bytes += int(h.size) + 16
+	}
 	m.iov = m.iov[:0]
 }
 

@@ -30,7 +30,8 @@ func (s *fmp4Seg) write(i int, ms int64, cts int32, key bool, u *media.Unit) err
 	return s.m.Write(i, ms, cts, key, u.Data)
 }
 
-func (s *fmp4Seg) begin() error   { return nil }
-func (s *fmp4Seg) flush() error   { return s.m.Flush() }
-func (s *fmp4Seg) ext() string    { return ".m4s" }
-func (s *fmp4Seg) pending() int64 { return s.m.Buffered() }
+func (s *fmp4Seg) begin() error                         { return nil }
+func (s *fmp4Seg) flush() error                         { return s.m.Flush() }
+func (s *fmp4Seg) finish(track int, nextMS int64) error { return s.m.FlushEnd(track, nextMS) }
+func (s *fmp4Seg) ext() string                          { return ".m4s" }
+func (s *fmp4Seg) pending() int64                       { return s.m.Buffered() }

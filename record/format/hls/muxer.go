@@ -21,8 +21,12 @@ var errLate = errors.New("hls: track appeared after the first segment")
 type segmenter interface {
 	addTrack(t *media.Track) (int, error)
 	write(i int, ms int64, cts int32, key bool, u *media.Unit) error
-	begin() error   // the router points at a new segment file
-	flush() error   // every sample written so far to the segment file
+	begin() error // the router points at a new segment file
+	flush() error // samples written so far to the segment file (fMP4 may hold each track's last)
+	// finish writes every sample of the segment to its file: track's next
+	// sample (the one that starts the next segment) is at nextMS; track
+	// < 0 at the end of the recording.
+	finish(track int, nextMS int64) error
 	pending() int64 // bytes buffered, not yet in the file
 	ext() string    // segment file name extension
 }
@@ -135,7 +139,7 @@ func (m *muxer) Write(s format.Sample) error {
 	}
 	videoKey := key && s.Track.Kind == media.KindVideo
 	if m.open && m.cutDue(s.Time, videoKey) {
-		if err := m.endSegment(s.Time); err != nil {
+		if err := m.endSegment(s.Time, i); err != nil {
 			return err
 		}
 	}
@@ -203,9 +207,10 @@ func segmentName(n int, ext string) string {
 }
 
 // endSegment puts the rest of the segment in its file, closes it and
-// lists it: end is where the segment's media ends (ms).
-func (m *muxer) endSegment(end int64) error {
-	err := m.flushSegment()
+// lists it: end is where the segment's media ends (ms), the time of the
+// next sample of track (< 0: the recording ends).
+func (m *muxer) endSegment(end int64, track int) error {
+	err := m.flushSegment(func() error { return m.seg.finish(track, end) })
 	s := m.r.s
 	m.open, m.r.s = false, nil
 	if err = errors.Join(err, s.Close()); err != nil {
@@ -264,18 +269,18 @@ func (m *muxer) Flush() error {
 	if m.err != nil || !m.open {
 		return m.err
 	}
-	if err := m.flushSegment(); err != nil {
+	if err := m.flushSegment(m.seg.flush); err != nil {
 		return m.fail(fmt.Errorf("write segment %s: %w", m.cur.name, err))
 	}
 	return nil
 }
 
-// flushSegment writes the segment's buffered samples out (made durable
-// with record_fsync) and times it for a sink that observes flushes (the
-// metrics).
-func (m *muxer) flushSegment() error {
+// flushSegment writes the segment's buffered samples out with flush
+// (made durable with record_fsync) and times it for a sink that observes
+// flushes (the metrics).
+func (m *muxer) flushSegment(flush func() error) error {
 	start := time.Now()
-	err := m.seg.flush()
+	err := flush()
 	if err == nil && m.o.Fsync {
 		err = m.r.s.Datasync()
 	}
@@ -292,7 +297,7 @@ func (m *muxer) flushSegment() error {
 func (m *muxer) Close() error {
 	var err error
 	if m.err == nil && m.open {
-		err = m.endSegment(m.end())
+		err = m.endSegment(m.end(), -1)
 	}
 	if m.pl.body > 0 {
 		if e := m.pl.end(); e != nil {

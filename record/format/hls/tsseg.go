@@ -216,6 +216,7 @@ func (s *tsSeg) prepend(sets ...[][]byte) {
 	}
 }
 
-func (s *tsSeg) flush() error   { return s.bw.Flush() }
-func (s *tsSeg) pending() int64 { return int64(s.bw.Buffered()) }
-func (s *tsSeg) ext() string    { return ".ts" }
+func (s *tsSeg) flush() error            { return s.bw.Flush() }
+func (s *tsSeg) finish(int, int64) error { return s.bw.Flush() }
+func (s *tsSeg) pending() int64          { return int64(s.bw.Buffered()) }
+func (s *tsSeg) ext() string             { return ".ts" }

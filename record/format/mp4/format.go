@@ -16,7 +16,10 @@ import (
 // interface.
 type Format struct{}
 
-var _ format.Format = Format{}
+var (
+	_ format.Format = Format{}
+	_ format.Tally  = (*file)(nil)
+)
 
 // Caps: the codecs with an MP4 sample entry; parameters stored once per
 // file; no append (a new name instead).
@@ -49,7 +52,8 @@ func (Format) Open(s format.Sink, o format.Options) (format.Opened, error) {
 
 // Room sizes the moov room of a new file: the span's duration at the
 // assumed frame rates of the kinds the recorder records (video only when
-// the stream has shown it), or the span's frame count when less.
+// the stream has shown it), or the span's frame count or size when
+// less.
 func Room(o format.Options) int64 {
 	v, a := 0, 0
 	if o.Video && o.Codec != nil && o.Codec.HasVideo() {
@@ -65,6 +69,9 @@ func Room(o format.Options) int64 {
 	room := RoomFor(d, v, a)
 	if o.SpanFrames > 0 {
 		room = min(room, RoomForFrames(o.SpanFrames))
+	}
+	if o.SpanBytes > 0 {
+		room = min(room, RoomForBytes(o.SpanBytes))
 	}
 	return room
 }
@@ -95,8 +102,18 @@ func (f *file) Write(s format.Sample) error {
 	if !ok {
 		return nil
 	}
-	return f.m.Write(i, s.Time, cts, sync, s.Unit.Data)
+	if err := f.m.Write(i, s.Time, cts, sync, s.Unit.Data); err != nil {
+		return err
+	}
+	f.tracks.Stored(s.Track.Kind)
+	return nil
 }
+
+// Stored returns the numbers of video and audio samples in the file.
+func (f *file) Stored() (video, audio int64) { return f.tracks.Counts() }
+
+// LeftOut reports whether a track of kind k was left out of the file.
+func (f *file) LeftOut(k media.Kind) bool { return f.tracks.LeftOut(k) }
 
 // adder adds s's track, journalling the FLV tag that defines it (its
 // sequence start, or for codecs without one the frame) for repair.

@@ -3,12 +3,14 @@ package mp4
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"syscall"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
@@ -20,6 +22,8 @@ type File interface {
 	WriteAt(p []byte, off int64) (int, error)
 	Truncate(size int64) error
 	Datasync() error
+	Allocate(off, n int64) error
+	Seek(off int64, whence int) (int64, error)
 }
 
 // Options tune a Muxer.
@@ -98,15 +102,49 @@ func New(f File, o Options) (*Muxer, error) {
 		return nil, fmt.Errorf("write journal: %w", err)
 	}
 	m.jsize = journalHeader
-	head := append(append(ft, mp4box.Free(o.Room)...), make([]byte, o.Room-8)...)
-	head = append(head, 0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 0, 0, 0, 0, mdatHeader)
-	n, err := f.Writev([][]byte{head})
+	head := append(ft, mp4box.Free(o.Room)...)
+	mdat := []byte{0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 0, 0, 0, 0, mdatHeader}
+	n, err := writeHead(f, head, o.Room-8, mdat)
 	m.size = n
 	if err != nil {
 		m.dropJournal()
 		return nil, fmt.Errorf("write file head: %w", err)
 	}
 	return m, nil
+}
+
+// zeros is the room's content, shared by every file: its pages are never
+// written, so they cost no memory, and a file's room costs no allocation.
+var zeros [1 << 20]byte
+
+// writeHead writes the file head: head, n bytes of room, then tail. The
+// room's blocks are allocated, not left as a hole, so that the moov
+// always fits at close, even on a full disk: with fallocate where the
+// file system has it (no megabytes of zeros to write per file), else by
+// writing zeros.
+func writeHead(f File, head []byte, n int64, tail []byte) (int64, error) {
+	w, err := f.Writev([][]byte{head})
+	if err != nil {
+		return w, err
+	}
+	if f.Allocate(w, n) == nil {
+		if _, err := f.Seek(0, io.SeekEnd); err != nil {
+			return w, fmt.Errorf("seek past the room: %w", err)
+		}
+		t, err := f.Writev([][]byte{tail})
+		return w + n + t, err
+	}
+	t, err := f.Writev(roomBufs(n, tail))
+	return w + t, err
+}
+
+// roomBufs is n zero bytes, then tail.
+func roomBufs(n int64, tail []byte) [][]byte {
+	var bufs [][]byte
+	for ; n > 0; n -= int64(len(zeros)) {
+		bufs = append(bufs, zeros[:min(n, int64(len(zeros)))])
+	}
+	return append(bufs, tail)
 }
 
 // AddTrack adds a track; typ and body are the FLV tag that defined it
@@ -150,7 +188,10 @@ func (m *Muxer) Write(i int, dtsMS int64, ctsMS int32, key bool, data []byte) er
 		}
 	}
 	m.jbuf = sampleRec{track: uint8(i), key: key, size: uint32(len(data)), dts: dtsMS, cts: ctsMS}.append(m.jbuf)
-	if len(data) > cap(m.buf) {
+	if len(data) > cap(m.buf) { // written in place: a write-out of its own
+		if fo, ok := m.f.(format.FlushObserver); ok {
+			defer fo.FlushedSince(time.Now())
+		}
 		m.iov[0] = data
 		n, err := m.f.Writev(m.iov[:])
 		m.iov[0] = nil
@@ -197,6 +238,9 @@ func (m *Muxer) Flush() error {
 func (m *Muxer) flushBuf() error {
 	if len(m.buf) == 0 {
 		return nil
+	}
+	if fo, ok := m.f.(format.FlushObserver); ok { // the metrics time each write-out
+		defer fo.FlushedSince(time.Now())
 	}
 	m.iov[0] = m.buf
 	n, err := m.f.Writev(m.iov[:])

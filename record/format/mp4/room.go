@@ -31,3 +31,14 @@ func RoomFor(d time.Duration, videoFPS, audioFPS int) int64 {
 
 // RoomForFrames is the moov room for n frames of either kind.
 func RoomForFrames(n int64) int64 { return fixedRoom + n*videoSampleBytes }
+
+// minSampleBytes is the smallest average sample RoomForBytes plans for:
+// low-bitrate audio (AAC at 32 kb/s is about 90 bytes a frame). Smaller
+// samples outgrow the room, and the moov goes after the media.
+const minSampleBytes = 100
+
+// RoomForBytes is the moov room of a file of at most size bytes
+// (record_max_size): the tables of size/minSampleBytes samples, about a
+// third of size, so that a small size limit does not reserve an hour's
+// room.
+func RoomForBytes(size int64) int64 { return fixedRoom + size/minSampleBytes*videoSampleBytes }

@@ -22,9 +22,21 @@ func Carries(t *media.Track) bool {
 // stream's default tracks) to a muxer's track indexes, adding each once
 // its parameters are known.
 type Tracks struct {
-	idx  [3]int  // by media.Kind: muxer track index + 1; 0 none yet
-	skip [3]bool // by media.Kind: refused by the muxer, left out
+	idx    [3]int   // by media.Kind: muxer track index + 1; 0 none yet
+	skip   [3]bool  // by media.Kind: refused by the muxer, left out
+	stored [3]int64 // by media.Kind: samples the muxer stored
 }
+
+// Stored counts a sample of kind k that the muxer stored.
+func (ts *Tracks) Stored(k media.Kind) { ts.stored[k]++ }
+
+// Counts returns the numbers of video and audio samples stored.
+func (ts *Tracks) Counts() (video, audio int64) {
+	return ts.stored[media.KindVideo], ts.stored[media.KindAudio]
+}
+
+// LeftOut reports whether a track of kind k was refused.
+func (ts *Tracks) LeftOut(k media.Kind) bool { return k < 3 && ts.skip[k] }
 
 // Known returns t's muxer track once decided: mapped (ok) or left out
 // (!ok). Muxers call it first, so that the steady state builds no

@@ -2,8 +2,8 @@ package mp4box
 
 import gomp4 "github.com/abema/go-mp4"
 
-// RandomAccess is one key frame of a fragmented file: its decode time in
-// the track's timescale and the offset of the moof whose first sample of
+// RandomAccess is one key frame of a fragmented file: its presentation
+// time (decode time plus composition offset) in the track's timescale and the offset of the moof whose first sample of
 // that track it is (traf Traf, first trun, first sample).
 type RandomAccess struct {
 	Time int64

@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rtmprecd/rtmprecd/index"
+)
+
+// columns are the row's columns but id, in the order of values and scan.
+var columns = []string{
+	"node", "stream_path", "app", "name", "recorder", "format", "path", "status",
+	"start_ms", "end_ms", "duration_ms", "size", "video_frames", "audio_frames", "keyframes",
+	"video_codec", "width", "height", "frame_rate", "audio_codec", "sample_rate", "channels",
+	"reason", "error", "pinned", "event_id", "event_name", "event_desc", "event_level", "updated_ms",
+	"removed_by",
+}
+
+var (
+	columnList = strings.Join(columns, ", ")
+	selectRow  = "SELECT id, " + columnList + " FROM recordings"
+	insertRow  = "INSERT INTO recordings (" + columnList + ") VALUES (" + params(1, len(columns)) + ")"
+)
+
+// params is "$from, ..., $(from+n-1)".
+func params(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+func values(r *index.Recording) []any {
+	return []any{
+		r.Node, r.StreamPath, r.App, r.Name, r.Recorder, r.Format, r.Path, string(r.Status),
+		ms(r.Start), ms(r.End), r.Duration.Milliseconds(), r.Size, r.VideoFrames, r.AudioFrames, r.Keyframes,
+		r.VideoCodec, r.Width, r.Height, r.FrameRate, r.AudioCodec, r.SampleRate, r.Channels,
+		r.Reason, r.Error, r.Pinned, r.EventID, r.EventName, r.EventDesc, r.EventLevel, ms(r.Updated),
+		r.RemovedBy,
+	}
+}
+
+func scan(s pgx.Row) (index.Recording, error) {
+	var r index.Recording
+	var status string
+	var start, end, dur, upd int64
+	err := s.Scan(&r.ID,
+		&r.Node, &r.StreamPath, &r.App, &r.Name, &r.Recorder, &r.Format, &r.Path, &status,
+		&start, &end, &dur, &r.Size, &r.VideoFrames, &r.AudioFrames, &r.Keyframes,
+		&r.VideoCodec, &r.Width, &r.Height, &r.FrameRate, &r.AudioCodec, &r.SampleRate, &r.Channels,
+		&r.Reason, &r.Error, &r.Pinned, &r.EventID, &r.EventName, &r.EventDesc, &r.EventLevel, &upd,
+		&r.RemovedBy)
+	r.Status = index.Status(status)
+	r.Start, r.End, r.Updated = fromMS(start), fromMS(end), fromMS(upd)
+	r.Duration = msDur(dur)
+	return r, err
+}
+
+func scanAll(rows pgx.Rows) ([]index.Recording, error) {
+	defer rows.Close()
+	var out []index.Recording
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ms stores a wall time as Unix milliseconds, as the SQLite index does;
+// the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func msDur(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
