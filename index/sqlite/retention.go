@@ -12,9 +12,13 @@ var _ index.Retainer = (*Store)(nil)
 
 // eventProtects is true when an event of the row's stream at or above
 // the keep level (arg 1), that ended at or after the cutoff (arg 2, 0:
-// never expires), overlaps the row. The trigger bounds let the
-// events_trigger index serve it: before and after are at most a day.
-var eventProtects = fmt.Sprintf(`EXISTS (SELECT 1 FROM events e JOIN recordings er ON er.id = e.recording_id
+// never expires), overlaps the row. The loop runs over the events first
+// (CROSS JOIN fixes SQLite's join order): a range of the events_trigger
+// index, since before and after are at most a day, then each event's
+// recording by id. Driven from the recordings of the stream instead, it
+// read every row of the stream per candidate, which made a pass
+// quadratic in the stream's rows.
+var eventProtects = fmt.Sprintf(`EXISTS (SELECT 1 FROM events e CROSS JOIN recordings er ON er.id = e.recording_id
 	WHERE e.trigger_ms BETWEEN r.start_ms - %[1]d AND r.end_ms + %[1]d
 	AND e.trigger_ms - e.before_ms <= r.end_ms AND e.trigger_ms + e.after_ms >= r.start_ms
 	AND er.stream_path = r.stream_path AND e.level >= ? AND (? = 0 OR e.trigger_ms + e.after_ms >= ?))`,
@@ -22,6 +26,17 @@ var eventProtects = fmt.Sprintf(`EXISTS (SELECT 1 FROM events e JOIN recordings 
 
 // Removable returns q's candidates, oldest start first.
 func (s *Store) Removable(ctx context.Context, q index.RemovableQuery) ([]index.Recording, error) {
+	sql, args := removableSQL(q)
+	rows, err := s.db.QueryContext(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: removable %s/%s: %w", q.App, q.Recorder, err)
+	}
+	return scanAll(rows)
+}
+
+// removableSQL is q's query: a seek in the retention index past the
+// cursor, the protections checked per row, LIMIT rows.
+func removableSQL(q index.RemovableQuery) (string, []any) {
 	conds := []string{"app = ?", "recorder = ?", "status IN ('done', 'failed')", "pinned = 0"}
 	args := []any{q.App, q.Recorder}
 	add := func(c string, a ...any) { conds, args = append(conds, c), append(args, a...) }
@@ -29,8 +44,7 @@ func (s *Store) Removable(ctx context.Context, q index.RemovableQuery) ([]index.
 		add("stream_path = ?", q.StreamPath)
 	}
 	if q.After.ID != 0 {
-		st := ms(q.After.Start)
-		add("start_ms >= ? AND (start_ms > ? OR id > ?)", st, st, q.After.ID)
+		add("(start_ms, id) > (?, ?)", ms(q.After.Start), q.After.ID)
 	}
 	if !q.EndedBefore.IsZero() {
 		add("end_ms < ?", q.EndedBefore.UnixMilli())
@@ -41,11 +55,7 @@ func (s *Store) Removable(ctx context.Context, q index.RemovableQuery) ([]index.
 	add("NOT (event_id = '' AND "+eventProtects+")", q.KeepLevel, cut, cut)
 	sql := "SELECT id, " + columnList + " FROM recordings r WHERE " + strings.Join(conds, " AND ") +
 		" ORDER BY start_ms, id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, sql, append(args, max(q.Limit, 1))...)
-	if err != nil {
-		return nil, fmt.Errorf("index: removable %s/%s: %w", q.App, q.Recorder, err)
-	}
-	return scanAll(rows)
+	return sql, append(args, max(q.Limit, 1))
 }
 
 // Usage sums a recorder's live rows per stream: the finished ones from
