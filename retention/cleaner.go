@@ -44,6 +44,8 @@ type Options struct {
 	// DryRun removes nothing and changes no row: Report is told what a
 	// pass would remove.
 	DryRun bool
+	// Report, when set, is told each removal (in a dry run, each that
+	// would be made) after its batch committed: rtmprecd cleanup's lines.
 	Report func(Removal)
 }
 
@@ -65,6 +67,10 @@ type Cleaner struct {
 
 	stats statsBox
 	disks diskWatch
+	// dry holds, during a dry run's pass, the rows it would have removed:
+	// the rows stay in the index, so later rules skip them and quotas
+	// count them as gone, as in a real pass.
+	dry map[int64]index.Recording
 }
 
 // New returns a cleaner; Run starts its goroutine.
@@ -138,6 +144,7 @@ func (c *Cleaner) Pass(ctx context.Context) []Removal {
 	defer c.mu.Unlock()
 	start := time.Now()
 	pols := c.o.Policies()
+	c.dry = map[int64]index.Recording{}
 	var out []Removal
 	for i := range pols {
 		p := &pols[i]
@@ -160,6 +167,7 @@ func (c *Cleaner) CheckFree(ctx context.Context) []Removal {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	pols := c.o.Policies()
+	c.dry = map[int64]index.Recording{}
 	out := c.minFree(ctx, pols)
 	if len(out) > 0 {
 		c.refreshOldest(ctx, pols)
@@ -190,7 +198,7 @@ func (c *Cleaner) totalRule(ctx context.Context, p *Policy) []Removal {
 	if p.MaxTotal <= 0 {
 		return nil
 	}
-	u, err := c.o.Store.Usage(ctx, p.App, p.Recorder)
+	u, err := c.usage(ctx, p)
 	if err != nil {
 		c.log.Error("retention: usage", "recorder", p.Name(), "err", err)
 		return nil
@@ -203,7 +211,7 @@ func (c *Cleaner) streamRules(ctx context.Context, p *Policy) []Removal {
 	if p.StreamMaxFiles <= 0 && p.StreamQuota <= 0 {
 		return nil
 	}
-	u, err := c.o.Store.Usage(ctx, p.App, p.Recorder)
+	u, err := c.usage(ctx, p)
 	if err != nil {
 		c.log.Error("retention: usage", "recorder", p.Name(), "err", err)
 		return nil
@@ -224,6 +232,29 @@ func (c *Cleaner) streamRules(ctx context.Context, p *Policy) []Removal {
 		}
 	}
 	return out
+}
+
+// usage is the recorder's usage less what this dry run's pass already
+// would have removed.
+func (c *Cleaner) usage(ctx context.Context, p *Policy) (index.Usage, error) {
+	u, err := c.o.Store.Usage(ctx, p.App, p.Recorder)
+	if err != nil || len(c.dry) == 0 {
+		return u, err
+	}
+	for _, r := range c.dry {
+		if r.App != p.App || r.Recorder != p.Recorder {
+			continue
+		}
+		u.Bytes -= r.Size
+		u.Files--
+		for i := range u.Streams {
+			if u.Streams[i].StreamPath == r.StreamPath {
+				u.Streams[i].Bytes -= r.Size
+				u.Streams[i].Files--
+			}
+		}
+	}
+	return u, nil
 }
 
 // drainExcess removes oldest first until bytes and files (either may be
@@ -261,6 +292,9 @@ func (c *Cleaner) drain(ctx context.Context, p *Policy, rule string, q index.Rem
 		var batch []Removal
 		stop := false
 		for i := range rows {
+			if _, gone := c.dry[rows[i].ID]; gone {
+				continue
+			}
 			if !take(&rows[i]) {
 				stop = true
 				break

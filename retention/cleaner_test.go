@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +194,39 @@ func TestReloadAppliesAtNextPass(t *testing.T) {
 	pol.MaxAge = 10 * day
 	c.Pass(context.Background())
 	e.expect(rows, []string{"deleted:max_age", "deleted:max_age"})
+}
+
+// TestDryRunSaysWhatAPassThenDoes: with rules that overlap (max_age
+// removes what stream_max_files and max_total would count), a dry run
+// reports each recording once, with the rule that would remove it, and
+// quotas count what earlier rules would remove: its report is what the
+// real pass then removes.
+func TestDryRunSaysWhatAPassThenDoes(t *testing.T) {
+	e := newEnv(t)
+	var rows []index.Recording
+	for i := range 6 {
+		rows = append(rows, e.file("", "cam", e.now.Add(-time.Duration(40-5*i)*day), 100))
+	}
+	pol := e.policy("", conf.Retention{MaxAge: 30 * day, StreamMaxFiles: 3, MaxTotal: 250})
+	type said struct {
+		id   int64
+		rule string
+	}
+	run := func(dry bool) []said {
+		var out []said
+		c := e.cleaner(pol)
+		c.o.DryRun, c.o.Report = dry, func(rm Removal) { out = append(out, said{rm.Row.ID, rm.Rule}) }
+		c.Pass(context.Background())
+		return out
+	}
+	dry := run(true)
+	e.expect(rows, []string{"done", "done", "done", "done", "done", "done"})
+	real := run(false)
+	// rows 0 and 1 ended over 30 days ago; of the 4 left,
+	// stream_max_files takes row 2; max_total, 300 over 250, takes row 3
+	want := []said{{rows[0].ID, RuleMaxAge}, {rows[1].ID, RuleMaxAge}, {rows[2].ID, RuleStreamMaxFiles}, {rows[3].ID, RuleMaxTotal}}
+	if !slices.Equal(dry, want) || !slices.Equal(real, want) {
+		t.Errorf("dry run said %v, the pass did %v; want %v", dry, real, want)
+	}
+	e.expect(rows, []string{"deleted:max_age", "deleted:max_age", "deleted:stream_max_files", "deleted:max_total", "done", "done"})
 }

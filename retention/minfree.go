@@ -93,6 +93,9 @@ func (c *Cleaner) raise(ctx context.Context, fs *filesystem) []Removal {
 				break
 			}
 			cursors[h.pol] = index.CursorOf(&h.row)
+			if _, gone := c.dry[h.row.ID]; gone {
+				continue
+			}
 			if rm, ok := c.remove(fs.pols[h.pol], &h.row, RuleMinFree); ok {
 				batch = append(batch, rm)
 				deficit -= h.row.Size

@@ -90,6 +90,7 @@ func (c *Cleaner) commit(ctx context.Context, batch []Removal) []Removal {
 	}
 	if c.o.DryRun {
 		for _, rm := range batch {
+			c.dry[rm.Row.ID] = rm.Row
 			if c.o.Report != nil {
 				c.o.Report(rm)
 			}
@@ -125,6 +126,9 @@ func (c *Cleaner) commit(ctx context.Context, batch []Removal) []Removal {
 	for _, rm := range batch {
 		c.logRemoval(rm)
 		c.stats.removed(rm)
+		if c.o.Report != nil {
+			c.o.Report(rm)
+		}
 	}
 	return batch
 }
@@ -135,10 +139,11 @@ func (c *Cleaner) logRemoval(rm Removal) {
 		return
 	}
 	c.log.Info("retention: removed", "path", rm.Row.Path, "size", rm.Row.Size,
-		"age", rm.Age.Round(time.Second), "rule", rm.Rule, "recorder", policyName(rm.Row))
+		"age", rm.Age.Round(time.Second), "rule", rm.Rule, "recorder", PolicyName(rm.Row))
 }
 
-func policyName(r index.Recording) string {
+// PolicyName names the recorder of r as the log lines do: app or app/recorder.
+func PolicyName(r index.Recording) string {
 	if r.Recorder == "" {
 		return r.App
 	}
