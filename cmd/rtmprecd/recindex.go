@@ -80,7 +80,7 @@ func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config
 	}
 	x.writer = index.NewWriter(store, wo)
 	x.cleaner = newCleaner(store, x.journal, config, log)
-	o := recapi.Options{Store: store, Writer: x.writer, Recorder: rec, Config: config, Logger: log}
+	o := recapi.Options{Store: store, Writer: x.writer, Recorder: rec, Config: config, Logger: log, Retention: x.cleaner.Status}
 	if x.journal != nil {
 		o.Journal = x.journal // a nil *Journal in the interface would not read as none
 	}
