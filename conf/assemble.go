@@ -22,6 +22,7 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		ConfigWatch:     root.flag("config_watch"),
 		ShutdownTimeout: root.dur("shutdown_timeout"),
 		RecordIndex:     root.str("record_index"),
+		CleanupInterval: root.dur("record_cleanup_interval"),
 		NodeName:        root.str("node_name"),
 		NodeURL:         root.str("node_url"),
 		ExecMaxChildren: int(root.int64("exec_max_children")),
@@ -54,6 +55,9 @@ func assemble(file string, root *scope, l *loader) (*Config, error) {
 		return nil, err
 	}
 	if err := checkRecordAPI(root, cfg); err != nil {
+		return nil, err
+	}
+	if err := checkRetention(cfg); err != nil {
 		return nil, err
 	}
 	cfg.Warnings = l.warnings
@@ -180,6 +184,7 @@ func buildRecorder(s *scope, name string) (*Recorder, error) {
 		ExecRecordDone: s.additive("exec_record_done"),
 		IntervalAlign:  s.flag("record_interval_align"),
 		Timezone:       s.str("record_timezone"),
+		Retention:      buildRetention(s),
 	}
 	r.Schedules, _ = s.get("record_schedule").([]Window)
 	r.Streams, _ = s.get("record_streams").(*StreamFilter)

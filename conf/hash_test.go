@@ -87,8 +87,15 @@ var nonDefault = map[string]struct{ value, needs, top string }{
 	"log_format": {value: "log_format short $app;"}, "access_log": {value: "access_log /var/log/rtmp.log;"},
 	"rtmp_stat_stylesheet": {value: "rtmp_stat_stylesheet /stat.xsl;"}, "root": {value: "root /srv/www;"},
 	"alias": {value: "alias /srv/x/;"}, "record_index": {value: "record_index /var/lib/x/.index.db;"},
+	"record_api":              {value: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
+	"record_max_age":          {value: "record_max_age 30d;", top: "record_index /var/lib/x/.index.db;"},
+	"record_max_total":        {value: "record_max_total 500g;", top: "record_index /var/lib/x/.index.db;"},
+	"record_stream_quota":     {value: "record_stream_quota 10g;", top: "record_index /var/lib/x/.index.db;"},
+	"record_stream_max_files": {value: "record_stream_max_files 100;", top: "record_index /var/lib/x/.index.db;"},
+	"record_min_free":         {value: "record_min_free 5%;", top: "record_index /var/lib/x/.index.db;"},
+	"record_keep_level":       {value: "record_keep_level 2;"}, "record_event_max_age": {value: "record_event_max_age 90d;"},
+	"record_cleanup_interval": {value: "record_cleanup_interval 10m;"},
 	"node_name": {value: "node_name n1;"}, "node_url": {value: "node_url http://10.0.0.2:8080/api/;"},
-	"record_api": {value: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
 }
 
 // topBlocks are the block directives the skeleton holds once and that

@@ -97,7 +97,10 @@ func (r *row) storeKey() string {
 // table is the single source of truth for directives: the loader, the merge,
 // the canonical dump and DirectiveDocs all read it. Within a block, the dump
 // writes settings in table order.
-var table = []*row{
+var table = append(coreTable, retentionTable...)
+
+// coreTable are the directives but retention's (retention.go).
+var coreTable = []*row{
 	// top level
 	{name: "rtmp", ctx: ctxMain, inner: ctxRTMP, doc: "RTMP servers."},
 	{name: "http", ctx: ctxMain, inner: ctxHTTP, doc: "HTTP servers for the control API, statistics and metrics."},

@@ -34,6 +34,9 @@ type Config struct {
 	// RecordIndex is the recordings index database. record_index.
 	// Default: none (no index).
 	RecordIndex string
+	// CleanupInterval is record_cleanup_interval: the period of the
+	// retention passes. Default: 1h.
+	CleanupInterval time.Duration
 	// NodeName and NodeURL name this node and its record_api location
 	// in a PostgreSQL index shared by several nodes. node_name, node_url.
 	// Default: "" (the daemon uses the host name) and none.
@@ -208,6 +211,8 @@ type Recorder struct {
 	// verbs); nil when they are plain text.
 	PathTemplate   *PathTemplate
 	SuffixTemplate *PathTemplate
+	// Retention are the record_max_age family's rules. Default: all off.
+	Retention Retention
 }
 
 // Zone is the recorder's time zone: record_timezone, else time.Local.

@@ -70,6 +70,28 @@ func (j *Journal) Append(e JournalEntry) error {
 	return nil
 }
 
+// AppendAll writes es with one fsync: a batch of removals costs one
+// flush, not one per row.
+func (j *Journal) AppendAll(es []JournalEntry) error {
+	var buf []byte
+	for _, e := range es {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("index journal %s: %w", j.path, err)
+		}
+		buf = append(append(buf, b...), '\n')
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.Write(buf); err != nil {
+		return fmt.Errorf("index journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("index journal %s: fsync: %w", j.path, err)
+	}
+	return nil
+}
+
 // Close closes the journal.
 func (j *Journal) Close() error { return j.f.Close() }
 

@@ -67,6 +67,9 @@ type Recording struct {
 	Reason string // why the file closed (split, unpublish, stop, ...)
 	Error  string // the failure, if any
 	Pinned bool   // exempt from retention
+	// RemovedBy is the retention rule that removed the file (max_age,
+	// max_total, stream_quota, stream_max_files, min_free); "" otherwise.
+	RemovedBy string
 
 	// Event fields: the event that caused an event recording.
 	EventID    string

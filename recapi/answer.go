@@ -72,6 +72,7 @@ type recording struct {
 	Reason      string  `json:"reason"`
 	Error       string  `json:"error"`
 	Pinned      bool    `json:"pinned"`
+	RemovedBy   string  `json:"removedBy,omitempty"` // the retention rule that removed the file
 	EventID     string  `json:"eventId"`
 	EventName   string  `json:"eventName"`
 	EventDesc   string  `json:"eventDesc"`
@@ -88,7 +89,7 @@ func toJSON(r *index.Recording) recording {
 		Duration: r.Duration.Seconds(), Size: r.Size, VideoFrames: r.VideoFrames, AudioFrames: r.AudioFrames,
 		Keyframes: r.Keyframes, VideoCodec: r.VideoCodec, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
 		AudioCodec: r.AudioCodec, SampleRate: r.SampleRate, Channels: r.Channels, Reason: r.Reason, Error: r.Error,
-		Pinned: r.Pinned, EventID: r.EventID, EventName: r.EventName, EventDesc: r.EventDesc, EventLevel: r.EventLevel,
+		Pinned: r.Pinned, RemovedBy: r.RemovedBy, EventID: r.EventID, EventName: r.EventName, EventDesc: r.EventDesc, EventLevel: r.EventLevel,
 		UpdatedTime: stamp(r.Updated)}
 	if !r.End.IsZero() {
 		e := stamp(r.End)

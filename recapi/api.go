@@ -21,6 +21,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/record"
+	"github.com/rtmprecd/rtmprecd/retention"
 )
 
 // Recorder is the record module's manual control; *record.Module
@@ -40,6 +41,9 @@ type Options struct {
 	Config   func() *conf.Config // the running configuration: applications and recorders
 	Logger   *slog.Logger
 	Now      func() time.Time // Default: time.Now.
+	// Retention is the cleaner's state (GET retention); nil: the call
+	// answers 404.
+	Retention func() retention.Status
 }
 
 // API serves the recordings API.
@@ -120,6 +124,8 @@ func (rq *request) route() {
 		rq.get(func() { rq.events(tail) })
 	case "recordings":
 		rq.recording(tail)
+	case "retention":
+		rq.get(rq.retention)
 	case "sign":
 		rq.get(rq.sign)
 	case "login":

@@ -195,12 +195,38 @@ type event struct {
 	Offset      float64 `json:"offset"`
 	Before      float64 `json:"beforeDuration"`
 	After       float64 `json:"afterDuration"`
+	// Pins are the ids of the recordings without event fields of the
+	// stream that the event overlaps: the continuous footage it keeps
+	// from retention (record_keep_level, record_event_max_age).
+	Pins []int64 `json:"pins"`
 }
 
 func eventJSON(e *index.Event) event {
 	return event{ID: e.ID, RecordingID: e.RecordingID, StreamPath: e.StreamPath, Recorder: e.Recorder, FilePath: e.Path,
 		EventID: e.EventID, EventName: e.Name, EventDesc: e.Desc, EventLevel: e.Level, TriggerTime: stamp(e.Trigger),
-		Offset: e.Offset.Seconds(), Before: e.Before.Seconds(), After: e.After.Seconds()}
+		Offset: e.Offset.Seconds(), Before: e.Before.Seconds(), After: e.After.Seconds(), Pins: []int64{}}
+}
+
+// withPins sets the recordings each event pins, from one query.
+func (a *API) withPins(ctx context.Context, evs []*event) error {
+	rt, ok := a.o.Store.(index.Retainer)
+	if !ok || len(evs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	pins, err := rt.EventPins(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if p := pins[e.ID]; p != nil {
+			e.Pins = p
+		}
+	}
+	return nil
 }
 
 // eventsAnswer is events' answer.
@@ -226,8 +252,16 @@ func (rq *request) events(sp string) {
 		return
 	}
 	out := eventsAnswer{Total: total, Page: eq.Page, Size: eq.Size, Data: make([]event, 0, len(rows))}
+	refs := make([]*event, len(rows))
 	for i := range rows {
 		out.Data = append(out.Data, eventJSON(&rows[i]))
+	}
+	for i := range out.Data {
+		refs[i] = &out.Data[i]
+	}
+	if err := rq.api.withPins(rq.ctx(), refs); err != nil {
+		rq.internal(err)
+		return
 	}
 	reply(rq.w, http.StatusOK, out)
 }
@@ -253,5 +287,11 @@ func (a *API) withEvents(ctx context.Context, out []recording) error {
 		r := &out[at[evs[i].RecordingID]]
 		r.Events = append(r.Events, eventJSON(&evs[i]))
 	}
-	return nil
+	var refs []*event
+	for i := range out {
+		for j := range out[i].Events {
+			refs = append(refs, &out[i].Events[j])
+		}
+	}
+	return a.withPins(ctx, refs)
 }

@@ -62,6 +62,7 @@ func (s *indexService) use(x *recIndex) {
 		st := x.writer.Stats()
 		return metrics.IndexStats{Applied: st.Applied, Dropped: st.Dropped, Failed: st.Failed}
 	})
+	s.met.Retention(x.cleaner.Status)
 	x.run()
 }
 

@@ -32,6 +32,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "index" {
 		return runIndexCmd(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "cleanup" {
+		return runCleanupCmd(args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "repair" {
 		return runRepairCmd(args[1:], stdout, stderr)
 	}

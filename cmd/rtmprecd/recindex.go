@@ -15,7 +15,17 @@ import (
 	"github.com/rtmprecd/rtmprecd/index/sqlite"
 	"github.com/rtmprecd/rtmprecd/recapi"
 	"github.com/rtmprecd/rtmprecd/record"
+	"github.com/rtmprecd/rtmprecd/retention"
 )
+
+// newCleaner is the retention of the running configuration over the
+// index: its rules and interval are read at every pass, so a reload
+// applies at the next one.
+func newCleaner(store retention.Store, j *index.Journal, config func() *conf.Config, log *slog.Logger) *retention.Cleaner {
+	return retention.New(retention.Options{Store: store, Journal: j, Logger: log,
+		Policies: func() []retention.Policy { return retention.Policies(config()) },
+		Interval: func() time.Duration { return config().CleanupInterval }})
+}
 
 // progressPeriod is how often the rows of files being recorded get their
 // current size and duration.
@@ -29,10 +39,12 @@ type recIndex struct {
 	path    string
 	log     *slog.Logger
 	rec     *record.Module
-	store   index.Store
+	store   retention.Store
 	writer  *index.Writer
 	journal *index.Journal // nil for a shared index: the database is the record
 	api     *recapi.API
+	cleaner *retention.Cleaner
+	cancel  context.CancelFunc // stops the cleaner
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	gone    bool // the database file was found removed (logged once)
@@ -67,7 +79,8 @@ func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config
 		wo.Recovered = x.recovered
 	}
 	x.writer = index.NewWriter(store, wo)
-	o := recapi.Options{Store: store, Writer: x.writer, Recorder: rec, Config: config, Logger: log}
+	x.cleaner = newCleaner(store, x.journal, config, log)
+	o := recapi.Options{Store: store, Writer: x.writer, Recorder: rec, Config: config, Logger: log, Retention: x.cleaner.Status}
 	if x.journal != nil {
 		o.Journal = x.journal // a nil *Journal in the interface would not read as none
 	}
@@ -82,8 +95,8 @@ const sharedSpool = 16384
 
 // openStore opens cfg's record_index: a PostgreSQL database for a
 // postgres:// URL, as node node_name, else the SQLite file with its
-// journal's path.
-func openStore(ctx context.Context, cfg *conf.Config) (store index.Store, journal string, err error) {
+// journal's path. Both stores also answer retention's queries.
+func openStore(ctx context.Context, cfg *conf.Config) (store retention.Store, journal string, err error) {
 	if !postgres.IsURL(cfg.RecordIndex) {
 		s, err := sqlite.Open(ctx, cfg.RecordIndex)
 		if err != nil {
@@ -143,8 +156,14 @@ func (x *recIndex) recovered(dropped uint64) {
 func (x *recIndex) run() {
 	x.rec.FileEvents(x.fileEvent)
 	x.rec.Events(x.recordDone)
-	x.wg.Add(1)
+	x.wg.Add(2)
 	go x.progress()
+	ctx, cancel := context.WithCancel(context.Background())
+	x.cancel = cancel
+	go func() {
+		defer x.wg.Done()
+		x.cleaner.Run(ctx)
+	}()
 	x.log.Info("index: open", "index", x.store, "node", index.NodeOf(x.store))
 }
 
@@ -164,6 +183,7 @@ func (x *recIndex) fileEvent(ev record.FileEvent) {
 		x.journalEvent(ev.Path, c.Event)
 	}
 	x.writer.Submit(c)
+	x.cleaner.Kick()
 }
 
 // journalEvent keeps the event in the journal, so a rebuild restores it;
@@ -193,6 +213,7 @@ func (x *recIndex) recordDone(ev record.Event) {
 		r.Status, r.Error = index.StatusFailed, ev.Err.Error()
 	}
 	x.writer.Submit(index.Change{Kind: index.Closed, Row: r, Probe: true})
+	x.cleaner.Kick() // record_min_free acts at once, off this goroutine
 }
 
 // formatOf is the container of a closed recording: its recorder's
@@ -220,6 +241,7 @@ func (x *recIndex) progress() {
 				x.writer.Submit(index.Change{Kind: index.Progress, Row: index.Recording{Path: r.Path, Size: r.Size,
 					Duration: r.Duration, Updated: now}})
 			}
+			x.cleaner.Kick()
 		}
 	}
 }
@@ -247,6 +269,9 @@ func (x *recIndex) handler(prefix, token string) http.Handler {
 // recording closed.
 func (x *recIndex) close(ctx context.Context) {
 	close(x.stop)
+	if x.cancel != nil {
+		x.cancel()
+	}
 	x.wg.Wait()
 	if err := x.writer.Close(ctx); err != nil {
 		x.log.Warn("index: queued rows not written at exit", "err", err)

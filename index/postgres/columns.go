@@ -16,6 +16,7 @@ var columns = []string{
 	"start_ms", "end_ms", "duration_ms", "size", "video_frames", "audio_frames", "keyframes",
 	"video_codec", "width", "height", "frame_rate", "audio_codec", "sample_rate", "channels",
 	"reason", "error", "pinned", "event_id", "event_name", "event_desc", "event_level", "updated_ms",
+	"removed_by",
 }
 
 var (
@@ -42,6 +43,7 @@ func values(r *index.Recording) []any {
 		ms(r.Start), ms(r.End), r.Duration.Milliseconds(), r.Size, r.VideoFrames, r.AudioFrames, r.Keyframes,
 		r.VideoCodec, r.Width, r.Height, r.FrameRate, r.AudioCodec, r.SampleRate, r.Channels,
 		r.Reason, r.Error, r.Pinned, r.EventID, r.EventName, r.EventDesc, r.EventLevel, ms(r.Updated),
+		r.RemovedBy,
 	}
 }
 
@@ -53,7 +55,8 @@ func scan(s pgx.Row) (index.Recording, error) {
 		&r.Node, &r.StreamPath, &r.App, &r.Name, &r.Recorder, &r.Format, &r.Path, &status,
 		&start, &end, &dur, &r.Size, &r.VideoFrames, &r.AudioFrames, &r.Keyframes,
 		&r.VideoCodec, &r.Width, &r.Height, &r.FrameRate, &r.AudioCodec, &r.SampleRate, &r.Channels,
-		&r.Reason, &r.Error, &r.Pinned, &r.EventID, &r.EventName, &r.EventDesc, &r.EventLevel, &upd)
+		&r.Reason, &r.Error, &r.Pinned, &r.EventID, &r.EventName, &r.EventDesc, &r.EventLevel, &upd,
+		&r.RemovedBy)
 	r.Status = index.Status(status)
 	r.Start, r.End, r.Updated = fromMS(start), fromMS(end), fromMS(upd)
 	r.Duration = msDur(dur)

@@ -75,6 +75,13 @@ var migrations = []string{
 	);
 	CREATE INDEX events_recording ON events(recording_id);
 	CREATE INDEX events_trigger ON events(trigger_ms);`,
+	// 3: retention, as SQLite's step 3. The rule that removed a row; a
+	// node's finished rows of a recorder (and of each of its streams) in
+	// (start, id) order, the keyset a pass pages by, with their sizes.
+	// Retention removes only the node's own files, so the node leads.
+	`ALTER TABLE recordings ADD COLUMN removed_by text NOT NULL DEFAULT '';
+	CREATE INDEX recordings_retention ON recordings(node, app, recorder, start_ms, id) INCLUDE (size) WHERE status IN ('done', 'failed');
+	CREATE INDEX recordings_retention_stream ON recordings(node, app, recorder, stream_path, start_ms, id) INCLUDE (size) WHERE status IN ('done', 'failed');`,
 }
 
 // SchemaVersion is the version this build migrates to.

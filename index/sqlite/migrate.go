@@ -65,6 +65,14 @@ var migrations = []string{
 	);
 	CREATE INDEX events_recording ON events(recording_id);
 	CREATE INDEX events_trigger ON events(trigger_ms);`,
+	// 3: retention. The rule that removed a row; the oldest finished
+	// rows of a recorder (and of each of its streams) in (start, id)
+	// order, the keyset a pass pages by, with their sizes, so a pass
+	// reads candidates and totals from an index, never the whole table or
+	// the disk.
+	`ALTER TABLE recordings ADD COLUMN removed_by TEXT NOT NULL DEFAULT '';
+	CREATE INDEX recordings_retention ON recordings(app, recorder, start_ms, id, size) WHERE status IN ('done', 'failed');
+	CREATE INDEX recordings_retention_stream ON recordings(app, recorder, stream_path, start_ms, id, size) WHERE status IN ('done', 'failed');`,
 }
 
 // SchemaVersion is the version this build migrates to.

@@ -3,10 +3,18 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/index"
+)
+
+// v1 are the columns of schema 1 (removed_by came in 3).
+var (
+	v1             = columns[:len(columns)-1]
+	v1Columns      = strings.Join(v1, ", ")
+	v1Placeholders = strings.TrimSuffix(strings.Repeat("?, ", len(v1)), ", ")
 )
 
 // TestMigrationOneToTwoKeepsRowsAndAddsEvents: a database of schema 1
@@ -25,7 +33,7 @@ func TestMigrationOneToTwoKeepsRowsAndAddsEvents(t *testing.T) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	r := index.Recording{StreamPath: "live/cam", App: "live", Name: "cam", Format: "flv", Path: "/r/cam.flv",
 		Status: index.StatusDone, Start: start, End: start.Add(time.Minute)}
-	if _, err := db.ExecContext(ctx, "INSERT INTO recordings ("+columnList+") VALUES ("+placeholders+")", values(&r)...); err != nil {
+	if _, err := db.ExecContext(ctx, "INSERT INTO recordings ("+v1Columns+") VALUES ("+v1Placeholders+")", values(&r)[:len(v1)]...); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
