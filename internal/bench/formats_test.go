@@ -40,7 +40,7 @@ func TestCountMP4(t *testing.T) {
 			t.Errorf("sent %+v: %+v, %v; want %d complete", tc.sent, got, err, tc.complete)
 		}
 	}
-	if _, err := CheckRecordings(dir, &load.Report{}, 2, "hls"); err == nil {
+	if _, err := CheckRecordings(dir, &load.Report{}, 2, "webm"); err == nil {
 		t.Error("a format the benchmark cannot read was accepted")
 	}
 }
