@@ -93,7 +93,7 @@ func (r *flvReader) read() (Sample, error) {
 			return Sample{}, io.EOF
 		}
 		typ, n := th[0]&0x1f, int(be.Uint32(th[0:4])&0xffffff)
-		ts := int64(be.Uint32(th[3:7])>>8) | int64(th[7])<<24
+		ts := int64(be.Uint32(th[4:8])>>8) | int64(th[7])<<24
 		bodyAt := r.off + 11
 		if n > maxTag {
 			return Sample{}, fmt.Errorf("%w: tag of %d bytes at %d", errDamaged, n, r.off)

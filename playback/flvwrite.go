@@ -41,6 +41,7 @@ func (p *Plan) WriteFLV(w io.Writer) (Walked, error) {
 	for _, t := range []*media.Track{p.Video, p.Audio} {
 		if t != nil && t.Header != nil {
 			f.tag(typeOf(t), 0, t.Header, 0)
+			bw.Write(be.AppendUint32(nil, 11+uint32(len(t.Header))))
 		}
 	}
 	wk, err := p.Walk(f.add)

@@ -149,7 +149,7 @@ func (c *tableCursor) sizes() error {
 	if c.n < 0 || c.uniform == 0 && c.n > (len(b)-12)/4 {
 		return fmt.Errorf("%w: stsz of %d samples in %d bytes", errDamaged, c.n, len(b))
 	}
-	c.stsz = b[12:]
+	c.stsz = b[8:] // from the count, as entry expects
 	return nil
 }
 

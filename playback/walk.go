@@ -21,6 +21,8 @@ type Walked struct {
 	// ChangeAt is set when a file changed codec parameters inside the
 	// range: the export ends there.
 	ChangeAt time.Time
+
+	lastAudio int64
 }
 
 // Walk calls fn with every sample of the plan in decode order, on one
@@ -30,13 +32,19 @@ type Walked struct {
 // give the same samples (the mp4 writer walks twice).
 func (p *Plan) Walk(fn func(o *Out) error) (Walked, error) {
 	var w Walked
-	var base int64 // where the next segment starts on the export timeline
+	var base, prevBase int64 // where this and the last segment start on the export timeline
+	var zeroWall time.Time   // the wall clock at prevBase
 	for i, sg := range p.Segments {
-		next, stop, err := p.walkSegment(i == 0, sg, base, &w, fn)
+		if i > 0 && sg.Row.Start.Sub(end(p.Segments[i-1].Row)) <= gapTolerance {
+			// contiguous files: keep their wall-clock distance, so audio and
+			// video stay in step across the split (never going back)
+			base = max(base, prevBase+sg.Row.Start.Sub(zeroWall).Milliseconds())
+		}
+		next, at, stop, err := p.walkSegment(i == 0, sg, base, &w, fn)
 		if err != nil {
 			return w, err
 		}
-		base = next
+		zeroWall, prevBase, base = at, base, next
 		if stop {
 			break
 		}
@@ -56,21 +64,21 @@ type segWalk struct {
 
 // walkSegment walks one segment; it returns where the next one starts
 // and whether the walk ends here.
-func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn func(o *Out) error) (int64, bool, error) {
+func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn func(o *Out) error) (int64, time.Time, bool, error) {
 	src, err := Open(sg.Row.Format, sg.Row.Path, sg.Size)
 	if err != nil {
-		return base, true, fmt.Errorf("recording %d: %w", sg.Row.ID, err)
+		return base, time.Time{}, true, fmt.Errorf("recording %d: %w", sg.Row.ID, err)
 	}
 	p.open = append(p.open, src) // samples point into it until the writer is done
 	v, _ := src.Tracks()
 	fileStart, err := firstDTS(sg)
 	if err != nil {
-		return base, true, err
+		return base, time.Time{}, true, err
 	}
 	s := segWalk{from: fileStart, until: -1, lastV: -1, lastA: -1}
 	if off := p.Start.Sub(sg.Row.Start).Milliseconds(); first && off > 0 {
 		if s.from, err = keyAtOrBefore(sg, fileStart+off, v != nil); err != nil {
-			return base, true, err
+			return base, time.Time{}, true, err
 		}
 	}
 	if d := p.End.Sub(sg.Row.Start).Milliseconds(); p.End.Before(end(sg.Row)) {
@@ -85,7 +93,8 @@ func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn fun
 		w.ChangeAt = sg.Row.Start.Add(time.Duration(s.lastV-base+s.zero-fileStart) * time.Millisecond)
 		err, stop = nil, true
 	}
-	return s.end(base), stop || s.until >= 0, err
+	zeroWall := sg.Row.Start.Add(time.Duration(s.zero-fileStart) * time.Millisecond)
+	return s.end(base), zeroWall, stop || s.until >= 0, err
 }
 
 // run feeds the segment's samples in its window to fn.
@@ -107,6 +116,9 @@ func (s *segWalk) run(src Source, base int64, hasVideo bool, w *Walked, fn func(
 		}
 		o.Sample = smp
 		o.DTS = base + smp.DTS - s.zero
+		if !o.Video && o.DTS <= w.lastAudio && w.Audio > 0 {
+			continue // audio the last file already carried up to here
+		}
 		s.count(&o, w)
 		if err := fn(&o); err != nil {
 			return false, err
@@ -125,7 +137,7 @@ func (s *segWalk) count(o *Out, w *Walked) {
 		if s.lastA >= 0 {
 			s.dA = o.DTS - s.lastA
 		}
-		s.lastA = o.DTS
+		s.lastA, w.lastAudio = o.DTS, o.DTS
 		w.Audio++
 	}
 	w.Bytes += int64(o.Size)
@@ -136,7 +148,7 @@ func (s *segWalk) count(o *Out, w *Walked) {
 func (s *segWalk) end(base int64) int64 {
 	e := base
 	if s.lastV >= 0 {
-		e = max(e, s.lastV+max(s.dV, 1))
+		return max(e, s.lastV+max(s.dV, 1)) // audio may run a frame past it: the next file's audio follows
 	}
 	if s.lastA >= 0 {
 		e = max(e, s.lastA+max(s.dA, 1))
