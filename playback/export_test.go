@@ -118,3 +118,24 @@ func checkExport(t *testing.T, name, out string, wk Walked, fromMS, toMS int64) 
 		fmt.Println(name, v, a, wk)
 	}
 }
+
+// TestExportGap moves the third file 5 s later than its media: the plan
+// lists the gap, and the export closes it (continuous timestamps, every
+// frame kept, none invented).
+func TestExportGap(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 25)
+	rec := record(t, clip, "fmp4", t.TempDir(), 10*time.Second, epoch)
+	rec[2].row.Start = rec[2].row.Start.Add(5 * time.Second)
+	rec[2].row.End = rec[2].row.End.Add(5 * time.Second)
+	st := newStore(t, rec)
+	p, err := NewPlan(context.Background(), st, Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(40 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(a time.Time, s int) bool { return a.Sub(epoch.Add(time.Duration(s)*time.Second)).Abs() < 100*time.Millisecond }
+	if len(p.Gaps) != 2 || !near(p.Gaps[0].Start, 20) || !near(p.Gaps[0].End, 25) {
+		t.Fatalf("gaps %v, want 20 s to 25 s and after the end", p.Gaps)
+	}
+	name, wk := exportTo(t, p, "mp4")
+	checkExport(t, name, "mp4", wk, 0, 25000)
+}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -40,12 +41,20 @@ type Options struct {
 	Config   func() *conf.Config // the running configuration: applications and recorders
 	Logger   *slog.Logger
 	Now      func() time.Time // Default: time.Now.
+	// ExportMax is record_export_max, the longest range an export may
+	// span. Default: DefaultExportMax.
+	ExportMax time.Duration
+	// ExportConcurrency is record_export_concurrency, how many exports
+	// run at once. Default: DefaultExportConcurrency.
+	ExportConcurrency int
 }
 
 // API serves the recordings API.
 type API struct {
-	o   Options
-	log *slog.Logger
+	o           Options
+	log         *slog.Logger
+	exportsOnce sync.Once
+	exports     chan struct{} // export slots
 }
 
 // New returns the API over o.
@@ -97,7 +106,7 @@ func (rq *request) route() {
 		rq.get(rq.openAPI) // the API's description is public
 		return
 	}
-	if !rq.authorized(head == "recordings" && isFileRoute(tail)) {
+	if !rq.authorized(head == "recordings" && isFileRoute(tail) || isExportRoute(head)) {
 		return
 	}
 	switch head {
@@ -117,6 +126,12 @@ func (rq *request) route() {
 		rq.get(func() { rq.events(tail) })
 	case "recordings":
 		rq.recording(tail)
+	case "export":
+		if rq.method(http.MethodGet, http.MethodHead) {
+			rq.export(tail)
+		}
+	case "timeline":
+		rq.get(func() { rq.timeline(tail) })
 	case "sign":
 		rq.get(rq.sign)
 	case "login":
@@ -147,6 +162,10 @@ func (rq *request) recording(tail string) {
 		fail(rq.w, http.StatusNotFound, "no such API call: "+rq.rest)
 	}
 }
+
+// isExportRoute: an export is a file a browser downloads or plays, so a
+// signed URL or the session cookie also authorizes it.
+func isExportRoute(head string) bool { return head == "export" }
 
 func isFileRoute(tail string) bool {
 	_, sub, _ := strings.Cut(tail, "/")
