@@ -132,7 +132,9 @@ func TestExportGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	near := func(a time.Time, s int) bool { return a.Sub(epoch.Add(time.Duration(s)*time.Second)).Abs() < 100*time.Millisecond }
+	near := func(a time.Time, s int) bool {
+		return a.Sub(epoch.Add(time.Duration(s)*time.Second)).Abs() < 100*time.Millisecond
+	}
 	if len(p.Gaps) != 2 || !near(p.Gaps[0].Start, 20) || !near(p.Gaps[0].End, 25) {
 		t.Fatalf("gaps %v, want 20 s to 25 s and after the end", p.Gaps)
 	}
