@@ -87,7 +87,9 @@ var nonDefault = map[string]struct{ value, needs, top string }{
 	"log_format": {value: "log_format short $app;"}, "access_log": {value: "access_log /var/log/rtmp.log;"},
 	"rtmp_stat_stylesheet": {value: "rtmp_stat_stylesheet /stat.xsl;"}, "root": {value: "root /srv/www;"},
 	"alias": {value: "alias /srv/x/;"}, "record_index": {value: "record_index /var/lib/x/.index.db;"},
-	"record_api": {value: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
+	"record_api":                {value: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
+	"record_export_max":         {value: "record_export_max 1h;", needs: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
+	"record_export_concurrency": {value: "record_export_concurrency 2;", needs: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
 }
 
 // topBlocks are the block directives the skeleton holds once and that

@@ -41,20 +41,14 @@ type Options struct {
 	Config   func() *conf.Config // the running configuration: applications and recorders
 	Logger   *slog.Logger
 	Now      func() time.Time // Default: time.Now.
-	// ExportMax is record_export_max, the longest range an export may
-	// span. Default: DefaultExportMax.
-	ExportMax time.Duration
-	// ExportConcurrency is record_export_concurrency, how many exports
-	// run at once. Default: DefaultExportConcurrency.
-	ExportConcurrency int
 }
 
 // API serves the recordings API.
 type API struct {
-	o           Options
-	log         *slog.Logger
-	exportsOnce sync.Once
-	exports     chan struct{} // export slots
+	o       Options
+	log     *slog.Logger
+	slotsMu sync.Mutex
+	slots   map[string]chan struct{} // export slots by location prefix
 }
 
 // New returns the API over o.
@@ -65,22 +59,23 @@ func New(o Options) *API {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &API{o: o, log: o.Logger}
+	return &API{o: o, log: o.Logger, slots: make(map[string]chan struct{})}
 }
 
 // maxBody bounds every request body.
 const maxBody = 64 << 10
 
 // Handler serves the API mounted at prefix (a location path) with token
-// (the location's control_token, "" for none).
-func (a *API) Handler(prefix, token string) http.Handler {
+// (the location's control_token, "" for none) and the location's export
+// limits.
+func (a *API) Handler(prefix, token string, lim ExportLimits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
 		if !ok {
 			fail(w, http.StatusNotFound, "not below "+prefix)
 			return
 		}
-		rq := &request{api: a, w: w, r: r, prefix: strings.TrimSuffix(prefix, "/"), token: token,
+		rq := &request{api: a, w: w, r: r, prefix: strings.TrimSuffix(prefix, "/"), token: token, limits: lim,
 			rest: strings.TrimPrefix(rest, "/")}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		rq.route()
@@ -94,6 +89,7 @@ type request struct {
 	r      *http.Request
 	prefix string
 	token  string
+	limits ExportLimits
 	rest   string // path below the prefix, no leading "/"
 }
 

@@ -65,11 +65,11 @@ func (rq *request) export(streamPath string) {
 		fail(rq.w, http.StatusBadRequest, "format must be mp4, fmp4 or flv, got "+quote(format))
 		return
 	}
-	if max := rq.api.exportMax(); end.Sub(start) > max {
+	if max := rq.limits.max(); end.Sub(start) > max {
 		fail(rq.w, http.StatusUnprocessableEntity, fmt.Sprintf("the range is longer than record_export_max %s", max))
 		return
 	}
-	release, ok := rq.api.acquireExport()
+	release, ok := rq.api.acquireExport(rq.prefix, rq.limits)
 	if !ok {
 		rq.w.Header().Set("Retry-After", exportRetryAfter)
 		fail(rq.w, http.StatusTooManyRequests, "record_export_concurrency exports are running; retry later")

@@ -2,27 +2,42 @@ package recapi
 
 import "time"
 
-// exportMax is record_export_max, or its default.
-func (a *API) exportMax() time.Duration {
-	if a.o.ExportMax > 0 {
-		return a.o.ExportMax
+// ExportLimits are the export limits of one record_api location
+// (record_export_max, record_export_concurrency); zero values take the
+// defaults.
+type ExportLimits struct {
+	Max         time.Duration // longest range; default DefaultExportMax
+	Concurrency int           // exports at once; default DefaultExportConcurrency
+}
+
+func (l ExportLimits) max() time.Duration {
+	if l.Max > 0 {
+		return l.Max
 	}
 	return DefaultExportMax
 }
 
-// acquireExport takes one of the record_export_concurrency slots; false
-// when all are taken.
-func (a *API) acquireExport() (release func(), ok bool) {
-	a.exportsOnce.Do(func() {
-		n := a.o.ExportConcurrency
-		if n <= 0 {
-			n = DefaultExportConcurrency
-		}
-		a.exports = make(chan struct{}, n)
-	})
+func (l ExportLimits) concurrency() int {
+	if l.Concurrency > 0 {
+		return l.Concurrency
+	}
+	return DefaultExportConcurrency
+}
+
+// acquireExport takes one of the record_export_concurrency slots of the
+// location at prefix; false when all are taken. A reload that changes the
+// limit starts a new set of slots: the exports running keep theirs.
+func (a *API) acquireExport(prefix string, l ExportLimits) (release func(), ok bool) {
+	a.slotsMu.Lock()
+	slots := a.slots[prefix]
+	if cap(slots) != l.concurrency() {
+		slots = make(chan struct{}, l.concurrency())
+		a.slots[prefix] = slots
+	}
+	a.slotsMu.Unlock()
 	select {
-	case a.exports <- struct{}{}:
-		return func() { <-a.exports }, true
+	case slots <- struct{}{}:
+		return func() { <-slots }, true
 	default:
 		return nil, false
 	}
