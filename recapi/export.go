@@ -180,7 +180,7 @@ func (rq *request) exportInfo(p *playback.Plan) {
 		Rest        string         `json:"rest,omitempty"`
 		Recordings  []seg          `json:"recordings"`
 	}{Start: stamp(p.Start), End: stamp(p.End), First: stamp(wk.First), DurationMS: wk.DurationMS,
-		VideoFrames: wk.Video, AudioFrames: wk.Audio, Bytes: wk.Bytes, Gaps: p.Gaps}
+		VideoFrames: wk.Video, AudioFrames: wk.Audio, Bytes: wk.Bytes, Gaps: p.Gaps, Recordings: []seg{}}
 	if out.Gaps == nil {
 		out.Gaps = []playback.Gap{}
 	}
@@ -211,7 +211,10 @@ func (rq *request) timeline(streamPath string) {
 		Format   string `json:"format"`
 		Recorder string `json:"recorder"`
 	}
-	var out []span
+	out, gaps := []span{}, p.Gaps
+	if gaps == nil {
+		gaps = []playback.Gap{}
+	}
 	for _, s := range p.Segments {
 		e := s.Row.End
 		if s.Row.Duration > 0 {
@@ -222,5 +225,5 @@ func (rq *request) timeline(streamPath string) {
 	reply(rq.w, http.StatusOK, struct {
 		Intervals []span         `json:"intervals"`
 		Gaps      []playback.Gap `json:"gaps"`
-	}{out, p.Gaps})
+	}{out, gaps})
 }
