@@ -60,7 +60,7 @@ func benchRecord(b *testing.B, fmtName string, total, fileLen time.Duration) []r
 		if err := m.Close(); err != nil {
 			b.Fatal(err)
 		}
-		out = append(out, recorded{row: index.Recording{StreamPath: "live/bench", Format: fmtName, Path: name,
+		out = append(out, recorded{Row: index.Recording{StreamPath: "live/bench", Format: fmtName, Path: name,
 			Status: index.StatusDone, Start: epoch.Add(start), End: epoch.Add(start + fileLen), Duration: fileLen}})
 	}
 	return out

@@ -125,8 +125,8 @@ func checkExport(t *testing.T, name, out string, wk Walked, fromMS, toMS int64) 
 func TestExportGap(t *testing.T) {
 	clip := testmedia.ClipLength(t, testmedia.AV, 25)
 	rec := record(t, clip, "fmp4", t.TempDir(), 10*time.Second, epoch)
-	rec[2].row.Start = rec[2].row.Start.Add(5 * time.Second)
-	rec[2].row.End = rec[2].row.End.Add(5 * time.Second)
+	rec[2].Row.Start = rec[2].Row.Start.Add(5 * time.Second)
+	rec[2].Row.End = rec[2].Row.End.Add(5 * time.Second)
 	st := newStore(t, rec)
 	p, err := NewPlan(context.Background(), st, Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(40 * time.Second)})
 	if err != nil {

@@ -1,139 +1,14 @@
 package playback
 
-import (
-	"context"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
+import "github.com/rtmprecd/rtmprecd/playback/playbacktest"
 
-	"github.com/rtmprecd/rtmprecd/flv"
-	"github.com/rtmprecd/rtmprecd/index"
-	"github.com/rtmprecd/rtmprecd/index/sqlite"
-	"github.com/rtmprecd/rtmprecd/media"
-	"github.com/rtmprecd/rtmprecd/record/format"
-	fflv "github.com/rtmprecd/rtmprecd/record/format/flv"
-	"github.com/rtmprecd/rtmprecd/record/format/fmp4"
-	"github.com/rtmprecd/rtmprecd/record/format/mp4"
+// The fixtures live in playbacktest, shared with recapi's tests.
+var (
+	epoch     = playbacktest.Epoch
+	formats   = playbacktest.Formats
+	record    = playbacktest.Record
+	newStore  = playbacktest.NewStore
+	openMuxer = playbacktest.OpenMuxer
 )
 
-// epoch is the wall clock of the fixtures' first recording.
-var epoch = time.Date(2025, 3, 1, 14, 0, 0, 0, time.UTC)
-
-var formats = map[string]format.Format{"flv": fflv.Format{}, "mp4": mp4.Format{}, "fmp4": fmp4.Format{}}
-
-// recorded is one file a fixture wrote.
-type recorded struct {
-	row          index.Recording
-	video, audio int // coded frames in it
-}
-
-// record writes the FLV clip's frames into files of fmt split at the
-// first key frame at or after every `every` of media, the way a recorder
-// with record_interval does, and returns one index row per file, the
-// first starting at start. Each file's timeline starts at 0.
-func record(t testing.TB, clip, fmtName, dir string, every time.Duration, start time.Time) []recorded {
-	t.Helper()
-	f, err := flv.ReadFile(clip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p media.Parser
-	var out []recorded
-	var m format.Muxer
-	var cur *recorded
-	var fileStart int64
-	closeFile := func(endTS int64) {
-		if m == nil {
-			return
-		}
-		if err := m.Close(); err != nil {
-			t.Fatal(err)
-		}
-		cur.row.Duration = time.Duration(endTS-fileStart) * time.Millisecond
-		cur.row.End = cur.row.Start.Add(cur.row.Duration)
-		st, err := os.Stat(cur.row.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cur.row.Size = st.Size()
-		out = append(out, *cur)
-		m = nil
-	}
-	for _, tag := range f.Tags {
-		if tag.Type != flv.TagAudio && tag.Type != flv.TagVideo {
-			continue
-		}
-		ts := int64(tag.Timestamp)
-		fr := p.Media(tag.Type, ts, tag.Data)
-		if len(fr.Units) != 1 {
-			continue
-		}
-		u := &fr.Units[0]
-		if u.Packet == media.PacketSeqStart {
-			continue
-		}
-		if fr.Keyframe && u.Track.Kind == media.KindVideo && (m == nil || ts-fileStart >= every.Milliseconds()) {
-			closeFile(ts)
-			fileStart = ts
-			name := filepath.Join(dir, fmtName+"-"+time.Duration(ts*int64(time.Millisecond)).String()+"."+fmtName)
-			m = openMuxer(t, formats[fmtName], name, p.State(), every)
-			cur = &recorded{row: index.Recording{StreamPath: "live/cam", App: "live", Name: "cam", Format: fmtName,
-				Path: name, Status: index.StatusDone, Start: start.Add(time.Duration(ts) * time.Millisecond)}}
-			for _, tr := range []*media.Track{p.State().Video(), p.State().Audio()} {
-				if tr != nil {
-					if err := m.Write(format.Sample{Track: tr, Time: 0}); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-		}
-		if m == nil {
-			continue
-		}
-		if err := m.Write(format.Sample{Track: u.Track, Unit: u, Time: ts - fileStart, Key: u.Key}); err != nil {
-			t.Fatal(err)
-		}
-		if u.Track.Kind == media.KindVideo {
-			cur.video++
-		} else {
-			cur.audio++
-		}
-	}
-	last := int64(f.Tags[len(f.Tags)-1].Timestamp)
-	closeFile(last + 40)
-	return out
-}
-
-func openMuxer(t testing.TB, f format.Format, name string, st *media.State, every time.Duration) format.Muxer {
-	t.Helper()
-	file, err := os.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := f.Open(format.NewOSSink(file), format.Options{Buffer: 256 << 10, FlushPeriod: time.Second,
-		Now: time.Now, Codec: st, Video: true, Audio: true, SpanDuration: 2 * every, ExpectKeys: int(2 * every / time.Second),
-		Path: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o.Muxer
-}
-
-// newStore returns an index with rows.
-func newStore(t testing.TB, rows ...[]recorded) index.Store {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "index.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	for _, rs := range rows {
-		for i := range rs {
-			if err := st.Put(context.Background(), &rs[i].row); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return st
-}
+type recorded = playbacktest.Recorded
