@@ -170,7 +170,9 @@ func TestExportInfoAndTimeline(t *testing.T) {
 		Recordings  []struct{ ID int64 }
 	}
 	res.JSON(t, &info)
-	near := func(a time.Time, d time.Duration) bool { return a.Sub(playbacktest.Epoch.Add(d)).Abs() < 100*time.Millisecond }
+	near := func(a time.Time, d time.Duration) bool {
+		return a.Sub(playbacktest.Epoch.Add(d)).Abs() < 100*time.Millisecond
+	}
 	if res.Status != 200 || !near(info.First, 4*time.Second) || len(info.Recordings) != 3 ||
 		len(info.Gaps) != 1 || info.VideoFrames != int64(25*(25-4)) {
 		t.Fatalf("info: %d %s", res.Status, res.Body)
