@@ -16,7 +16,7 @@ const maxTag = 16 << 20
 // classifying each with media's parser; the sample points at the codec
 // payload inside the tag, which is read again only when written.
 type flvReader struct {
-	f       *os.File
+	f       readerAtCloser
 	br      *bufio.Reader
 	off     int64 // file offset of the next byte br returns
 	size    int64
@@ -35,10 +35,19 @@ func openFLV(name string, size int64) (*flvReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &flvReader{f: f, size: size, br: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 64<<10)}
-	if err := r.header(); err != nil {
+	r, err := newFLVReader(f, size)
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("flv %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// newFLVReader reads the FLV in the first size bytes of f; Close closes f.
+func newFLVReader(f readerAtCloser, size int64) (*flvReader, error) {
+	r := &flvReader{f: f, size: size, br: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 64<<10)}
+	if err := r.header(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -11,7 +11,7 @@ import (
 // mp4Reader reads a progressive MP4 file from its sample tables, merging
 // its video and audio tracks in decode order.
 type mp4Reader struct {
-	f    *os.File
+	f    readerAtCloser
 	v, a *trak
 	cur  [2]*tableCursor // video, audio; nil when absent or done
 }
@@ -23,10 +23,20 @@ func openMP4(name string, size int64) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts, _, err := readMoov(f, size)
+	r, err := newMP4Reader(f, size)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("mp4 %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// newMP4Reader reads the progressive MP4 in the first size bytes of f;
+// Close closes f.
+func newMP4Reader(f readerAtCloser, size int64) (*mp4Reader, error) {
+	ts, _, err := readMoov(f, size)
+	if err != nil {
+		return nil, err
 	}
 	r := &mp4Reader{f: f}
 	r.v, r.a = pick(ts)
@@ -36,8 +46,7 @@ func openMP4(name string, size int64) (Source, error) {
 		}
 		c, err := newCursor(t, size)
 		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("mp4 %s: %w", name, err)
+			return nil, err
 		}
 		if c.n > 0 {
 			r.cur[i] = c

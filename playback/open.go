@@ -34,10 +34,26 @@ func openFMP4(name string, size int64) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts, end, err := readMoov(f, size)
+	r, err := newFMP4Reader(f, size)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("fmp4 %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// readerAtCloser is an open recording: a file, or bytes in fuzz tests.
+type readerAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// newFMP4Reader reads the fragmented MP4 in the first size bytes of f;
+// Close closes f.
+func newFMP4Reader(f readerAtCloser, size int64) (*fragReader, error) {
+	ts, end, err := readMoov(f, size)
+	if err != nil {
+		return nil, err
 	}
 	v, a := pick(ts)
 	return &fragReader{v: v, a: a, parts: []part{{r: f, start: end, end: size}}, closers: []io.Closer{f}}, nil
