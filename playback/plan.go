@@ -68,6 +68,9 @@ func NewPlan(ctx context.Context, st index.Store, r Request) (*Plan, error) {
 			break
 		}
 	}
+	if !p.Rest.IsZero() && !p.Rest.After(p.Start) {
+		p.Segments = nil // the codec changes where the range starts: nothing of it before the change
+	}
 	if len(p.Segments) == 0 {
 		return p, ErrNothing
 	}

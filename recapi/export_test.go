@@ -280,3 +280,61 @@ func TestExportConcurrencyLimit(t *testing.T) {
 		t.Errorf("after the held export ended: %d %s", res.Status, res.Body)
 	}
 }
+
+// TestExportCodecChange: a stream recorded at 160x120 for 10 s, then at
+// 320x240 (a new file, as the recorder splits at a parameter change). An
+// export across the change ends at it, with X-Export-Rest at the second
+// file's start, and holds only the frames of the first size; a range
+// that starts at the change answers 409 with X-Export-Rest; a range after
+// it exports the second file.
+func TestExportCodecChange(t *testing.T) {
+	small := playbacktest.Record(t, testmedia.ClipSized(t, testmedia.AV, 10, "160x120"), "fmp4", t.TempDir(), time.Minute, playbacktest.Epoch)
+	big := playbacktest.Record(t, testmedia.ClipSized(t, testmedia.AV, 10, "320x240"), "fmp4", t.TempDir(), time.Minute,
+		small[0].Row.End.Add(-small[0].Row.Start.Sub(playbacktest.Epoch)))
+	r := newExportRig(t, recapi.ExportLimits{}, small, big)
+	change := big[0].Row.Start
+	res := r.c.Do("GET", "/export/{streamPath}", "export/live/cam?format=mp4&"+rangeQuery(4500*time.Millisecond, 15*time.Second), nil)
+	rest, err := time.Parse(time.RFC3339Nano, res.Header.Get("X-Export-Rest"))
+	if res.Status != 200 || err != nil || !rest.Equal(change) {
+		t.Fatalf("across the change: %d, X-Export-Rest %q (%v), want %s", res.Status, res.Header.Get("X-Export-Rest"), err, change)
+	}
+	name := filepath.Join(t.TempDir(), "before.mp4")
+	if err := os.WriteFile(name, res.Body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := testmedia.ProbePackets(t, name); v != 150 { // key frame at 4 s to the end of the 10 s file
+		t.Errorf("export before the change: %d video frames, want 150", v)
+	}
+	if w, h := probeSize(t, name); w != 160 || h != 120 {
+		t.Errorf("export before the change is %dx%d", w, h)
+	}
+	at := change.Sub(playbacktest.Epoch)
+	res = r.c.Do("GET", "/export/{streamPath}", "export/live/cam?"+rangeQuery(at, at+3*time.Second), nil)
+	if res.Status != 409 || res.Header.Get("X-Export-Rest") == "" {
+		t.Errorf("from the change: %d %q %s", res.Status, res.Header.Get("X-Export-Rest"), res.Body)
+	}
+	res = r.c.Do("GET", "/export/{streamPath}", "export/live/cam?"+rangeQuery(at+time.Second, at+3*time.Second), nil)
+	if res.Status != 200 || res.Header.Get("X-Export-Rest") != "" {
+		t.Fatalf("after the change: %d %q", res.Status, res.Header.Get("X-Export-Rest"))
+	}
+	if err := os.WriteFile(name, res.Body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if w, h := probeSize(t, name); w != 320 || h != 240 {
+		t.Errorf("export after the change is %dx%d", w, h)
+	}
+}
+
+// probeSize is the picture size ffprobe reads in a file.
+func probeSize(t *testing.T, name string) (w, h int) {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+		"-of", "csv=p=0", name).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", name, err)
+	}
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "%d,%d", &w, &h); err != nil {
+		t.Fatalf("ffprobe %s: %q", name, out)
+	}
+	return w, h
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/record/format"
 	fflv "github.com/rtmprecd/rtmprecd/record/format/flv"
 	"github.com/rtmprecd/rtmprecd/record/format/fmp4"
+	"github.com/rtmprecd/rtmprecd/record/format/hls"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4"
 )
 
@@ -23,7 +24,8 @@ import (
 var Epoch = time.Date(2025, 3, 1, 14, 0, 0, 0, time.UTC)
 
 // Formats are the recording formats by name.
-var Formats = map[string]format.Format{"flv": fflv.Format{}, "mp4": mp4.Format{}, "fmp4": fmp4.Format{}}
+var Formats = map[string]format.Format{"flv": fflv.Format{}, "mp4": mp4.Format{}, "fmp4": fmp4.Format{},
+	"hls": hls.Format{Fragment: 2 * time.Second}}
 
 // Recorded is one file a fixture wrote.
 type Recorded struct {
@@ -108,16 +110,34 @@ func Record(t testing.TB, clip, fmtName, dir string, every time.Duration, start 
 	return out
 }
 
-// OpenMuxer opens a muxer of f writing name.
+// OpenMuxer opens a muxer of f writing name (a directory for HLS, made
+// here with its lock file, as the recorder does).
 func OpenMuxer(t testing.TB, f format.Format, name string, st *media.State, every time.Duration) format.Muxer {
 	t.Helper()
-	file, err := os.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := f.Open(format.NewOSSink(file), format.Options{Buffer: 256 << 10, FlushPeriod: time.Second,
+	opts := format.Options{Buffer: 256 << 10, FlushPeriod: time.Second,
 		Now: time.Now, Codec: st, Video: true, Audio: true, SpanDuration: 2 * every, ExpectKeys: int(2 * every / time.Second),
-		Path: name})
+		Path: name}
+	var sink format.Sink
+	if f.Caps().Playlist != "" {
+		if err := os.Mkdir(name, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		d, err := format.OpenOSDir(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sink, err = d.Create(format.LockName); err != nil {
+			t.Fatal(err)
+		}
+		opts.Dir = d
+	} else {
+		file, err := os.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink = format.NewOSSink(file)
+	}
+	o, err := f.Open(sink, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
