@@ -28,6 +28,7 @@ type fragReader struct {
 	next    int
 	buf     []byte
 	closers []io.Closer
+	moofAt  int64 // where the last fragment read starts
 }
 
 func (f *fragReader) Tracks() (video, audio *media.Track) { return trackOf(f.v), trackOf(f.a) }
@@ -92,7 +93,7 @@ func (f *fragReader) fragment(p part) (bool, error) {
 		if err := f.moof(p.r, f.buf, b.off, md); err != nil {
 			return false, err
 		}
-		f.off = md.end()
+		f.off, f.moofAt = md.end(), b.off
 		slices.SortStableFunc(f.pending, func(x, y Sample) int { return cmp.Compare(x.DTS, y.DTS) })
 		return true, nil
 	}

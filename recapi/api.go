@@ -128,6 +128,8 @@ func (rq *request) route() {
 		}
 	case "timeline":
 		rq.get(func() { rq.timeline(tail) })
+	case "playlist":
+		rq.get(func() { rq.playlist(tail) })
 	case "sign":
 		rq.get(rq.sign)
 	case "login":
@@ -155,17 +157,25 @@ func (rq *request) recording(tail string) {
 	case "pin", "unpin":
 		rq.post(func() { rq.pin(id, sub == "pin") })
 	default:
-		fail(rq.w, http.StatusNotFound, "no such API call: "+rq.rest)
+		name, inDir := strings.CutPrefix(sub, "file/")
+		switch {
+		case !inDir:
+			fail(rq.w, http.StatusNotFound, "no such API call: "+rq.rest)
+		case rq.method(http.MethodGet, http.MethodHead):
+			rq.fileIn(id, name)
+		}
 	}
 }
 
-// isExportRoute: an export is a file a browser downloads or plays, so a
-// signed URL or the session cookie also authorizes it.
-func isExportRoute(head string) bool { return head == "export" }
+// isExportRoute: an export or a playlist is a file a browser downloads or
+// plays, so a signed URL or the session cookie also authorizes it.
+func isExportRoute(head string) bool { return head == "export" || head == "playlist" }
 
+// isFileRoute: recordings/{id}/file, or a file of an HLS recording
+// (recordings/{id}/file/{name}).
 func isFileRoute(tail string) bool {
 	_, sub, _ := strings.Cut(tail, "/")
-	return sub == "file"
+	return sub == "file" || strings.HasPrefix(sub, "file/")
 }
 
 func (rq *request) get(fn func()) {

@@ -214,6 +214,15 @@ func TestExportErrors(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d %q", tt.query, res.Status, res.Body, tt.code, tt.msg)
 		}
 	}
+	// progressive MP4 recordings cannot be byte ranges of an HLS playlist
+	res := r.c.Do("GET", "/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?"+rangeQuery(0, 5*time.Second), nil)
+	if res.Status != 422 || !strings.Contains(string(res.Body), "format=fmp4") {
+		t.Errorf("playlist of mp4 recordings: %d %s", res.Status, res.Body)
+	}
+	res = r.c.Do("GET", "/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?"+rangeQuery(0, 2*time.Minute), nil)
+	if res.Status != 422 || !strings.Contains(string(res.Body), "record_export_max") {
+		t.Errorf("playlist over the limit: %d %s", res.Status, res.Body)
+	}
 }
 
 // TestExportConcurrencyLimit: with record_export_concurrency 1, while one

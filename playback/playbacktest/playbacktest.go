@@ -81,7 +81,7 @@ func Record(t testing.TB, clip, fmtName, dir string, every time.Duration, start 
 		if fr.Keyframe && u.Track.Kind == media.KindVideo && (m == nil || ts-fileStart >= every.Milliseconds()) {
 			closeFile(ts)
 			fileStart = ts
-			name := filepath.Join(dir, fmtName+"-"+time.Duration(ts*int64(time.Millisecond)).String()+"."+fmtName)
+			name := filepath.Join(dir, fmtName+"-"+time.Duration(ts*int64(time.Millisecond)).String()+suffix(fmtName))
 			m = OpenMuxer(t, Formats[fmtName], name, p.State(), every)
 			cur = &Recorded{Row: index.Recording{StreamPath: "live/cam", App: "live", Name: "cam", Format: fmtName,
 				Path: name, Status: index.StatusDone, Start: start.Add(time.Duration(ts) * time.Millisecond)}}
@@ -160,4 +160,12 @@ func NewStore(t testing.TB, rows ...[]Recorded) *sqlite.Store {
 		}
 	}
 	return st
+}
+
+// suffix is the file name suffix the recorder gives a format.
+func suffix(fmtName string) string {
+	if s := Formats[fmtName].Caps().Suffix; s != "" {
+		return s
+	}
+	return "." + fmtName
 }
