@@ -3,6 +3,7 @@ package playback
 import (
 	"errors"
 	"io"
+	"math"
 	"sort"
 
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
@@ -13,20 +14,45 @@ import (
 // from: an io.ReadSeeker for http.ServeContent (Range requests), reading
 // media from the sources as it is read.
 type MP4File struct {
-	head   []byte // ftyp, moov, mdat header
-	runs   []run
-	size   int64
-	pos    int64
-	srcs   []Source
-	Walked Walked
+	head    []byte // ftyp, moov, mdat header
+	runs    []run
+	readers []io.ReaderAt // the sources' files, indexed by run.r
+	size    int64
+	pos     int64
+	srcs    []Source
+	Walked  Walked
 }
 
-// run is a contiguous piece of the mdat: n bytes at src in r, placed at
-// out in the file.
+// run is a contiguous piece of the mdat: n bytes at src in readers[r],
+// placed at out in the file. 24 bytes: an hour holds ~200k runs (a
+// run breaks wherever the walk switches track).
 type run struct {
 	out, src int64
-	n        int64
-	r        io.ReaderAt
+	n        uint32
+	r        uint32
+}
+
+// runMap counts and builds the runs in the order the walk gives samples;
+// the first pass counts them so that the second allocates them once.
+type runMap struct {
+	lastR   io.ReaderAt
+	lastEnd int64
+	lastN   uint32
+	count   int
+}
+
+// extends reports whether a sample of size at off in r continues the
+// current run, and makes it the current run's end.
+func (m *runMap) extends(r io.ReaderAt, off int64, size uint32) bool {
+	ok := m.count > 0 && r == m.lastR && off == m.lastEnd && uint64(m.lastN)+uint64(size) <= math.MaxUint32
+	if ok {
+		m.lastN += size
+	} else {
+		m.count++
+		m.lastN = size
+	}
+	m.lastR, m.lastEnd = r, off+int64(size)
+	return ok
 }
 
 // bytesAt is an io.WriterAt over a fixed slice.
@@ -55,7 +81,9 @@ func (p *Plan) NewMP4File() (*MP4File, error) {
 		return 1
 	}
 	var data int64
+	var runs runMap
 	wk, err := p.Walk(func(o *Out) error {
+		runs.extends(o.R, o.Off, o.Size)
 		i := idx(o)
 		if stats[i].N == 0 {
 			start[i] = o.DTS
@@ -87,7 +115,7 @@ func (p *Plan) NewMP4File() (*MP4File, error) {
 	be.PutUint32(mdat, 1)
 	copy(mdat[4:], "mdat")
 	be.PutUint64(mdat[8:], uint64(16+data))
-	f := &MP4File{head: head, size: int64(len(head)) + data, Walked: wk}
+	f := &MP4File{head: head, size: int64(len(head)) + data, Walked: wk, runs: make([]run, 0, runs.count)}
 	err = f.fill(p, moov.TableWriters(head, int64(len(ftyp))), tracks, start, idx)
 	f.srcs = p.take()
 	if err != nil {
@@ -109,14 +137,18 @@ func (f *MP4File) Close() error {
 // fill is the second walk: sample tables and the mdat map.
 func (f *MP4File) fill(p *Plan, tw []*mp4box.TableWriter, tracks []*mp4box.Track, start []int64, idx func(*Out) int) error {
 	out := int64(len(f.head))
+	var runs runMap
 	_, err := p.Walk(func(o *Out) error {
 		i := idx(o)
 		per := tracks[i].PerMS()
 		tw[i].Add((o.DTS-start[i])*per, int64(o.CTS)*per, o.Size, o.Key, out)
-		if k := len(f.runs) - 1; k >= 0 && f.runs[k].r == o.R && f.runs[k].src+f.runs[k].n == o.Off {
-			f.runs[k].n += int64(o.Size)
+		if runs.extends(o.R, o.Off, o.Size) {
+			f.runs[len(f.runs)-1].n += o.Size
 		} else {
-			f.runs = append(f.runs, run{out: out, src: o.Off, n: int64(o.Size), r: o.R})
+			if len(f.readers) == 0 || f.readers[len(f.readers)-1] != o.R {
+				f.readers = append(f.readers, o.R)
+			}
+			f.runs = append(f.runs, run{out: out, src: o.Off, n: o.Size, r: uint32(len(f.readers) - 1)})
 		}
 		out += int64(o.Size)
 		return nil
@@ -183,13 +215,13 @@ func (f *MP4File) ReadAt(p []byte, off int64) (int, error) {
 
 // readRun reads from the run holding off.
 func (f *MP4File) readRun(p []byte, off int64) (int, error) {
-	i := sort.Search(len(f.runs), func(i int) bool { return f.runs[i].out+f.runs[i].n > off })
+	i := sort.Search(len(f.runs), func(i int) bool { return f.runs[i].out+int64(f.runs[i].n) > off })
 	if i == len(f.runs) {
 		return 0, io.EOF
 	}
 	r := f.runs[i]
-	k := min(int64(len(p)), r.out+r.n-off)
-	n, err := r.r.ReadAt(p[:k], r.src+off-r.out)
+	k := min(int64(len(p)), r.out+int64(r.n)-off)
+	n, err := f.readers[r.r].ReadAt(p[:k], r.src+off-r.out)
 	if err == io.EOF && int64(n) == k {
 		err = nil
 	}
