@@ -48,7 +48,7 @@ func entryTrack(typ string, body []byte) (*media.Track, error) {
 		tag, seq = tagAudio, append([]byte{0xAF, 0x00}, asc...)
 	}
 	if seq == nil {
-		return nil, fmt.Errorf("%w: sample entry %q", errUnsupported, typ)
+		return nil, fmt.Errorf("%w: sample entry %q", ErrUnsupported, typ)
 	}
 	var p media.Parser
 	f := p.Media(tag, 0, seq)

@@ -23,7 +23,7 @@ type flvWriter struct {
 func (p *Plan) WriteFLV(w io.Writer) (Walked, error) {
 	for _, t := range []*media.Track{p.Video, p.Audio} {
 		if t != nil && (t.Header == nil && t.NeedsHeader() || prefix(nil, t, true, 0) == nil) {
-			return Walked{}, fmt.Errorf("%w: %v %s in FLV", errUnsupported, t.Kind, t.Codec)
+			return Walked{}, fmt.Errorf("%w: %v %s in FLV", ErrUnsupported, t.Kind, t.Codec)
 		}
 	}
 	defer p.Close()

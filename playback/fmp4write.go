@@ -27,7 +27,7 @@ func mp4Tracks(v, a *media.Track) ([]*mp4box.Track, error) {
 		}
 		m, err := mp4box.Map(t, uint32(len(out)+1))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", errUnsupported, err)
+			return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 		}
 		out = append(out, m)
 	}

@@ -90,7 +90,7 @@ func readTrak(b []byte) (*trak, error) {
 		scale = be.Uint32(mdhd[20:])
 	}
 	if scale == 0 || scale%1000 != 0 {
-		return nil, fmt.Errorf("%w: timescale %d is not whole milliseconds", errUnsupported, scale)
+		return nil, fmt.Errorf("%w: timescale %d is not whole milliseconds", ErrUnsupported, scale)
 	}
 	t.perMS = int64(scale / 1000)
 	hdlr, ok := path(b, "mdia", "hdlr")
@@ -113,7 +113,7 @@ func readTrak(b []byte) (*trak, error) {
 	}
 	es, err := children(stsd[8:])
 	if err != nil || len(es) != 1 {
-		return nil, fmt.Errorf("%w: stsd without one sample entry", errUnsupported)
+		return nil, fmt.Errorf("%w: stsd without one sample entry", ErrUnsupported)
 	}
 	if t.track, err = entryTrack(es[0].typ, es[0].body); err != nil {
 		return nil, err

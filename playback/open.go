@@ -24,7 +24,7 @@ func Open(format, name string, size int64) (Source, error) {
 	case "hls":
 		return openHLS(name)
 	}
-	return nil, fmt.Errorf("%w: format %q", errUnsupported, format)
+	return nil, fmt.Errorf("%w: format %q", ErrUnsupported, format)
 }
 
 // openFMP4 reads a fragmented MP4 file's movie header; its fragments are
@@ -76,7 +76,7 @@ func openHLS(dir string) (Source, error) {
 	}
 	m := pl.Segments[0].Map
 	if m == "" {
-		return nil, fmt.Errorf("hls %s: %w: MPEG-TS segments", dir, errUnsupported)
+		return nil, fmt.Errorf("hls %s: %w: MPEG-TS segments", dir, ErrUnsupported)
 	}
 	init, err := os.ReadFile(filepath.Join(dir, m))
 	if err != nil {

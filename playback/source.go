@@ -36,5 +36,6 @@ type Source interface {
 	Close() error
 }
 
-// errUnsupported marks codecs or layouts an export cannot carry.
-var errUnsupported = errors.New("not supported for export")
+// ErrUnsupported marks codecs or layouts an export cannot carry (an
+// MPEG-TS HLS recording, a codec the output format has no mapping for).
+var ErrUnsupported = errors.New("not supported for export")

@@ -3,6 +3,7 @@ package recapi
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -103,6 +104,8 @@ func (rq *request) plan(streamPath string, start, end time.Time, q url.Values) (
 		fail(rq.w, http.StatusConflict, "the codec changes at "+stamp(p.Rest)+", before any media of the range")
 	case errors.Is(err, playback.ErrNothing):
 		fail(rq.w, http.StatusNotFound, "no recording of "+req.StreamPath+" covers the range")
+	case errors.Is(err, playback.ErrUnsupported):
+		fail(rq.w, http.StatusUnprocessableEntity, err.Error())
 	case err != nil:
 		rq.internal(err)
 	default:
@@ -136,24 +139,57 @@ func (rq *request) exportHeaders(p *playback.Plan, streamPath, format string) {
 // virtual file (Range), the others streamed as they are read.
 func (rq *request) serveExport(p *playback.Plan, format string) {
 	var err error
+	w := &startedWriter{w: rq.w}
 	switch format {
 	case "mp4":
 		var f *playback.MP4File
 		if f, err = p.NewMP4File(); err != nil {
-			rq.internal(err)
-			return
+			break
 		}
 		defer f.Close()
+		if at := f.Walked.ChangeAt; !at.IsZero() && p.Rest.IsZero() { // inside a file: known after the walks
+			rq.w.Header().Set("X-Export-Rest", stamp(at))
+		}
 		http.ServeContent(rq.w, rq.r, "", p.Start, f)
 		return
 	case "fmp4":
-		_, err = p.WriteFMP4(rq.w)
+		_, err = p.WriteFMP4(w)
 	case "flv":
-		_, err = p.WriteFLV(rq.w)
+		_, err = p.WriteFLV(w)
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case w.started:
 		rq.api.log.Warn("export failed", "err", err, "path", rq.r.URL.Path) // headers are gone: the body ends short
+	case errors.Is(err, playback.ErrUnsupported):
+		rq.exportFailed(http.StatusUnprocessableEntity, err.Error())
+	default:
+		rq.exportFailed(http.StatusInternalServerError, "")
+		rq.api.log.Error("export failed", "err", err, "path", rq.r.URL.Path)
 	}
+}
+
+// exportFailed answers an error in place of the file whose headers were
+// set but not sent.
+func (rq *request) exportFailed(code int, msg string) {
+	for _, k := range []string{"Content-Disposition", "X-Export-Gaps", "X-Export-Rest"} {
+		rq.w.Header().Del(k)
+	}
+	if msg == "" {
+		msg = http.StatusText(code)
+	}
+	fail(rq.w, code, msg)
+}
+
+// startedWriter tells whether anything was written (the headers sent).
+type startedWriter struct {
+	w       io.Writer
+	started bool
+}
+
+func (s *startedWriter) Write(p []byte) (int, error) {
+	s.started = true
+	return s.w.Write(p)
 }
 
 // exportInfo answers the JSON sidecar: what the export would hold.
@@ -186,6 +222,8 @@ func (rq *request) exportInfo(p *playback.Plan) {
 	}
 	if !p.Rest.IsZero() {
 		out.Rest = stamp(p.Rest)
+	} else if !wk.ChangeAt.IsZero() {
+		out.Rest = stamp(wk.ChangeAt)
 	}
 	for _, s := range p.Segments {
 		out.Recordings = append(out.Recordings, seg{ID: s.Row.ID, Format: s.Row.Format, Start: stamp(s.Row.Start)})

@@ -48,3 +48,20 @@ func TestPlaylistPlaysOverHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestMPEGTSRecordingsAre422: HLS recordings with MPEG-TS segments can
+// neither be exported nor listed (no fMP4 to refer to): 422, not 500.
+func TestMPEGTSRecordingsAre422(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 6)
+	r := newExportRig(t, recapi.ExportLimits{}, playbacktest.Record(t, clip, "hls-ts", t.TempDir(), time.Minute, playbacktest.Epoch))
+	q := rangeQuery(0, 5*time.Second)
+	for _, c := range []struct{ template, path string }{
+		{"/export/{streamPath}", "export/live/cam?" + q},
+		{"/export/{streamPath}", "export/live/cam?format=fmp4&" + q},
+		{"/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?" + q},
+	} {
+		if res := r.c.Do("GET", c.template, c.path, nil); res.Status != 422 || !strings.Contains(string(res.Body), "MPEG-TS") {
+			t.Errorf("%s: %d %s", c.path, res.Status, res.Body)
+		}
+	}
+}

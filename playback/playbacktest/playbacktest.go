@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,8 +25,9 @@ import (
 var Epoch = time.Date(2025, 3, 1, 14, 0, 0, 0, time.UTC)
 
 // Formats are the recording formats by name.
+// "hls-ts" is HLS with MPEG-TS segments, indexed as "hls".
 var Formats = map[string]format.Format{"flv": fflv.Format{}, "mp4": mp4.Format{}, "fmp4": fmp4.Format{},
-	"hls": hls.Format{Fragment: 2 * time.Second}}
+	"hls": hls.Format{Fragment: 2 * time.Second}, "hls-ts": hls.Format{Fragment: 2 * time.Second, Segment: hls.SegmentMPEGTS}}
 
 // Recorded is one file a fixture wrote.
 type Recorded struct {
@@ -83,7 +85,7 @@ func Record(t testing.TB, clip, fmtName, dir string, every time.Duration, start 
 			fileStart = ts
 			name := filepath.Join(dir, fmtName+"-"+time.Duration(ts*int64(time.Millisecond)).String()+suffix(fmtName))
 			m = OpenMuxer(t, Formats[fmtName], name, p.State(), every)
-			cur = &Recorded{Row: index.Recording{StreamPath: "live/cam", App: "live", Name: "cam", Format: fmtName,
+			cur = &Recorded{Row: index.Recording{StreamPath: "live/cam", App: "live", Name: "cam", Format: strings.TrimSuffix(fmtName, "-ts"),
 				Path: name, Status: index.StatusDone, Start: start.Add(time.Duration(ts) * time.Millisecond)}}
 			for _, tr := range []*media.Track{p.State().Video(), p.State().Audio()} {
 				if tr != nil {
