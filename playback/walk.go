@@ -32,19 +32,17 @@ type Walked struct {
 // give the same samples (the mp4 writer walks twice).
 func (p *Plan) Walk(fn func(o *Out) error) (Walked, error) {
 	var w Walked
-	var base, prevBase int64 // where this and the last segment start on the export timeline
-	var zeroWall time.Time   // the wall clock at prevBase
+	var base int64 // where this segment starts on the export timeline
 	for i, sg := range p.Segments {
-		if i > 0 && sg.Row.Start.Sub(end(p.Segments[i-1].Row)) <= gapTolerance {
-			// contiguous files: keep their wall-clock distance, so audio and
-			// video stay in step across the split (never going back)
-			base = max(base, prevBase+sg.Row.Start.Sub(zeroWall).Milliseconds())
-		}
-		next, at, stop, err := p.walkSegment(i == 0, sg, base, &w, fn)
+		// Each file follows the last one's last frame: a recorder splits a
+		// stream at a key frame without losing media, so the media, not
+		// the wall clock of the file opens (which jitters by tens of
+		// milliseconds), says where it goes; a gap is closed the same way.
+		next, stop, err := p.walkSegment(i == 0, sg, base, &w, fn)
 		if err != nil {
 			return w, err
 		}
-		zeroWall, prevBase, base = at, base, next
+		base = next
 		if stop {
 			break
 		}
@@ -64,21 +62,21 @@ type segWalk struct {
 
 // walkSegment walks one segment; it returns where the next one starts
 // and whether the walk ends here.
-func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn func(o *Out) error) (int64, time.Time, bool, error) {
+func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn func(o *Out) error) (int64, bool, error) {
 	src, err := Open(sg.Row.Format, sg.Row.Path, sg.Size)
 	if err != nil {
-		return base, time.Time{}, true, fmt.Errorf("recording %d: %w", sg.Row.ID, err)
+		return base, true, fmt.Errorf("recording %d: %w", sg.Row.ID, err)
 	}
 	p.open = append(p.open, src) // samples point into it until the writer is done
 	v, _ := src.Tracks()
 	fileStart, err := firstDTS(sg)
 	if err != nil {
-		return base, time.Time{}, true, err
+		return base, true, err
 	}
 	s := segWalk{from: fileStart, until: -1, lastV: -1, lastA: -1}
 	if off := p.Start.Sub(sg.Row.Start).Milliseconds(); first && off > 0 {
 		if s.from, err = keyAtOrBefore(sg, fileStart+off, v != nil); err != nil {
-			return base, time.Time{}, true, err
+			return base, true, err
 		}
 	}
 	if d := p.End.Sub(sg.Row.Start).Milliseconds(); p.End.Before(end(sg.Row)) {
@@ -93,8 +91,7 @@ func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn fun
 		w.ChangeAt = sg.Row.Start.Add(time.Duration(s.lastV-base+s.zero-fileStart) * time.Millisecond)
 		err, stop = nil, true
 	}
-	zeroWall := sg.Row.Start.Add(time.Duration(s.zero-fileStart) * time.Millisecond)
-	return s.end(base), zeroWall, stop || s.until >= 0, err
+	return s.end(base), stop || s.until >= 0, err
 }
 
 // run feeds the segment's samples in its window to fn.
