@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -101,25 +102,28 @@ func BenchmarkExportHour(b *testing.B) {
 			stop := make(chan struct{})
 			peak := peakHeap(stop)
 			var n int64
+			var firstByte time.Duration // the slowest of the iterations
 			for b.Loop() {
+				began := time.Now()
 				p, err := NewPlan(context.Background(), st, req)
 				if err != nil {
 					b.Fatal(err)
 				}
-				n, err = exportDiscard(p, out)
-				if err != nil {
+				cw := &countWriter{}
+				if err = exportDiscard(p, out, cw); err != nil {
 					b.Fatal(err)
 				}
+				n, firstByte = cw.n, max(firstByte, cw.first.Sub(began))
 			}
 			close(stop)
 			b.SetBytes(n)
 			b.ReportMetric(float64(<-peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(firstByte.Microseconds())/1000, "first-byte-ms")
 		})
 	}
 }
 
-func exportDiscard(p *Plan, out string) (int64, error) {
-	cw := &countWriter{}
+func exportDiscard(p *Plan, out string, cw *countWriter) error {
 	var err error
 	switch out {
 	case "mp4":
@@ -133,9 +137,41 @@ func exportDiscard(p *Plan, out string) (int64, error) {
 	case "flv":
 		_, err = p.WriteFLV(cw)
 	}
-	return cw.n, err
+	return err
 }
 
-type countWriter struct{ n int64 }
+// countWriter counts bytes and notes when the first came.
+type countWriter struct {
+	n     int64
+	first time.Time
+}
 
-func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+func (c *countWriter) Write(p []byte) (int, error) {
+	if c.n == 0 {
+		c.first = time.Now()
+	}
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// BenchmarkListFragmentsHour lists the fragments of one hour of 10-minute
+// fMP4 files, what a playlist of that hour reads.
+func BenchmarkListFragmentsHour(b *testing.B) {
+	rec := benchRecord(b, "fmp4", time.Hour, 10*time.Minute)
+	var n int
+	for b.Loop() {
+		n = 0
+		for _, r := range rec {
+			st, err := os.Stat(r.Row.Path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fl, err := ListFragments(r.Row.Path, st.Size())
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(fl.Fragments)
+		}
+	}
+	b.ReportMetric(float64(n), "fragments")
+}
