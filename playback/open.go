@@ -61,7 +61,8 @@ func newFMP4Reader(f readerAtCloser, size int64) (*fragReader, error) {
 
 // openHLS reads an HLS recording with fMP4 segments: the init segment of
 // the first map, then the segments up to the next map (a new map is a
-// codec change, where the recording is cut).
+// codec change, where the recording is cut). Segment files open as they
+// are read (segmentFiles).
 func openHLS(dir string) (Source, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "index.m3u8"))
 	if err != nil {
@@ -86,24 +87,19 @@ func openHLS(dir string) (Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hls %s: %s: %w", dir, m, err)
 	}
-	fr := &fragReader{}
+	files := &segmentFiles{}
+	fr := &fragReader{closers: []io.Closer{files}}
 	fr.v, fr.a = pick(ts)
 	for _, s := range pl.Segments {
 		if s.Map != m {
 			break
 		}
-		f, err := os.Open(filepath.Join(dir, s.URI))
+		name := filepath.Join(dir, s.URI)
+		st, err := os.Stat(name) // its size now: what the export reads of it
 		if err != nil {
-			fr.Close()
 			return nil, err
 		}
-		fr.closers = append(fr.closers, f)
-		st, err := f.Stat()
-		if err != nil {
-			fr.Close()
-			return nil, err
-		}
-		fr.parts = append(fr.parts, part{r: f, end: st.Size()})
+		fr.parts = append(fr.parts, part{r: files.file(name), end: st.Size()})
 	}
 	return fr, nil
 }
