@@ -188,14 +188,38 @@ func (p *Plan) gaps() {
 	if !p.Rest.IsZero() {
 		stop = p.Rest
 	}
-	at := p.Start
-	for _, s := range p.Segments {
-		if s.Row.Start.Sub(at) > gapTolerance {
-			p.Gaps = append(p.Gaps, Gap{Start: at, End: minTime(s.Row.Start, stop)})
+	rows := make([]index.Recording, len(p.Segments))
+	for i, s := range p.Segments {
+		rows[i] = s.Row
+	}
+	p.Gaps = gapsOf(rows, p.Start, stop)
+}
+
+// gapsOf lists the parts of [start, stop) that no row (oldest first)
+// covers, beyond gapTolerance.
+func gapsOf(rows []index.Recording, start, stop time.Time) []Gap {
+	var gaps []Gap
+	at := start
+	for _, r := range rows {
+		if r.Start.Sub(at) > gapTolerance {
+			gaps = append(gaps, Gap{Start: at, End: minTime(r.Start, stop)})
 		}
-		at = maxTime(at, end(s.Row))
+		at = maxTime(at, end(r))
 	}
 	if stop.Sub(at) > gapTolerance {
-		p.Gaps = append(p.Gaps, Gap{Start: at, End: stop})
+		gaps = append(gaps, Gap{Start: at, End: stop})
 	}
+	return gaps
+}
+
+// Coverage is what the index says covers the range, without reading any
+// file: the rows of the recorder an export would use (oldest first,
+// whatever their codecs) and the gaps between them, for a day view.
+func Coverage(ctx context.Context, st index.Store, r Request) ([]index.Recording, []Gap, error) {
+	rows, err := listAll(ctx, st, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows = bestRecorder(rows, r)
+	return rows, gapsOf(rows, r.Start, r.End), nil
 }

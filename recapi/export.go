@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/playback"
 )
 
@@ -87,6 +88,10 @@ func (rq *request) export(streamPath string) {
 		return
 	}
 	rq.exportHeaders(p, streamPath, format)
+	if rq.r.Method == http.MethodHead && format != "mp4" {
+		rq.w.WriteHeader(http.StatusOK) // a streamed export has no length to tell without making it
+		return
+	}
 	rq.serveExport(p, format)
 }
 
@@ -231,15 +236,32 @@ func (rq *request) exportInfo(p *playback.Plan) {
 	reply(rq.w, http.StatusOK, out)
 }
 
-// timeline serves timeline/{streamPath}: the covered intervals.
+// maxTimelineEvents bounds the events a timeline lists (the newest).
+const maxTimelineEvents = 1000
+
+// timeline serves timeline/{streamPath}: the intervals the recorder an
+// export would use covers, whatever their codecs, the gaps and the events
+// triggered in the range; from the index only, no file is read.
 func (rq *request) timeline(streamPath string) {
 	q := rq.r.URL.Query()
 	start, end, ok := rq.exportRange(q)
 	if !ok {
 		return
 	}
-	p, ok := rq.plan(streamPath, start, end, q)
-	if !ok {
+	req := playback.Request{StreamPath: strings.Trim(streamPath, "/"), Start: start, End: end}
+	if q.Has("recorder") {
+		r := q.Get("recorder")
+		req.Recorder = &r
+	}
+	rows, gaps, err := playback.Coverage(rq.ctx(), rq.api.o.Store, req)
+	if err != nil {
+		rq.internal(err)
+		return
+	}
+	evs, _, err := rq.api.o.Store.Events(rq.ctx(), index.EventQuery{StreamPath: req.StreamPath, Start: start, End: end,
+		Page: 1, Size: maxTimelineEvents})
+	if err != nil {
+		rq.internal(err)
 		return
 	}
 	type span struct {
@@ -248,20 +270,26 @@ func (rq *request) timeline(streamPath string) {
 		ID       int64  `json:"id"`
 		Format   string `json:"format"`
 		Recorder string `json:"recorder"`
+		Status   string `json:"status"`
 	}
-	out, gaps := []span{}, p.Gaps
-	if gaps == nil {
-		gaps = []playback.Gap{}
-	}
-	for _, s := range p.Segments {
-		e := s.Row.End
-		if s.Row.Duration > 0 {
-			e = s.Row.Start.Add(s.Row.Duration)
-		}
-		out = append(out, span{Start: stamp(s.Row.Start), End: stamp(e), ID: s.Row.ID, Format: s.Row.Format, Recorder: s.Row.Recorder})
-	}
-	reply(rq.w, http.StatusOK, struct {
+	out := struct {
 		Intervals []span         `json:"intervals"`
 		Gaps      []playback.Gap `json:"gaps"`
-	}{out, gaps})
+		Events    []event        `json:"events"`
+	}{Intervals: []span{}, Gaps: gaps, Events: []event{}}
+	if out.Gaps == nil {
+		out.Gaps = []playback.Gap{}
+	}
+	for _, r := range rows {
+		e := r.End
+		if r.Duration > 0 {
+			e = r.Start.Add(r.Duration)
+		}
+		out.Intervals = append(out.Intervals, span{Start: stamp(r.Start), End: stamp(e), ID: r.ID, Format: r.Format,
+			Recorder: r.Recorder, Status: string(r.Status)})
+	}
+	for i := range evs {
+		out.Events = append(out.Events, eventJSON(&evs[i]))
+	}
+	reply(rq.w, http.StatusOK, out)
 }

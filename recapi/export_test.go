@@ -2,6 +2,7 @@ package recapi_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/index/sqlite"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/playback/playbacktest"
@@ -78,6 +80,19 @@ func TestExportRangeRequests(t *testing.T) {
 	}
 	if string(whole.Body[4:8]) != "ftyp" || !bytes.Contains(whole.Body[:64<<10], []byte("moov")) {
 		t.Errorf("not a faststart mp4: %q", whole.Body[:32])
+	}
+	head, err := http.NewRequest("HEAD", r.c.Base+"/"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Header.Set("Authorization", "Bearer tok")
+	hres, err := http.DefaultClient.Do(head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hres.Body.Close()
+	if hres.StatusCode != 200 || hres.ContentLength != int64(len(whole.Body)) || hres.Header.Get("Accept-Ranges") != "bytes" {
+		t.Errorf("HEAD: %d, length %d of %d, Accept-Ranges %q", hres.StatusCode, hres.ContentLength, len(whole.Body), hres.Header.Get("Accept-Ranges"))
 	}
 	n := int64(len(whole.Body))
 	mdat := int64(bytes.Index(whole.Body, []byte("mdat")))
@@ -181,14 +196,25 @@ func TestExportInfoAndTimeline(t *testing.T) {
 	if g := res.Header.Get("X-Export-Gaps"); res.Status != 200 || !strings.Contains(g, "2025-03-01T14:00:20") || !strings.Contains(g, "/2025-03-01T14:00:25") {
 		t.Errorf("fmp4: %d, X-Export-Gaps %q", res.Status, g)
 	}
+	err := r.store.Apply(context.Background(), []index.Change{{Kind: index.EventMarked, Row: rec[1].Row,
+		Event: &index.Event{EventID: "door", Name: "door", Trigger: playbacktest.Epoch.Add(12 * time.Second), Offset: 2 * time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	res = r.c.Do("GET", "/timeline/{streamPath}", "timeline/live/cam?"+rangeQuery(0, time.Minute), nil)
 	var tl struct {
 		Intervals []struct{ Start, End time.Time }
 		Gaps      []struct{ Start, End time.Time }
+		Events    []struct{ EventID string }
 	}
 	res.JSON(t, &tl)
-	if res.Status != 200 || len(tl.Intervals) != 3 || len(tl.Gaps) != 2 || !near(tl.Intervals[2].Start, 25*time.Second) {
+	if res.Status != 200 || len(tl.Intervals) != 3 || len(tl.Gaps) != 2 || !near(tl.Intervals[2].Start, 25*time.Second) ||
+		len(tl.Events) != 1 || tl.Events[0].EventID != "door" {
 		t.Errorf("timeline: %d %s", res.Status, res.Body)
+	}
+	res = r.c.Do("GET", "/timeline/{streamPath}", "timeline/live/cam?"+rangeQuery(time.Hour, 2*time.Hour), nil)
+	if res.Status != 200 || !strings.Contains(string(res.Body), `"intervals":[]`) {
+		t.Errorf("timeline of nothing: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -331,6 +357,13 @@ func TestExportCodecChange(t *testing.T) {
 	}
 	if w, h := probeSize(t, name); w != 320 || h != 240 {
 		t.Errorf("export after the change is %dx%d", w, h)
+	}
+	// the day view shows both sizes' recordings
+	res = r.c.Do("GET", "/timeline/{streamPath}", "timeline/live/cam?"+rangeQuery(0, time.Minute), nil)
+	var tl struct{ Intervals []struct{ ID int64 } }
+	res.JSON(t, &tl)
+	if res.Status != 200 || len(tl.Intervals) != 2 {
+		t.Errorf("timeline across the change: %d %s", res.Status, res.Body)
 	}
 }
 
