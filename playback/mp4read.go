@@ -211,7 +211,7 @@ func (c *tableCursor) sample() (Sample, error) {
 		return Sample{}, err
 	}
 	s.Off, c.off = off, off+int64(s.Size)
-	if s.Off+int64(s.Size) > c.size {
+	if s.Off < 0 || s.Off+int64(s.Size) > c.size { // a co64 entry past 2^63 is negative
 		return Sample{}, fmt.Errorf("%w: sample %d past the end of the file", errDamaged, c.i+1)
 	}
 	c.i++
