@@ -54,7 +54,7 @@ func TestRetentionStatus(t *testing.T) {
 	}{{c.Status, 200}, {nil, 404}} {
 		api := recapi.New(recapi.Options{Store: store, Logger: slog.New(slog.DiscardHandler), Retention: tc.status})
 		mux := http.NewServeMux()
-		mux.Handle("/api/", api.Handler("/api/", "tok"))
+		mux.Handle("/api/", api.Handler("/api/", "tok", recapi.ExportLimits{}))
 		srv := httptest.NewServer(mux)
 		defer srv.Close()
 		cl := &apitest.Client{T: t, Base: srv.URL + "/api", Token: "tok"}
