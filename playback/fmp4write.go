@@ -41,9 +41,16 @@ type fragWriter struct {
 	video  *mp4box.Track
 	frag   [2][]Out // per track index
 	last   [2]int64 // last sample duration per track
-	seq    uint32
-	moof   []byte
-	cp     *copier
+	// n and end are what flush writes of each track: its first n queued
+	// samples, the last of which ends at end (ms; -1: as long as the one
+	// before it). A track's last sample waits for the next fragment until
+	// its duration is known, so every fragment starts where its track's
+	// previous one ended.
+	n    [2]int
+	end  [2]int64
+	seq  uint32
+	moof []byte
+	cp   *copier
 }
 
 // WriteFMP4 writes the plan as a fragmented MP4 to w as it reads it.
@@ -66,7 +73,7 @@ func (p *Plan) WriteFMP4(w io.Writer) (Walked, error) {
 	}
 	wk, err := p.Walk(f.add)
 	if err == nil {
-		err = f.flush()
+		err = f.flush(nil)
 	}
 	return wk, err
 }
@@ -81,7 +88,7 @@ func (f *fragWriter) index(o *Out) int {
 // add queues a sample, first writing the fragment it closes.
 func (f *fragWriter) add(o *Out) error {
 	if f.cut(o) {
-		if err := f.flush(); err != nil {
+		if err := f.flush(o); err != nil {
 			return err
 		}
 	}
@@ -99,16 +106,36 @@ func (f *fragWriter) cut(o *Out) bool {
 	return len(q) > 0 && o.DTS-q[0].DTS >= fragTarget
 }
 
-// flush writes the queued fragment: moof, mdat header, then the payloads
-// read from the sources.
-func (f *fragWriter) flush() error {
+// plan sets what flush writes of each track (n, end): next is the sample
+// that starts the next fragment (nil at the end: everything goes). Its
+// track's last sample ends at next; another track's last sample waits
+// for the next fragment, where the sample after it gives its duration.
+func (f *fragWriter) plan(next *Out) {
+	for i := range f.tracks {
+		q := f.frag[i]
+		f.n[i], f.end[i] = len(q), -1
+		switch {
+		case len(q) == 0 || next == nil:
+		case i == f.index(next):
+			f.end[i] = next.DTS
+		default:
+			f.n[i]--
+			f.end[i] = q[len(q)-1].DTS
+		}
+	}
+}
+
+// flush writes the queued fragment (see plan): moof, mdat header, then
+// the payloads read from the sources.
+func (f *fragWriter) flush(next *Out) error {
+	f.plan(next)
 	var data int64
 	size := 8 + 16
 	for i := range f.tracks {
-		if n := len(f.frag[i]); n > 0 {
+		if n := f.n[i]; n > 0 {
 			size += 8 + 16 + 20 + 20 + 16*n
 		}
-		for _, o := range f.frag[i] {
+		for _, o := range f.frag[i][:f.n[i]] {
 			data += int64(o.Size)
 		}
 	}
@@ -122,7 +149,7 @@ func (f *fragWriter) flush() error {
 	off := int64(size + 16)
 	for i, t := range f.tracks {
 		b = f.traf(b, i, t, off)
-		for _, o := range f.frag[i] {
+		for _, o := range f.frag[i][:f.n[i]] {
 			off += int64(o.Size)
 		}
 	}
@@ -134,12 +161,13 @@ func (f *fragWriter) flush() error {
 		return err
 	}
 	for i := range f.tracks {
-		for _, o := range f.frag[i] {
+		q := f.frag[i]
+		for _, o := range q[:f.n[i]] {
 			if err := f.cp.add(o.R, o.Off, o.Size); err != nil {
 				return err
 			}
 		}
-		f.frag[i] = f.frag[i][:0]
+		f.frag[i] = append(q[:0], q[f.n[i]:]...) // the held sample, if any
 	}
 	return f.cp.flush()
 }
@@ -147,7 +175,7 @@ func (f *fragWriter) flush() error {
 // traf appends one track's traf (none without samples); dataOff is its
 // first payload byte from the moof start.
 func (f *fragWriter) traf(b []byte, i int, t *mp4box.Track, dataOff int64) []byte {
-	q := f.frag[i]
+	q := f.frag[i][:f.n[i]]
 	n := len(q)
 	if n == 0 {
 		return b
@@ -163,10 +191,13 @@ func (f *fragWriter) traf(b []byte, i int, t *mp4box.Track, dataOff int64) []byt
 	b = be.AppendUint32(be.AppendUint32(b, uint32(n)), uint32(dataOff))
 	for k, o := range q {
 		dur := f.last[i]
-		if k+1 < n {
+		switch {
+		case k+1 < n:
 			dur = q[k+1].DTS - o.DTS
-			f.last[i] = dur
+		case f.end[i] >= 0:
+			dur = f.end[i] - o.DTS
 		}
+		f.last[i] = dur
 		flags := uint32(flagsSync)
 		if o.Video && !o.Key {
 			flags = flagsNonSync
