@@ -295,6 +295,7 @@ func buildLocation(c *scope) (*Location, error) {
 		Metrics:        c.flag("rtmp_metrics"),
 		PerStream:      c.flag("metrics_per_stream"),
 		RecordAPI:      c.flag("record_api"),
+		RecordConsole:  c.flag("record_console"),
 		ControlToken:   c.str("control_token"),
 		Alias:          c.str("alias"),
 	}

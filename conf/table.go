@@ -204,6 +204,7 @@ var table = []*row{
 	flagRow("rtmp_metrics", ctxLoc, "off", "Serve Prometheus metrics here."),
 	flagRow("metrics_per_stream", ctxHTTPAll, "off", "Add per-stream series to the metrics."),
 	flagRow("record_api", ctxLoc, "off", "Serve the recordings JSON API (list, catalog, start, stop, delete, files) below this location; needs `record_index`."),
+	flagRow("record_console", ctxLoc, "off", "Serve the web console (live streams, recordings, playback, health) below this location; it calls the `record_api`, `rtmp_stat`, `rtmp_control` and `rtmp_metrics` locations of the same server."),
 	str1("control_token", ctxHTTPAll, "", "STRING", "Bearer token required by every location of the block it is set in (the control API, /stat, /metrics, files).").readAt(ctxHTTPSrv | ctxLoc),
 	{name: "root", ctx: ctxHTTPAll, dumpAt: ctxHTTPSrv | ctxLoc, min: 1, max: 1, set: setString, dump: dumpRoot, syntax: "DIR",
 		doc: "Serve files: the request path appended to DIR (no directory listing; nothing outside DIR, symbolic links included). Relative to the working directory."},

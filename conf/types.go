@@ -289,6 +289,7 @@ type Location struct {
 	Metrics        bool     // rtmp_metrics. Default: off.
 	PerStream      bool     // metrics_per_stream. Default: off.
 	RecordAPI      bool     // record_api. Default: off.
+	RecordConsole  bool     // record_console. Default: off.
 	ControlToken   string   // control_token, inherited from the server. Default: none.
 	// Root is the directory files are served from, the request path
 	// appended (root, inherited); Alias is the directory the path after the
