@@ -296,6 +296,8 @@ func buildLocation(c *scope) (*Location, error) {
 		PerStream:      c.flag("metrics_per_stream"),
 		RecordAPI:      c.flag("record_api"),
 		RecordConsole:  c.flag("record_console"),
+		ExportMax:      c.dur("record_export_max"),
+		ExportLimit:    int(c.int64("record_export_concurrency")),
 		ControlToken:   c.str("control_token"),
 		Alias:          c.str("alias"),
 	}

@@ -87,6 +87,16 @@ func unlessInherited[T comparable](format func(T) string) dumpFunc {
 	}
 }
 
+// dumpForAPI dumps a setting only read by record_api locations (the export
+// limits) in those locations: elsewhere it changes nothing.
+func dumpForAPI[T any](format func(T) string) dumpFunc {
+	return func(r *row, s *scope, w *dumper) {
+		if v, ok := s.get(r.storeKey()).(T); ok && s.flag("record_api") {
+			w.line(r.name, format(v))
+		}
+	}
+}
+
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 
 // dumpSuffix writes the suffix in effect, also when it is the default of

@@ -88,8 +88,10 @@ var nonDefault = map[string]struct{ value, needs, top string }{
 	"rtmp_stat_stylesheet": {value: "rtmp_stat_stylesheet /stat.xsl;"}, "root": {value: "root /srv/www;"},
 	"alias": {value: "alias /srv/x/;"}, "record_index": {value: "record_index /var/lib/x/.index.db;"},
 	"node_name": {value: "node_name n1;"}, "node_url": {value: "node_url http://10.0.0.2:8080/api/;"},
-	"record_api":     {value: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
-	"record_console": {value: "record_console on;"},
+	"record_api":                {value: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
+	"record_console":            {value: "record_console on;"},
+	"record_export_max":         {value: "record_export_max 1h;", needs: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
+	"record_export_concurrency": {value: "record_export_concurrency 2;", needs: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
 }
 
 // topBlocks are the block directives the skeleton holds once and that

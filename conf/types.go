@@ -290,7 +290,13 @@ type Location struct {
 	PerStream      bool     // metrics_per_stream. Default: off.
 	RecordAPI      bool     // record_api. Default: off.
 	RecordConsole  bool     // record_console. Default: off.
-	ControlToken   string   // control_token, inherited from the server. Default: none.
+	// ExportMax is record_export_max, the longest range of an export of
+	// the record_api. Default: 24h.
+	ExportMax time.Duration
+	// ExportLimit is record_export_concurrency, how many exports of the
+	// record_api run at once. Default: 4.
+	ExportLimit  int
+	ControlToken string // control_token, inherited from the server. Default: none.
 	// Root is the directory files are served from, the request path
 	// appended (root, inherited); Alias is the directory the path after the
 	// location's prefix is appended to (alias). At most one is set; an

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/conf"
@@ -44,8 +45,10 @@ type Options struct {
 
 // API serves the recordings API.
 type API struct {
-	o   Options
-	log *slog.Logger
+	o       Options
+	log     *slog.Logger
+	slotsMu sync.Mutex
+	slots   map[string]chan struct{} // export slots by location prefix
 }
 
 // New returns the API over o.
@@ -56,22 +59,23 @@ func New(o Options) *API {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &API{o: o, log: o.Logger}
+	return &API{o: o, log: o.Logger, slots: make(map[string]chan struct{})}
 }
 
 // maxBody bounds every request body.
 const maxBody = 64 << 10
 
 // Handler serves the API mounted at prefix (a location path) with token
-// (the location's control_token, "" for none).
-func (a *API) Handler(prefix, token string) http.Handler {
+// (the location's control_token, "" for none) and the location's export
+// limits.
+func (a *API) Handler(prefix, token string, lim ExportLimits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
 		if !ok {
 			fail(w, http.StatusNotFound, "not below "+prefix)
 			return
 		}
-		rq := &request{api: a, w: w, r: r, prefix: strings.TrimSuffix(prefix, "/"), token: token,
+		rq := &request{api: a, w: w, r: r, prefix: strings.TrimSuffix(prefix, "/"), token: token, limits: lim,
 			rest: strings.TrimPrefix(rest, "/")}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		rq.route()
@@ -85,6 +89,7 @@ type request struct {
 	r      *http.Request
 	prefix string
 	token  string
+	limits ExportLimits
 	rest   string // path below the prefix, no leading "/"
 }
 
@@ -97,7 +102,7 @@ func (rq *request) route() {
 		rq.get(rq.openAPI) // the API's description is public
 		return
 	}
-	if !rq.authorized(head == "recordings" && isFileRoute(tail)) {
+	if !rq.authorized(head == "recordings" && isFileRoute(tail) || isExportRoute(head)) {
 		return
 	}
 	if rq.down() {
@@ -120,6 +125,14 @@ func (rq *request) route() {
 		rq.get(func() { rq.events(tail) })
 	case "recordings":
 		rq.recording(tail)
+	case "export":
+		if rq.method(http.MethodGet, http.MethodHead) {
+			rq.export(tail)
+		}
+	case "timeline":
+		rq.get(func() { rq.timeline(tail) })
+	case "playlist":
+		rq.get(func() { rq.playlist(tail) })
 	case "sign":
 		rq.get(rq.sign)
 	case "login":
@@ -147,13 +160,25 @@ func (rq *request) recording(tail string) {
 	case "pin", "unpin":
 		rq.post(func() { rq.pin(id, sub == "pin") })
 	default:
-		fail(rq.w, http.StatusNotFound, "no such API call: "+rq.rest)
+		name, inDir := strings.CutPrefix(sub, "file/")
+		switch {
+		case !inDir:
+			fail(rq.w, http.StatusNotFound, "no such API call: "+rq.rest)
+		case rq.method(http.MethodGet, http.MethodHead):
+			rq.fileIn(id, name)
+		}
 	}
 }
 
+// isExportRoute: an export or a playlist is a file a browser downloads or
+// plays, so a signed URL or the session cookie also authorizes it.
+func isExportRoute(head string) bool { return head == "export" || head == "playlist" }
+
+// isFileRoute: recordings/{id}/file, or a file of an HLS recording
+// (recordings/{id}/file/{name}).
 func isFileRoute(tail string) bool {
 	_, sub, _ := strings.Cut(tail, "/")
-	return sub == "file"
+	return sub == "file" || strings.HasPrefix(sub, "file/")
 }
 
 func (rq *request) get(fn func()) {

@@ -82,7 +82,7 @@ func newRig(t *testing.T, token string) *rig {
 	api := recapi.New(recapi.Options{Store: store, Journal: j, Config: func() *conf.Config { return cfg },
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return r.now }})
 	mux := http.NewServeMux()
-	mux.Handle("/mp4/api/", api.Handler("/mp4/api/", token))
+	mux.Handle("/mp4/api/", api.Handler("/mp4/api/", token, recapi.ExportLimits{}))
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
 	r.c = &apitest.Client{T: t, Base: r.srv.URL + "/mp4/api", Token: token}

@@ -64,8 +64,8 @@ func (rq *request) sign() {
 	p := strings.TrimPrefix(q.Get("path"), rq.prefix)
 	p = strings.TrimPrefix(p, "/")
 	head, tail, _ := strings.Cut(p, "/")
-	if head != "recordings" || !isFileRoute(tail) {
-		fail(rq.w, http.StatusBadRequest, "path must name a recording's file: recordings/{id}/file")
+	if !(head == "recordings" && isFileRoute(tail) || isExportRoute(head)) {
+		fail(rq.w, http.StatusBadRequest, "path must name a recording's file (recordings/{id}/file[/{name}]), an export (export/{streamPath}) or a playlist (playlist/{streamPath}.m3u8)")
 		return
 	}
 	ttl := defaultSignTTL

@@ -1,11 +1,14 @@
 package recapi
 
 import (
+	"cmp"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rtmprecd/rtmprecd/index"
+	"github.com/rtmprecd/rtmprecd/record/format"
 )
 
 // contentTypes by format.
@@ -45,6 +48,54 @@ func (rq *request) file(id int64) {
 		h.Set("Content-Type", ct)
 	}
 	h.Set("Content-Disposition", `attachment; filename="`+safeName(filepath.Base(r.Path))+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(rq.w, rq.r, "", st.ModTime(), f)
+}
+
+// dirContentTypes by the extension of a file in an HLS recording.
+var dirContentTypes = map[string]string{".m4s": "video/iso.segment", ".mp4": "video/mp4", ".ts": "video/mp2t",
+	".m3u8": "application/vnd.apple.mpegurl"}
+
+// fileIn serves the file name of an HLS recording's directory (a segment,
+// the init segment, the playlist) with Range support; the name is one
+// path component, opened without following links. For a recording that
+// is one file, its own base name serves the file (as file does).
+func (rq *request) fileIn(id int64, name string) {
+	r, ok := rq.row(id)
+	if !ok {
+		return
+	}
+	if r.Format != "hls" && name == filepath.Base(r.Path) {
+		rq.file(id) // the file itself, by a name a player can check the extension of
+		return
+	}
+	if r.Format != "hls" || r.Status == index.StatusDeleted || r.Status == index.StatusMissing {
+		fail(rq.w, http.StatusNotFound, "recording "+r.Path+" is not an HLS recording on disk")
+		return
+	}
+	if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
+		fail(rq.w, http.StatusNotFound, "no file "+quote(name)+" in recording "+r.Path)
+		return
+	}
+	d, err := format.OpenOSDir(r.Path)
+	if err != nil {
+		fail(rq.w, http.StatusNotFound, "the directory of recording "+r.Path+" is gone")
+		return
+	}
+	defer d.Close()
+	f, err := d.Open(name)
+	if err != nil {
+		fail(rq.w, http.StatusNotFound, "no file "+quote(name)+" in recording "+r.Path)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		rq.internal(err)
+		return
+	}
+	h := rq.w.Header()
+	h.Set("Content-Type", cmp.Or(dirContentTypes[filepath.Ext(name)], "application/octet-stream"))
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(rq.w, rq.r, "", st.ModTime(), f)
 }

@@ -67,7 +67,7 @@ func (d *Daemon) recordAPIRoute() httpd.Route {
 				http.Error(w, `{"code":503,"message":"record_index was not set when rtmprecd started: restart it to open the index"}`, http.StatusServiceUnavailable)
 				return
 			}
-			x.handler(at.Path, at.ControlToken).ServeHTTP(w, r)
+			x.handler(at.Location).ServeHTTP(w, r)
 		},
 	}
 }

@@ -239,8 +239,8 @@ func (x *recIndex) checkFile() {
 }
 
 // handler is the API of a record_api location.
-func (x *recIndex) handler(prefix, token string) http.Handler {
-	return x.api.Handler(prefix, token)
+func (x *recIndex) handler(loc *conf.Location) http.Handler {
+	return x.api.Handler(loc.Path, loc.ControlToken, recapi.ExportLimits{Max: loc.ExportMax, Concurrency: loc.ExportLimit})
 }
 
 // close writes what is queued and closes the database, after the last

@@ -21,9 +21,10 @@ import (
 )
 
 func init() {
-	for _, ct := range []string{"video/x-flv", "video/mp4"} {
+	for _, ct := range []string{"video/x-flv", "video/mp4", "video/iso.segment", "video/mp2t", "application/octet-stream"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 	}
+	openapi3filter.RegisterBodyDecoder("application/vnd.apple.mpegurl", openapi3filter.PlainBodyDecoder)
 }
 
 var (

@@ -1,0 +1,150 @@
+package playback
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/internal/mp4check"
+	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+)
+
+func TestMain(m *testing.M) { testmedia.Main(m) }
+
+// exportTo writes the plan in fmt to a file and returns its path.
+func exportTo(t *testing.T, p *Plan, outFmt string) (string, Walked) {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "out."+outFmt)
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var wk Walked
+	switch outFmt {
+	case "fmp4":
+		wk, err = p.WriteFMP4(f)
+	case "flv":
+		wk, err = p.WriteFLV(f)
+	case "mp4":
+		var mf *MP4File
+		if mf, err = p.NewMP4File(); err == nil {
+			defer mf.Close()
+			wk = mf.Walked
+			_, err = io.Copy(f, mf)
+		}
+	}
+	if err != nil {
+		t.Fatalf("export %s: %v", outFmt, err)
+	}
+	return name, wk
+}
+
+// TestExportAcrossFiles records a 25-second clip split every 10 s in each
+// format (HLS: fMP4 segments of 2 s, a directory per recording) and exports a range that starts inside a GOP and spans three
+// files, in each output format: ffprobe must count exactly the frames
+// from the key frame at or before the start to the end, with increasing
+// timestamps; mp4check must accept every MP4.
+func TestExportAcrossFiles(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 25)
+	for _, src := range []string{"flv", "mp4", "fmp4", "hls"} {
+		rec := record(t, clip, src, t.TempDir(), 10*time.Second, epoch)
+		if len(rec) != 3 {
+			t.Fatalf("%s: %d files, want 3", src, len(rec))
+		}
+		if src == "hls" { // each recording is several segments
+			pl, err := os.ReadFile(filepath.Join(rec[0].Row.Path, "index.m3u8"))
+			if n := strings.Count(string(pl), "#EXTINF"); err != nil || n < 4 {
+				t.Fatalf("hls recording: %d segments, %v", n, err)
+			}
+		}
+		st := newStore(t, rec)
+		// 4.5 s into the first file (inside the GOP from 4 s) to 3.2 s into the third.
+		req := Request{StreamPath: "live/cam", Start: epoch.Add(4500 * time.Millisecond), End: epoch.Add(23200 * time.Millisecond)}
+		for _, out := range []string{"fmp4", "mp4", "flv"} {
+			t.Run(src+"-to-"+out, func(t *testing.T) {
+				p, err := NewPlan(context.Background(), st, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(p.Segments) != 3 || len(p.Gaps) != 0 {
+					t.Fatalf("plan: %d segments, gaps %v", len(p.Segments), p.Gaps)
+				}
+				name, wk := exportTo(t, p, out)
+				checkExport(t, name, out, wk, 4000, 23200)
+			})
+		}
+	}
+}
+
+// checkExport checks an exported file against the walk and the expected
+// source window [fromMS, toMS) of a 25 fps clip with a key frame a second.
+func checkExport(t *testing.T, name, out string, wk Walked, fromMS, toMS int64) {
+	t.Helper()
+	wantVideo := (toMS - fromMS + 39) / 40
+	if wk.Video != wantVideo {
+		t.Errorf("walk: %d video frames, want %d", wk.Video, wantVideo)
+	}
+	v, a := testmedia.ProbePackets(t, name)
+	if int64(v) != wk.Video || int64(a) != wk.Audio {
+		t.Errorf("ffprobe: %d video %d audio packets, walk %d %d", v, a, wk.Video, wk.Audio)
+	}
+	pk := testmedia.Packets(t, name)
+	var lastV int64 = -1
+	for i, p := range pk {
+		if !p.Video {
+			continue
+		}
+		if lastV < 0 && (!p.Key || p.DTS > 100) {
+			t.Fatalf("first video packet %+v: not a key frame at 0", p)
+		}
+		if lastV >= 0 && p.DTS-lastV != 40 {
+			t.Fatalf("video packet %d: dts %d after %d, want +40 ms", i, p.DTS, lastV)
+		}
+		lastV = p.DTS
+	}
+	if out != "flv" {
+		rep, err := mp4check.File(name)
+		if err != nil {
+			t.Fatalf("mp4check: %v", err)
+		}
+		var n int64
+		for _, c := range rep.Samples {
+			n += c
+		}
+		if n != wk.Video+wk.Audio {
+			t.Errorf("mp4check: %d samples, walk %d", n, wk.Video+wk.Audio)
+		}
+	}
+	if testing.Verbose() {
+		fmt.Println(name, v, a, wk)
+	}
+}
+
+// TestExportGap moves the third file 5 s later than its media: the plan
+// lists the gap, and the export closes it (continuous timestamps, every
+// frame kept, none invented).
+func TestExportGap(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 25)
+	rec := record(t, clip, "fmp4", t.TempDir(), 10*time.Second, epoch)
+	rec[2].Row.Start = rec[2].Row.Start.Add(5 * time.Second)
+	rec[2].Row.End = rec[2].Row.End.Add(5 * time.Second)
+	st := newStore(t, rec)
+	p, err := NewPlan(context.Background(), st, Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(40 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(a time.Time, s int) bool {
+		return a.Sub(epoch.Add(time.Duration(s)*time.Second)).Abs() < 100*time.Millisecond
+	}
+	if len(p.Gaps) != 2 || !near(p.Gaps[0].Start, 20) || !near(p.Gaps[0].End, 25) {
+		t.Fatalf("gaps %v, want 20 s to 25 s and after the end", p.Gaps)
+	}
+	name, wk := exportTo(t, p, "mp4")
+	checkExport(t, name, "mp4", wk, 0, 25000)
+}

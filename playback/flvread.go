@@ -1,0 +1,158 @@
+package playback
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rtmprecd/rtmprecd/media"
+)
+
+// maxTag bounds one FLV tag body read into memory.
+const maxTag = 16 << 20
+
+// flvReader reads an FLV file's tags in order through a small buffer,
+// classifying each with media's parser; the sample points at the codec
+// payload inside the tag, which is read again only when written.
+type flvReader struct {
+	f       readerAtCloser
+	br      *bufio.Reader
+	off     int64 // file offset of the next byte br returns
+	size    int64
+	p       media.Parser
+	v, a    *media.Track
+	body    []byte
+	pending *Sample
+	started bool
+	scratch Sample
+}
+
+// openFLV opens the FLV file at path, of which the first size bytes are
+// read (a file being written: what is on disk now).
+func openFLV(name string, size int64) (*flvReader, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newFLVReader(f, size)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("flv %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// newFLVReader reads the FLV in the first size bytes of f; Close closes f.
+func newFLVReader(f readerAtCloser, size int64) (*flvReader, error) {
+	r := &flvReader{f: f, size: size, br: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 64<<10)}
+	if err := r.header(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// header checks the file header and reads up to the first coded frame,
+// so that Tracks knows the sequence starts the file begins with.
+func (r *flvReader) header() error {
+	var h [13]byte
+	if _, err := io.ReadFull(r.br, h[:]); err != nil || string(h[:3]) != "FLV" {
+		return fmt.Errorf("%w: no FLV header", errDamaged)
+	}
+	skip := int64(be.Uint32(h[5:])) - 9
+	if skip < 0 || skip > 1<<20 {
+		return fmt.Errorf("%w: FLV header size", errDamaged)
+	}
+	if _, err := r.br.Discard(int(skip)); err != nil {
+		return fmt.Errorf("%w: FLV header cut", errDamaged)
+	}
+	r.off = 13 + skip
+	s, err := r.read()
+	if err != nil && err != io.EOF {
+		return err
+	}
+	if err == nil {
+		r.pending = &r.scratch
+		r.scratch = s
+	}
+	st := r.p.State()
+	r.v, r.a = st.Video(), st.Audio()
+	r.started = true
+	return nil
+}
+
+func (r *flvReader) Tracks() (video, audio *media.Track) { return r.v, r.a }
+func (r *flvReader) Close() error                        { return r.f.Close() }
+
+func (r *flvReader) Next() (Sample, error) {
+	if r.pending != nil {
+		s := *r.pending
+		r.pending = nil
+		return s, nil
+	}
+	return r.read()
+}
+
+// read returns the next coded frame of the default tracks. A tag cut by
+// the end of what is on disk ends the file.
+func (r *flvReader) read() (Sample, error) {
+	for {
+		var th [11]byte
+		if _, err := io.ReadFull(r.br, th[:]); err != nil {
+			return Sample{}, io.EOF
+		}
+		typ, n := th[0]&0x1f, int(be.Uint32(th[0:4])&0xffffff)
+		ts := int64(be.Uint32(th[4:8])>>8) | int64(th[7])<<24
+		bodyAt := r.off + 11
+		if n > maxTag {
+			return Sample{}, fmt.Errorf("%w: tag of %d bytes at %d", errDamaged, n, r.off)
+		}
+		if typ != tagAudio && typ != tagVideo {
+			if _, err := r.br.Discard(n + 4); err != nil {
+				return Sample{}, io.EOF
+			}
+			r.off = bodyAt + int64(n) + 4
+			continue
+		}
+		if cap(r.body) < n {
+			r.body = make([]byte, n)
+		}
+		r.body = r.body[:n]
+		if _, err := io.ReadFull(r.br, r.body); err != nil {
+			return Sample{}, io.EOF
+		}
+		if _, err := r.br.Discard(4); err != nil {
+			return Sample{}, io.EOF
+		}
+		r.off = bodyAt + int64(n) + 4
+		s, ok, err := r.unit(typ, ts, bodyAt)
+		if err != nil || ok {
+			return s, err
+		}
+	}
+}
+
+// unit classifies one tag body; ok is false for tags that carry no
+// sample of the exported tracks (sequence resends, other tracks).
+func (r *flvReader) unit(typ uint8, ts, bodyAt int64) (Sample, bool, error) {
+	f := r.p.Media(typ, ts, r.body)
+	if len(f.Units) != 1 {
+		return Sample{}, false, nil // multitrack bodies, unclassified tags
+	}
+	u := &f.Units[0]
+	if u.Track.ID != 0 {
+		return Sample{}, false, nil
+	}
+	if u.Packet == media.PacketSeqStart {
+		if r.started && u.Param != media.ParamResend {
+			return Sample{}, false, fmt.Errorf("%w at %d ms", ErrCodecChange, ts)
+		}
+		return Sample{}, false, nil
+	}
+	if u.Packet != media.PacketFrame || len(u.Data) == 0 {
+		return Sample{}, false, nil
+	}
+	video := typ == tagVideo
+	return Sample{Video: video, Key: u.Key, DTS: ts, CTS: int32(u.PTS - u.DTS), R: r.f,
+		Off: bodyAt + int64(len(r.body)-len(u.Data)), Size: uint32(len(u.Data))}, true, nil
+}

@@ -1,0 +1,67 @@
+package recapi_test
+
+import (
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/playback/playbacktest"
+	"github.com/rtmprecd/rtmprecd/recapi"
+)
+
+// TestPlaylistPlaysOverHTTP: a 25-second stream recorded as fMP4 files
+// (byte ranges of each fragment) and as HLS fMP4 recordings (their
+// segments), split every 10 s; the playlist of 4.5 s to 23.2 s, fetched
+// through a signed URL, plays in ffprobe over HTTP with no token: every
+// frame of the fragments (or segments) that cover the range, 4 s to 24 s,
+// is read, and the playlist has a discontinuity at each new recording.
+func TestPlaylistPlaysOverHTTP(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 25)
+	for _, src := range []string{"fmp4", "hls"} {
+		t.Run(src, func(t *testing.T) {
+			r := newExportRig(t, recapi.ExportLimits{}, playbacktest.Record(t, clip, src, t.TempDir(), 10*time.Second, playbacktest.Epoch))
+			q := "&" + rangeQuery(4500*time.Millisecond, 23200*time.Millisecond)
+			res := r.c.Do("GET", "/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?"+q[1:], nil)
+			pl := string(res.Body)
+			if res.Status != 200 || !strings.HasPrefix(pl, "#EXTM3U\n") || !strings.HasSuffix(pl, "#EXT-X-ENDLIST\n") ||
+				strings.Count(pl, "#EXT-X-DISCONTINUITY") != 2 || strings.Count(pl, "#EXT-X-MAP:") != 3 ||
+				strings.Contains(pl, "sig=") {
+				t.Fatalf("playlist: %d\n%s", res.Status, pl)
+			}
+			if src == "fmp4" && !strings.Contains(pl, "#EXT-X-BYTERANGE:") {
+				t.Errorf("fmp4 playlist without byte ranges:\n%s", pl)
+			}
+			signed := r.sign(t, "playlist/live/cam.m3u8")
+			out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+				"-show_entries", "stream=nb_read_packets,width", "-of", "csv=p=0", r.srv.URL+signed+q).CombinedOutput()
+			if err != nil {
+				t.Fatalf("ffprobe: %v: %s", err, out)
+			}
+			lines := strings.Fields(string(out)) // the stream, also listed under the HLS program
+			fields := strings.Split(lines[len(lines)-1], ",")
+			if n, _ := strconv.Atoi(fields[len(fields)-1]); len(fields) != 2 || fields[0] != "160" || n != 500 {
+				t.Errorf("ffprobe over HTTP read %q, want 160 wide and 500 video frames (4 s to 24 s)", out)
+			}
+		})
+	}
+}
+
+// TestMPEGTSRecordingsAre422: HLS recordings with MPEG-TS segments can
+// neither be exported nor listed (no fMP4 to refer to): 422, not 500.
+func TestMPEGTSRecordingsAre422(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 6)
+	r := newExportRig(t, recapi.ExportLimits{}, playbacktest.Record(t, clip, "hls-ts", t.TempDir(), time.Minute, playbacktest.Epoch))
+	q := rangeQuery(0, 5*time.Second)
+	for _, c := range []struct{ template, path string }{
+		{"/export/{streamPath}", "export/live/cam?" + q},
+		{"/export/{streamPath}", "export/live/cam?format=fmp4&" + q},
+		{"/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?" + q},
+	} {
+		if res := r.c.Do("GET", c.template, c.path, nil); res.Status != 422 || !strings.Contains(string(res.Body), "MPEG-TS") {
+			t.Errorf("%s: %d %s", c.path, res.Status, res.Body)
+		}
+	}
+}
