@@ -43,12 +43,15 @@ var web = func() fs.FS {
 // Endpoints are the paths of the locations the page calls, "" for one the
 // server does not have.
 type Endpoints struct {
-	Version string `json:"version"`
-	HLSJS   string `json:"hlsjs"`
-	API     string `json:"api"`     // record_api
-	Stat    string `json:"stat"`    // rtmp_stat
-	Control string `json:"control"` // rtmp_control
-	Metrics string `json:"metrics"` // rtmp_metrics
+	// NeedToken is set, and nothing else, when the request had no token
+	// and the location needs one.
+	NeedToken bool   `json:"needToken,omitempty"`
+	Version   string `json:"version,omitempty"`
+	HLSJS     string `json:"hlsjs,omitempty"`
+	API       string `json:"api"`     // record_api
+	Stat      string `json:"stat"`    // rtmp_stat
+	Control   string `json:"control"` // rtmp_control
+	Metrics   string `json:"metrics"` // rtmp_metrics
 }
 
 // Route serves record_console locations; version is the daemon's.
@@ -65,9 +68,7 @@ func Route(version string) httpd.Route {
 			rest := strings.TrimPrefix(r.URL.Path, at.Path)
 			rest = strings.TrimPrefix(path.Clean("/"+rest), "/")
 			if rest == "config.json" {
-				if httpd.Authorized(w, r, at.ControlToken) {
-					answer(w, Find(at.Config, at.Location, version))
-				}
+				config(w, r, at, version)
 				return
 			}
 			h := w.Header()
@@ -78,6 +79,19 @@ func Route(version string) httpd.Route {
 			r2.URL.Path = "/" + rest
 			files.ServeHTTP(w, r2)
 		},
+	}
+}
+
+// config answers config.json. Without credentials it answers only
+// whether a token is needed, with 200 rather than 401, so that the page's
+// first look logs no failed load in the browser's console.
+func config(w http.ResponseWriter, r *http.Request, at httpd.Location, version string) {
+	if at.ControlToken != "" && r.Header.Get("Authorization") == "" {
+		answer(w, Endpoints{NeedToken: true})
+		return
+	}
+	if httpd.Authorized(w, r, at.ControlToken) {
+		answer(w, Find(at.Config, at.Location, version))
 	}
 }
 

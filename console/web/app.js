@@ -87,7 +87,7 @@ async function start() {
   try {
     await enter();
   } catch (e) {
-    showLogin(e instanceof AuthError && state.token ? "The saved token was refused: log in again." : "");
+    showLogin(e instanceof AuthError && state.token ? "The saved token was refused: log in again." : "This console needs the control token.");
     if (!(e instanceof AuthError)) say(e.message, true);
   }
 }
@@ -96,6 +96,7 @@ async function start() {
 // cookie, and shows the page of the URL's hash.
 async function enter() {
   state.cfg = await call("config.json");
+  if (state.cfg.needToken) throw new AuthError("a control_token is needed");
   if (state.cfg.api) {
     await call(api("login"), { method: "POST" });
     try {
@@ -337,7 +338,10 @@ function play(r) {
   if (!how) { say("Recording " + r.id + " (" + r.format + ") cannot be played here.", true); return; }
   let src = api("recordings/" + r.id + "/file");
   if (how === "export") {
-    const end = r.endTime ? new Date(r.endTime) : new Date(new Date(r.startTime).getTime() + r.duration * 1000);
+    // The media's duration, not the wall clock: a file pushed faster
+    // than real time spans more media than time.
+    const t0 = new Date(r.startTime).getTime();
+    const end = new Date(Math.max(r.endTime ? new Date(r.endTime).getTime() : 0, t0 + r.duration * 1000) + 1000);
     src = api("export/" + streamURL(r.streamPath) + "?" + new URLSearchParams({ start: r.startTime, end: end.toISOString(), format: "fmp4", recorder: r.recorder }));
   }
   if (how === "hls") src += "/index.m3u8";
