@@ -129,7 +129,7 @@ func (b *browser) waitJS(what, js string) {
 // shot writes a full-page screenshot name.png, an artifact, not a check.
 func (b *browser) shot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(80))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
