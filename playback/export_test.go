@@ -114,8 +114,8 @@ func checkExport(t *testing.T, name, out string, wk Walked, fromMS, toMS int64) 
 			t.Fatalf("mp4check: %v", err)
 		}
 		var n int64
-		for _, c := range rep.Samples {
-			n += c
+		for _, tr := range rep.Tracks {
+			n += int64(tr.Samples)
 		}
 		if n != wk.Video+wk.Audio {
 			t.Errorf("mp4check: %d samples, walk %d", n, wk.Video+wk.Audio)
