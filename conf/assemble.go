@@ -300,6 +300,7 @@ func buildLocation(c *scope) (*Location, error) {
 		Metrics:        c.flag("rtmp_metrics"),
 		PerStream:      c.flag("metrics_per_stream"),
 		RecordAPI:      c.flag("record_api"),
+		RecordConsole:  c.flag("record_console"),
 		ExportMax:      c.dur("record_export_max"),
 		ExportLimit:    int(c.int64("record_export_concurrency")),
 		ControlToken:   c.str("control_token"),

@@ -96,6 +96,7 @@ var nonDefault = map[string]struct{ value, needs, top string }{
 	"record_keep_level":       {value: "record_keep_level 2;"}, "record_event_max_age": {value: "record_event_max_age 90d;"},
 	"record_cleanup_interval": {value: "record_cleanup_interval 10m;"},
 	"node_name":               {value: "node_name n1;"}, "node_url": {value: "node_url http://10.0.0.2:8080/api/;"},
+	"record_console":            {value: "record_console on;"},
 	"record_export_max":         {value: "record_export_max 1h;", needs: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
 	"record_export_concurrency": {value: "record_export_concurrency 2;", needs: "record_api on;", top: "record_index /var/lib/x/.index.db;"},
 }

@@ -207,6 +207,7 @@ var coreTable = []*row{
 	flagRow("rtmp_metrics", ctxLoc, "off", "Serve Prometheus metrics here."),
 	flagRow("metrics_per_stream", ctxHTTPAll, "off", "Add per-stream series to the metrics."),
 	flagRow("record_api", ctxLoc, "off", "Serve the recordings JSON API (list, catalog, start, stop, delete, files) below this location; needs `record_index`."),
+	flagRow("record_console", ctxLoc, "off", "Serve the web console (live streams, recordings, playback, health) below this location; it calls the `record_api`, `rtmp_stat`, `rtmp_control` and `rtmp_metrics` locations of the same server."),
 	{name: "record_export_max", ctx: ctxLoc, min: 1, max: 1, set: setTime, dump: dumpForAPI(formatTime), def: "24h", syntax: "TIME",
 		doc: "Longest time range one export (`export/...`, `playlist/...`) of the `record_api` below may span; a longer one is answered 422."},
 	{name: "record_export_concurrency", ctx: ctxLoc, min: 1, max: 1, set: setInt(1, 1024), dump: dumpForAPI(formatInt), def: "4", syntax: "NUMBER",

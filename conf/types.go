@@ -294,6 +294,7 @@ type Location struct {
 	Metrics        bool     // rtmp_metrics. Default: off.
 	PerStream      bool     // metrics_per_stream. Default: off.
 	RecordAPI      bool     // record_api. Default: off.
+	RecordConsole  bool     // record_console. Default: off.
 	// ExportMax is record_export_max, the longest range of an export of
 	// the record_api. Default: 24h.
 	ExportMax time.Duration

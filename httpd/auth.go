@@ -39,3 +39,10 @@ func bearer(h string) (string, bool) {
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
 }
+
+// Authorized is the router's control_token check, for a route with
+// OwnAuth that checks only some of its requests (the console's page is
+// public, its configuration is not).
+func Authorized(w http.ResponseWriter, r *http.Request, token string) bool {
+	return authorized(w, r, token)
+}

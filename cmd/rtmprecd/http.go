@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/rtmprecd/rtmprecd/conf"
+	"github.com/rtmprecd/rtmprecd/console"
 	"github.com/rtmprecd/rtmprecd/control"
 	"github.com/rtmprecd/rtmprecd/httpd"
 )
@@ -41,11 +42,11 @@ func newControl(d *Daemon, log *slog.Logger) *control.Server {
 
 // routes is what the http {} locations serve, one route per location
 // directive, in precedence order for a location that enables several:
-// record_api, rtmp_control, rtmp_stat, rtmp_metrics, then files (root,
-// alias). A feature that serves a new location directive adds its route
+// record_api, record_console, rtmp_control, rtmp_stat, rtmp_metrics, then
+// files (root, alias). A feature that serves a new location directive adds its route
 // here.
 func (d *Daemon) routes() []httpd.Route {
-	routes := []httpd.Route{d.recordAPIRoute()}
+	routes := []httpd.Route{d.recordAPIRoute(), console.Route(version)}
 	routes = append(routes, d.api.Routes()...)
 	return append(routes, d.met.Route(), httpd.Files(d.log))
 }

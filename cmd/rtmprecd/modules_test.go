@@ -53,13 +53,14 @@ func TestServiceOrder(t *testing.T) {
 // before the router (the recordings API first, then the control API,
 // /stat, /metrics, files), and which are sensitive, so warned about when
 // reachable beyond loopback without control_token: all but files, which
-// serve what the operator put in their directory.
+// serve what the operator put in their directory, and the console, whose
+// page is code and whose config.json checks the token itself.
 func TestRouteOrder(t *testing.T) {
 	var got []string
 	for _, r := range idleDaemon(t).routes() {
 		got = append(got, fmt.Sprintf("%s sensitive=%v", r.Directive, r.Sensitive))
 	}
-	want := []string{"record_api sensitive=true", "rtmp_control sensitive=true", "rtmp_stat sensitive=true",
+	want := []string{"record_api sensitive=true", "record_console sensitive=false", "rtmp_control sensitive=true", "rtmp_stat sensitive=true",
 		"rtmp_metrics sensitive=true", "root sensitive=false"}
 	if !slices.Equal(got, want) {
 		t.Errorf("routes %q, want %q", got, want)
