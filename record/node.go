@@ -255,7 +255,17 @@ func (n *node) write(f *media.Frame, c *media.State, brk bool) {
 // writeHeaders copies the latest sequence headers into a file that lacks
 // them, stamped with the triggering frame's time. f itself is the header
 // when it is one (the session may update its codec state after hooks).
+// FLV gets audio first, as nginx-rtmp writes it; the MP4 formats get
+// video first, so that every file of a stream has the same track order
+// (a player of an HLS playlist over several files keeps the first file's).
 func (n *node) writeHeaders(f *media.Frame, c *media.State, ts int64) bool {
+	if n.caps.Name == "flv" {
+		return n.writeAudioHeader(f, c, ts) && n.writeVideoHeader(f, c, ts)
+	}
+	return n.writeVideoHeader(f, c, ts) && n.writeAudioHeader(f, c, ts)
+}
+
+func (n *node) writeAudioHeader(f *media.Frame, c *media.State, ts int64) bool {
 	if n.audio && !n.audioOK {
 		s := format.Sample{Track: c.Audio(), Time: ts}
 		h := headerOf(s.Track)
@@ -270,6 +280,10 @@ func (n *node) writeHeaders(f *media.Frame, c *media.State, ts int64) bool {
 			n.audioHdr, n.audioOK = append(n.audioHdr[:0], h...), true
 		}
 	}
+	return true
+}
+
+func (n *node) writeVideoHeader(f *media.Frame, c *media.State, ts int64) bool {
 	if n.keys && !n.videoOK {
 		s := format.Sample{Track: c.Video(), Time: ts, Key: true}
 		h := headerOf(s.Track)

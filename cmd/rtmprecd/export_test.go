@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,9 +38,10 @@ http { server { listen 127.0.0.1:0; location /mp4/api/ { record_api on; control_
 // export of the whole range (as MP4, from the API) holds every video
 // frame ffprobe reads in the files, on a timeline that steps 40 ms across the
 // files, and the playlist over the same range lists each file after a
-// discontinuity. (ffprobe does not play that playlist: the recorder
-// writes the first file's tracks video first and the split files' audio
-// first, and ffmpeg's HLS demuxer keeps the first map's track layout.)
+// discontinuity and plays in ffprobe over HTTP (signed URL) with every
+// video frame of the files: every file has the same track order (video
+// first), which ffmpeg's HLS demuxer needs, since it keeps the first
+// map's layout.
 func TestPublishRecordExport(t *testing.T) {
 	testmedia.RequireFFmpeg(t)
 	dir := t.TempDir()
@@ -94,5 +97,14 @@ http { server { listen 127.0.0.1:0; location /mp4/api/ { record_api on; control_
 	pl := c.Do("GET", "/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?"+q, nil)
 	if pl.Status != 200 || strings.Count(string(pl.Body), "#EXT-X-DISCONTINUITY") != len(rows)-1 {
 		t.Errorf("playlist: %d\n%s", pl.Status, pl.Body)
+	}
+	var signed struct{ URL string }
+	c.Do("GET", "/sign", "sign?path=playlist/live/cam.m3u8", nil).JSON(t, &signed)
+	base := strings.TrimSuffix(c.Base, "/mp4/api")
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+		"-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", base+signed.URL+"&"+q).CombinedOutput()
+	// ffprobe prints the stream once in its program and once on its own
+	if f := strings.Fields(string(out)); err != nil || len(f) == 0 || f[0] != strconv.Itoa(frames) {
+		t.Errorf("ffprobe of the playlist over HTTP: %v: %q, want %d video frames", err, out, frames)
 	}
 }
