@@ -239,7 +239,11 @@ function range() {
   return { day: new Date(day + "T00:00"), start, end };
 }
 
+// loadRecordings shows the filtered recordings. Loads can overlap (a
+// filter change while a refresh is on its way): only the latest one
+// draws, so an older answer never replaces a newer stream's rows.
 async function loadRecordings() {
+  const gen = (state.recGen = (state.recGen || 0) + 1);
   await guard(async () => {
     const sp = $("f-stream").value;
     if (!sp) { $("rec-table").tBodies[0].replaceChildren(); $("rec-empty").hidden = false; $("timeline").replaceChildren(); return; }
@@ -250,6 +254,7 @@ async function loadRecordings() {
     if ($("f-events").checked) q.set("eventOnly", "true");
     const list = await call(api("list/" + streamURL(sp) + "?" + q));
     const evs = await call(api("events/" + streamURL(sp) + "?" + new URLSearchParams({ start: r.day.toISOString(), end: new Date(r.day.getTime() + 86400e3).toISOString(), size: "500" })));
+    if (gen !== state.recGen) return; // a newer load draws
     state.rows = list.data.filter((x) => x.status !== "deleted");
     $("rec-table").tBodies[0].replaceChildren(...state.rows.map(recRow));
     $("rec-empty").hidden = state.rows.length > 0;
