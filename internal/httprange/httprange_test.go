@@ -90,7 +90,7 @@ func TestReadAtRangesAndCache(t *testing.T) {
 		gets []string
 	}{
 		{off: 0, n: 11, want: 11, gets: []string{"bytes=0-262143"}},
-		{off: 100, n: 4000, want: 4000},                                            // the same block
+		{off: 100, n: 4000, want: 4000},                                              // the same block
 		{off: BlockSize - 5, n: 10, want: 10, gets: []string{"bytes=262144-524287"}}, // across a boundary
 		{off: 7, n: 3, want: 3},                                                      // still cached: two blocks kept
 		{off: 10, n: BlockSize + 7, want: BlockSize + 7, gets: []string{"bytes=10-262160"}},
