@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strconv"
@@ -41,13 +42,17 @@ type Target struct {
 	Name   string
 }
 
-// Head asks the target's size now (the Content-Length of a HEAD).
+// Head asks the target's size now (the Content-Length of a HEAD); a
+// 404 is fs.ErrNotExist.
 func Head(ctx context.Context, t Target) (int64, error) {
 	res, err := t.do(ctx, http.MethodHead, "")
 	if err != nil {
 		return 0, err
 	}
 	res.Body.Close()
+	if res.StatusCode == http.StatusNotFound {
+		return 0, t.errorf("HEAD %s: %s: %w", t.URL, res.Status, fs.ErrNotExist)
+	}
 	if res.StatusCode != http.StatusOK {
 		return 0, t.errorf("HEAD %s: %s", t.URL, res.Status)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -173,6 +174,17 @@ func TestServerIgnoringRange(t *testing.T) {
 	defer srv.Close()
 	_, err := New(context.Background(), Target{URL: srv.URL, Name: "node c"}, 1000).ReadAt(make([]byte, 10), 100)
 	if err == nil || !strings.Contains(err.Error(), "node c: GET") || !strings.Contains(err.Error(), "200 OK") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// TestHeadNotFound: a 404 to the HEAD is fs.ErrNotExist (a file gone
+// since it was indexed), named after the node.
+func TestHeadNotFound(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	_, err := Head(context.Background(), Target{URL: srv.URL, Name: "node c"})
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "node c: HEAD") {
 		t.Fatalf("%v", err)
 	}
 }
