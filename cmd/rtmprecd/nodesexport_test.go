@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtmprecd/rtmprecd/internal/pgtest"
+	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+)
+
+// TestExportAcrossTwoNodes: a stream published by ffmpeg (as fast as it
+// reads, a 3 s clip) to node a, then to node b (fMP4 recorder, one
+// PostgreSQL index) is one export on either node:
+// the MP4 holds every video and audio frame ffprobe reads in both
+// files (audio from each file's first video frame on, as an export
+// starts a file at a key frame), video on one 40 ms step but where b's file follows a's. Once b is stopped, the
+// same export on a answers 502 naming node b: a read b's file through
+// b's API, not from b's directory (which a could open, on one machine).
+func TestExportAcrossTwoNodes(t *testing.T) {
+	testmedia.RequireFFmpeg(t)
+	pg := pgtest.Start(t)
+	url := pg.NewDB(t)
+	a, b := startNodeWith(t, "a", url, "record_format fmp4;"), startNodeWith(t, "b", url, "record_format fmp4;")
+	clip := testmedia.ClipLength(t, testmedia.AV, 3)
+	for _, n := range []*node{a, b} {
+		if err := testmedia.Publish(context.Background(), t, clip, "rtmp://"+rtmpAddr(n.d, 0)+"/live/moved", false); err != nil {
+			t.Fatalf("publish to %s: %v", n.name, err)
+		}
+	}
+	waitFor(t, 15*time.Second, "both rows done", doneRows(t, a, "live/moved", 2), a.logs.String, b.logs.String)
+	rows := nodeRows(t, a, "live/moved")
+	var video, audio int
+	for _, r := range rows {
+		v, au := fromFirstVideo(t, r.FilePath)
+		video, audio = video+v, audio+au
+	}
+	if rows[0].Node == rows[1].Node || video < 100 || audio < 100 {
+		t.Fatalf("rows %+v: %d video, %d audio frames", rows, video, audio)
+	}
+	q := fmt.Sprintf("export/live/moved?format=mp4&start=%d&end=%d", time.Now().Add(-time.Minute).Unix(), time.Now().Add(time.Minute).Unix())
+	for _, n := range []*node{a, b} {
+		res := n.c.Do("GET", "/export/{streamPath}", q, nil)
+		if res.Status != 200 {
+			t.Fatalf("export on %s: %d %.300s", n.name, res.Status, res.Body)
+		}
+		name := filepath.Join(t.TempDir(), "export.mp4")
+		if err := os.WriteFile(name, res.Body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gotV, gotA := exportedFrames(t, name, len(rows)-1)
+		if gotV != video || gotA != audio {
+			t.Errorf("export on %s: %d video, %d audio frames; the two files hold %d and %d", n.name, gotV, gotA, video, audio)
+		}
+	}
+
+	b.stop()
+	res := a.c.Do("GET", "/export/{streamPath}", q, nil)
+	if res.Status != 502 || !strings.Contains(string(res.Body), "node b") {
+		t.Fatalf("export on a with b stopped: %d %.300s", res.Status, res.Body)
+	}
+}
+
+// maxJoinStep bounds the video step where one recording follows
+// another: a frame (40 ms) plus how far the next file's video starts
+// after its audio (ffmpeg's AAC priming: about 23 ms).
+const maxJoinStep = 100
+
+// exportedFrames counts the video and audio packets ffprobe reads in an
+// export of joins recordings, failing unless video steps 40 ms except at
+// most at each join (then by at most maxJoinStep), and audio goes
+// forward by at most maxJoinStep.
+func exportedFrames(t *testing.T, name string, joins int) (video, audio int) {
+	t.Helper()
+	lastV, lastA := int64(-1), int64(-1)
+	for _, p := range testmedia.Packets(t, name) {
+		if p.Video {
+			if step := p.DTS - lastV; lastV >= 0 && step != 40 {
+				if joins--; joins < 0 || step < 40 || step > maxJoinStep {
+					t.Fatalf("%s: video dts %d after %d (frame %d)", name, p.DTS, lastV, video)
+				}
+			}
+			video, lastV = video+1, p.DTS
+			continue
+		}
+		if step := p.DTS - lastA; lastA >= 0 && (step < 0 || step > maxJoinStep) {
+			t.Fatalf("%s: audio dts %d after %d (frame %d)", name, p.DTS, lastA, audio)
+		}
+		audio, lastA = audio+1, p.DTS
+	}
+	return video, audio
+}
+
+// fromFirstVideo counts the video packets of a recorded file and its
+// audio packets from the first video packet on.
+func fromFirstVideo(t *testing.T, name string) (video, audio int) {
+	t.Helper()
+	first := int64(-1)
+	ps := testmedia.Packets(t, name)
+	for _, p := range ps {
+		if p.Video && (first < 0 || p.DTS < first) {
+			first = p.DTS
+		}
+	}
+	for _, p := range ps {
+		if p.Video {
+			video++
+		} else if first >= 0 && p.DTS >= first {
+			audio++
+		}
+	}
+	return video, audio
+}
