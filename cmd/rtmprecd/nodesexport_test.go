@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -21,6 +22,8 @@ import (
 // starts a file at a key frame), video on one 40 ms step but where b's file follows a's. Once b is stopped, the
 // same export on a answers 502 naming node b: a read b's file through
 // b's API, not from b's directory (which a could open, on one machine).
+// The playlist on a lists both files, b's fragments at a's API, which
+// forwards their byte ranges to b.
 func TestExportAcrossTwoNodes(t *testing.T) {
 	testmedia.RequireFFmpeg(t)
 	pg := pgtest.Start(t)
@@ -57,6 +60,8 @@ func TestExportAcrossTwoNodes(t *testing.T) {
 			t.Errorf("export on %s: %d video, %d audio frames; the two files hold %d and %d", n.name, gotV, gotA, video, audio)
 		}
 	}
+
+	playlistAcrossNodes(t, a, rows)
 
 	b.stop()
 	res := a.c.Do("GET", "/export/{streamPath}", q, nil)
@@ -114,4 +119,36 @@ func fromFirstVideo(t *testing.T, name string) (video, audio int) {
 		}
 	}
 	return video, audio
+}
+
+// playlistAcrossNodes: n's playlist of live/moved refers to each row's
+// fragments at n's own API, after one discontinuity; the last byte
+// range (of the newest row, on the other node) read through n is the
+// file's bytes there.
+func playlistAcrossNodes(t *testing.T, n *node, rows []nodeRow) {
+	t.Helper()
+	q := fmt.Sprintf("playlist/live/moved.m3u8?start=%d&end=%d", time.Now().Add(-time.Minute).Unix(), time.Now().Add(time.Minute).Unix())
+	pl := n.c.Do("GET", "/playlist/{streamPath}.m3u8", q, nil)
+	if pl.Status != 200 || strings.Count(string(pl.Body), "#EXT-X-DISCONTINUITY") != 1 {
+		t.Fatalf("playlist on %s: %d\n%s", n.name, pl.Status, pl.Body)
+	}
+	lines := strings.Split(strings.TrimSpace(string(pl.Body)), "\n")
+	var length, off int64
+	if _, err := fmt.Sscanf(lines[len(lines)-3], "#EXT-X-BYTERANGE:%d@%d", &length, &off); err != nil {
+		t.Fatalf("playlist on %s: %v\n%s", n.name, err, pl.Body)
+	}
+	last := rows[0] // the newest: the list is newest first
+	uri := lines[len(lines)-2]
+	if last.Node == n.name || !strings.HasPrefix(uri, fmt.Sprintf("/mp4/api/recordings/%d/file/", last.ID)) {
+		t.Fatalf("the last entry %q is not node %s's row %d", uri, last.Node, last.ID)
+	}
+	want, err := os.ReadFile(last.FilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := fmt.Sprintf("bytes=%d-%d", off, off+length-1)
+	res := n.c.Do("GET", "/recordings/{id}/file/{name}", strings.TrimPrefix(uri, "/mp4/api/"), nil, "Range", rng)
+	if res.Status != 206 || !bytes.Equal(res.Body, want[off:off+length]) {
+		t.Fatalf("%s %s through %s: %d, %d bytes", uri, rng, n.name, res.Status, len(res.Body))
+	}
 }
