@@ -26,7 +26,7 @@ type server struct {
 	fail   atomic.Bool
 }
 
-func newServer(t *testing.T, data []byte) *server {
+func newServer(t testing.TB, data []byte) *server {
 	s := &server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok" {
