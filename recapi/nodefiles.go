@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
 
 	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/internal/httprange"
@@ -38,22 +39,28 @@ func (rq *request) rowFiles(row index.Recording) playback.Files {
 	}
 	req, err := rq.nodeRequest(rq.ctx(), ns, &row, "GET", fmt.Sprintf("recordings/%d/file", row.ID), nil)
 	if err != nil {
-		return nodeFiles{err: nodeError{err}}
+		return &nodeFiles{err: nodeError{err}}
 	}
-	return nodeFiles{ctx: rq.ctx(), t: httprange.Target{Client: forwardClient, URL: req.URL.String(),
-		Header: req.Header, Name: "node " + row.Node}}
+	return &nodeFiles{ctx: rq.ctx(), t: httprange.Target{Client: forwardClient, URL: req.URL.String(),
+		Header: req.Header, Name: "node " + row.Node}, sizes: map[string]int64{}}
 }
 
-// nodeFiles reads the files of one recording of another node.
+// nodeFiles reads the files of one recording of another node. A file's
+// size is asked once per export: the walks (an mp4 export makes several)
+// see the same bytes, and an HLS recording's segments are not asked
+// again at each walk.
 type nodeFiles struct {
 	ctx context.Context
 	t   httprange.Target // the recording's own file
 	err error            // the node cannot be asked (no node_url)
+
+	mu    sync.Mutex
+	sizes map[string]int64
 }
 
 // target is the URL of name: the file itself, or a file of an HLS
 // recording's directory (recordings/{id}/file/{name}).
-func (n nodeFiles) target(name string) httprange.Target {
+func (n *nodeFiles) target(name string) httprange.Target {
 	t := n.t
 	if name != "" {
 		t.URL += "/" + url.PathEscape(name)
@@ -61,15 +68,24 @@ func (n nodeFiles) target(name string) httprange.Target {
 	return t
 }
 
-func (n nodeFiles) Size(name string) (int64, error) {
+func (n *nodeFiles) Size(name string) (int64, error) {
 	if n.err != nil {
 		return 0, n.err
 	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if size, ok := n.sizes[name]; ok {
+		return size, nil
+	}
 	size, err := httprange.Head(n.ctx, n.target(name))
-	return size, wrapNode(err)
+	if err != nil {
+		return 0, wrapNode(err)
+	}
+	n.sizes[name] = size
+	return size, nil
 }
 
-func (n nodeFiles) Open(name string, size int64) (playback.File, error) {
+func (n *nodeFiles) Open(name string, size int64) (playback.File, error) {
 	if n.err != nil {
 		return nil, n.err
 	}
