@@ -15,21 +15,29 @@ import (
 )
 
 // TestExportAcrossTwoNodes: a stream published by ffmpeg (as fast as it
-// reads, a 3 s clip) to node a, then to node b (fMP4 recorder, one
-// PostgreSQL index) is one export on either node:
-// the MP4 holds every video and audio frame ffprobe reads in both
-// files (audio from each file's first video frame on, as an export
-// starts a file at a key frame), video on one 40 ms step but where b's file follows a's. Once b is stopped, the
-// same export on a answers 502 naming node b: a read b's file through
-// b's API, not from b's directory (which a could open, on one machine).
-// The playlist on a lists both files, b's fragments at a's API, which
-// forwards their byte ranges to b.
+// reads, a 3 s clip) to node a, then to node b (one PostgreSQL index),
+// recorded as fMP4 files and as HLS fMP4 directories, is one export on
+// either node: the MP4 holds every video and audio frame ffprobe reads
+// in both recordings (audio from each one's first video frame on, as an
+// export starts a recording at a key frame), video on one 40 ms step
+// but where b's recording follows a's. The playlist on a lists both,
+// b's pieces at a's API, which forwards them to b. Once b is stopped,
+// the same export on a answers 502 naming node b: a read b's files
+// through b's API, not from b's directory (which a could open, on one
+// machine).
 func TestExportAcrossTwoNodes(t *testing.T) {
 	testmedia.RequireFFmpeg(t)
 	pg := pgtest.Start(t)
-	url := pg.NewDB(t)
-	a, b := startNodeWith(t, "a", url, "record_format fmp4;"), startNodeWith(t, "b", url, "record_format fmp4;")
 	clip := testmedia.ClipLength(t, testmedia.AV, 3)
+	for _, format := range []string{"fmp4", "hls"} {
+		t.Run(format, func(t *testing.T) { exportAcrossTwoNodes(t, pg, clip, format) })
+	}
+}
+
+func exportAcrossTwoNodes(t *testing.T, pg *pgtest.Cluster, clip, format string) {
+	url := pg.NewDB(t)
+	app := "record_format " + format + ";"
+	a, b := startNodeWith(t, "a", url, app), startNodeWith(t, "b", url, app)
 	for _, n := range []*node{a, b} {
 		if err := testmedia.Publish(context.Background(), t, clip, "rtmp://"+rtmpAddr(n.d, 0)+"/live/moved", false); err != nil {
 			t.Fatalf("publish to %s: %v", n.name, err)
@@ -39,7 +47,7 @@ func TestExportAcrossTwoNodes(t *testing.T) {
 	rows := nodeRows(t, a, "live/moved")
 	var video, audio int
 	for _, r := range rows {
-		v, au := fromFirstVideo(t, r.FilePath)
+		v, au := fromFirstVideo(t, mediaPath(r))
 		video, audio = video+v, audio+au
 	}
 	if rows[0].Node == rows[1].Node || video < 100 || audio < 100 {
@@ -57,7 +65,7 @@ func TestExportAcrossTwoNodes(t *testing.T) {
 		}
 		gotV, gotA := exportedFrames(t, name, len(rows)-1)
 		if gotV != video || gotA != audio {
-			t.Errorf("export on %s: %d video, %d audio frames; the two files hold %d and %d", n.name, gotV, gotA, video, audio)
+			t.Errorf("export on %s: %d video, %d audio frames; the two recordings hold %d and %d", n.name, gotV, gotA, video, audio)
 		}
 	}
 
@@ -68,6 +76,15 @@ func TestExportAcrossTwoNodes(t *testing.T) {
 	if res.Status != 502 || !strings.Contains(string(res.Body), "node b") {
 		t.Fatalf("export on a with b stopped: %d %.300s", res.Status, res.Body)
 	}
+}
+
+// mediaPath is what ffprobe reads of a row: its file, or an HLS
+// recording's playlist.
+func mediaPath(r nodeRow) string {
+	if st, err := os.Stat(r.FilePath); err == nil && st.IsDir() {
+		return filepath.Join(r.FilePath, "index.m3u8")
+	}
+	return r.FilePath
 }
 
 // maxJoinStep bounds the video step where one recording follows
@@ -122,9 +139,9 @@ func fromFirstVideo(t *testing.T, name string) (video, audio int) {
 }
 
 // playlistAcrossNodes: n's playlist of live/moved refers to each row's
-// fragments at n's own API, after one discontinuity; the last byte
-// range (of the newest row, on the other node) read through n is the
-// file's bytes there.
+// pieces at n's own API, after one discontinuity; the last entry (of the
+// newest row, on the other node), a byte range of an fMP4 file or an
+// HLS segment, read through n is the bytes of the file there.
 func playlistAcrossNodes(t *testing.T, n *node, rows []nodeRow) {
 	t.Helper()
 	q := fmt.Sprintf("playlist/live/moved.m3u8?start=%d&end=%d", time.Now().Add(-time.Minute).Unix(), time.Now().Add(time.Minute).Unix())
@@ -133,22 +150,27 @@ func playlistAcrossNodes(t *testing.T, n *node, rows []nodeRow) {
 		t.Fatalf("playlist on %s: %d\n%s", n.name, pl.Status, pl.Body)
 	}
 	lines := strings.Split(strings.TrimSpace(string(pl.Body)), "\n")
-	var length, off int64
-	if _, err := fmt.Sscanf(lines[len(lines)-3], "#EXT-X-BYTERANGE:%d@%d", &length, &off); err != nil {
-		t.Fatalf("playlist on %s: %v\n%s", n.name, err, pl.Body)
-	}
 	last := rows[0] // the newest: the list is newest first
 	uri := lines[len(lines)-2]
 	if last.Node == n.name || !strings.HasPrefix(uri, fmt.Sprintf("/mp4/api/recordings/%d/file/", last.ID)) {
 		t.Fatalf("the last entry %q is not node %s's row %d", uri, last.Node, last.ID)
 	}
-	want, err := os.ReadFile(last.FilePath)
+	file := last.FilePath
+	if mediaPath(last) != file {
+		file = filepath.Join(file, filepath.Base(uri))
+	}
+	want, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := fmt.Sprintf("bytes=%d-%d", off, off+length-1)
-	res := n.c.Do("GET", "/recordings/{id}/file/{name}", strings.TrimPrefix(uri, "/mp4/api/"), nil, "Range", rng)
-	if res.Status != 206 || !bytes.Equal(res.Body, want[off:off+length]) {
-		t.Fatalf("%s %s through %s: %d, %d bytes", uri, rng, n.name, res.Status, len(res.Body))
+	var hdr []string
+	var length, off int64
+	if _, err := fmt.Sscanf(lines[len(lines)-3], "#EXT-X-BYTERANGE:%d@%d", &length, &off); err == nil {
+		hdr = []string{"Range", fmt.Sprintf("bytes=%d-%d", off, off+length-1)}
+		want = want[off : off+length]
+	}
+	res := n.c.Do("GET", "/recordings/{id}/file/{name}", strings.TrimPrefix(uri, "/mp4/api/"), nil, hdr...)
+	if res.Status/100 != 2 || len(want) == 0 || !bytes.Equal(res.Body, want) {
+		t.Fatalf("%s %v through %s: %d, %d bytes of %d", uri, hdr, n.name, res.Status, len(res.Body), len(want))
 	}
 }
