@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/rtmprecd/rtmprecd/media"
 )
@@ -26,21 +25,6 @@ type flvReader struct {
 	pending *Sample
 	started bool
 	scratch Sample
-}
-
-// openFLV opens the FLV file at path, of which the first size bytes are
-// read (a file being written: what is on disk now).
-func openFLV(name string, size int64) (*flvReader, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	r, err := newFLVReader(f, size)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("flv %s: %w", name, err)
-	}
-	return r, nil
 }
 
 // newFLVReader reads the FLV in the first size bytes of f; Close closes f.

@@ -2,7 +2,6 @@ package playback
 
 import (
 	"fmt"
-	"os"
 )
 
 // Fragment is one moof+mdat of a fragmented MP4 recording: where its
@@ -24,14 +23,19 @@ type Fragmented struct {
 // which the first size bytes are read (a file being written: its whole
 // fragments on disk). Only one moof is in memory at a time.
 func ListFragments(name string, size int64) (*Fragmented, error) {
-	f, err := os.Open(name)
+	return ListFragmentsOf(LocalFiles(name), size)
+}
+
+// ListFragmentsOf is ListFragments of the recording fs reads.
+func ListFragmentsOf(fs Files, size int64) (*Fragmented, error) {
+	f, err := fs.Open("", size)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	fr, err := newFMP4Reader(f, size)
 	if err != nil {
-		return nil, fmt.Errorf("fmp4 %s: %w", name, err)
+		return nil, fmt.Errorf("fmp4: %w", err)
 	}
 	p := fr.parts[0]
 	out := &Fragmented{InitSize: p.start}
@@ -40,7 +44,7 @@ func ListFragments(name string, size int64) (*Fragmented, error) {
 	for {
 		ok, err := fr.fragment(p)
 		if err != nil {
-			return nil, fmt.Errorf("fmp4 %s: %w", name, err)
+			return nil, fmt.Errorf("fmp4: %w", err)
 		}
 		if !ok {
 			break

@@ -3,7 +3,6 @@ package playback
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/rtmprecd/rtmprecd/media"
 )
@@ -14,21 +13,6 @@ type mp4Reader struct {
 	f    readerAtCloser
 	v, a *trak
 	cur  [2]*tableCursor // video, audio; nil when absent or done
-}
-
-// openMP4 opens a finished progressive MP4 file. One still being written
-// has no moov yet (its tables are in a journal): it is an error.
-func openMP4(name string, size int64) (Source, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	r, err := newMP4Reader(f, size)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("mp4 %s: %w", name, err)
-	}
-	return r, nil
 }
 
 // newMP4Reader reads the progressive MP4 in the first size bytes of f;

@@ -4,42 +4,42 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/rtmprecd/rtmprecd/record/format/hls"
 )
 
-// Open opens the recording at name of format (flv, mp4, fmp4, hls) for
-// reading its first size bytes (for a directory recording, size is
-// ignored and the playlist says what is there).
+// Open opens the recording at name on this node's disk (see OpenFiles).
 func Open(format, name string, size int64) (Source, error) {
-	switch format {
-	case "flv":
-		return openFLV(name, size)
-	case "fmp4":
-		return openFMP4(name, size)
-	case "mp4":
-		return openMP4(name, size)
-	case "hls":
-		return openHLS(name)
-	}
-	return nil, fmt.Errorf("%w: format %q", ErrUnsupported, format)
+	return OpenFiles(format, LocalFiles(name), size)
 }
 
-// openFMP4 reads a fragmented MP4 file's movie header; its fragments are
-// read as Next asks.
-func openFMP4(name string, size int64) (Source, error) {
-	f, err := os.Open(name)
+// OpenFiles opens a recording of format (flv, mp4, fmp4, hls) whose
+// files fs reads, for reading its first size bytes (for a directory
+// recording, size is ignored and the playlist says what is there).
+func OpenFiles(format string, fs Files, size int64) (Source, error) {
+	var read func(f readerAtCloser, size int64) (Source, error)
+	switch format {
+	case "flv":
+		read = func(f readerAtCloser, size int64) (Source, error) { return newFLVReader(f, size) }
+	case "fmp4":
+		read = func(f readerAtCloser, size int64) (Source, error) { return newFMP4Reader(f, size) }
+	case "mp4": // a progressive MP4 still being written has no moov yet: an error
+		read = func(f readerAtCloser, size int64) (Source, error) { return newMP4Reader(f, size) }
+	case "hls":
+		return openHLS(fs)
+	default:
+		return nil, fmt.Errorf("%w: format %q", ErrUnsupported, format)
+	}
+	f, err := fs.Open("", size)
 	if err != nil {
 		return nil, err
 	}
-	r, err := newFMP4Reader(f, size)
+	src, err := read(f, size)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("fmp4 %s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", format, err)
 	}
-	return r, nil
+	return src, nil
 }
 
 // readerAtCloser is an open recording: a file, or bytes in fuzz tests.
@@ -63,43 +63,42 @@ func newFMP4Reader(f readerAtCloser, size int64) (*fragReader, error) {
 // the first map, then the segments up to the next map (a new map is a
 // codec change, where the recording is cut). Segment files open as they
 // are read (segmentFiles).
-func openHLS(dir string) (Source, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "index.m3u8"))
+func openHLS(fs Files) (Source, error) {
+	b, err := ReadFile(fs, hls.PlaylistName)
 	if err != nil {
 		return nil, err
 	}
 	pl, err := hls.Parse(b)
 	if err != nil {
-		return nil, fmt.Errorf("hls %s: %w", dir, err)
+		return nil, fmt.Errorf("hls: %w", err)
 	}
 	if len(pl.Segments) == 0 {
 		return &fragReader{}, nil
 	}
 	m := pl.Segments[0].Map
 	if m == "" {
-		return nil, fmt.Errorf("hls %s: %w: MPEG-TS segments", dir, ErrUnsupported)
+		return nil, fmt.Errorf("hls: %w: MPEG-TS segments", ErrUnsupported)
 	}
-	init, err := os.ReadFile(filepath.Join(dir, m))
+	init, err := ReadFile(fs, m)
 	if err != nil {
 		return nil, err
 	}
 	ts, _, err := readMoov(bytes.NewReader(init), int64(len(init)))
 	if err != nil {
-		return nil, fmt.Errorf("hls %s: %s: %w", dir, m, err)
+		return nil, fmt.Errorf("hls: %s: %w", m, err)
 	}
-	files := &segmentFiles{}
+	files := &segmentFiles{fs: fs}
 	fr := &fragReader{closers: []io.Closer{files}}
 	fr.v, fr.a = pick(ts)
 	for _, s := range pl.Segments {
 		if s.Map != m {
 			break
 		}
-		name := filepath.Join(dir, s.URI)
-		st, err := os.Stat(name) // its size now: what the export reads of it
+		size, err := fs.Size(s.URI) // its size now: what the export reads of it
 		if err != nil {
 			return nil, err
 		}
-		fr.parts = append(fr.parts, part{r: files.file(name), end: st.Size()})
+		fr.parts = append(fr.parts, part{r: files.file(s.URI, size), end: size})
 	}
 	return fr, nil
 }

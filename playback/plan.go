@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"slices"
 	"time"
 
@@ -24,7 +24,13 @@ const gapTolerance = time.Second
 type Segment struct {
 	Row  index.Recording
 	Size int64 // bytes on disk when the plan was made
+	// Files reads the row's files: this node's disk, or the API of the
+	// node that wrote them.
+	Files Files
 }
+
+// open opens the segment's recording.
+func (s Segment) open() (Source, error) { return OpenFiles(s.Row.Format, s.Files, s.Size) }
 
 // Gap is a stretch of the range that no recording covers.
 type Gap struct {
@@ -50,6 +56,8 @@ type Request struct {
 	StreamPath string
 	Start, End time.Time
 	Recorder   *string // nil: the recorder with the most coverage
+	// Files says how to read each row's files; nil: all on this node.
+	Files FilesFunc
 }
 
 // NewPlan picks the recordings of r from the index.
@@ -61,7 +69,7 @@ func NewPlan(ctx context.Context, st index.Store, r Request) (*Plan, error) {
 	rows = bestRecorder(rows, r)
 	p := &Plan{Start: r.Start, End: r.End}
 	for _, row := range rows {
-		if err := p.add(row); err != nil {
+		if err := p.add(row, r.filesOf(row)); err != nil {
 			return nil, err
 		}
 		if !p.Rest.IsZero() {
@@ -150,17 +158,26 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
+// filesOf is how to read row's files.
+func (r Request) filesOf(row index.Recording) Files {
+	if r.Files == nil {
+		return LocalFiles(row.Path)
+	}
+	return r.Files(row)
+}
+
 // add appends a row, or sets Rest when its codecs differ from the first.
-func (p *Plan) add(row index.Recording) error {
+func (p *Plan) add(row index.Recording, files Files) error {
 	size := int64(0)
 	if row.Format != "hls" {
-		st, err := os.Stat(row.Path)
-		if err != nil {
+		var err error
+		if size, err = files.Size(""); errors.Is(err, fs.ErrNotExist) {
 			return nil // a file gone since it was indexed: a gap
+		} else if err != nil {
+			return fmt.Errorf("recording %d: %w", row.ID, err)
 		}
-		size = st.Size()
 	}
-	src, err := Open(row.Format, row.Path, size)
+	src, err := OpenFiles(row.Format, files, size)
 	if err != nil {
 		return fmt.Errorf("recording %d: %w", row.ID, err)
 	}
@@ -175,7 +192,7 @@ func (p *Plan) add(row index.Recording) error {
 		p.Rest = maxTime(row.Start, p.Start)
 		return nil
 	}
-	p.Segments = append(p.Segments, Segment{Row: row, Size: size})
+	p.Segments = append(p.Segments, Segment{Row: row, Size: size, Files: files})
 	return nil
 }
 

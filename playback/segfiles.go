@@ -2,7 +2,6 @@ package playback
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 )
@@ -17,18 +16,22 @@ var maxOpenSegments = 8
 // one opens again when read again (the mp4 export reads its runs after
 // its walks).
 type segmentFiles struct {
+	fs   Files
 	mu   sync.Mutex
 	open []*segmentFile // least recently read first
 }
 
 // segmentFile is one segment of the recording: an io.ReaderAt.
 type segmentFile struct {
-	path string
+	name string
+	size int64
 	set  *segmentFiles
-	f    *os.File
+	f    File
 }
 
-func (s *segmentFiles) file(path string) *segmentFile { return &segmentFile{path: path, set: s} }
+func (s *segmentFiles) file(name string, size int64) *segmentFile {
+	return &segmentFile{name: name, size: size, set: s}
+}
 
 // ReadAt reads the segment, opening it if it is not open.
 func (sf *segmentFile) ReadAt(p []byte, off int64) (int, error) {
@@ -36,7 +39,7 @@ func (sf *segmentFile) ReadAt(p []byte, off int64) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sf.f == nil {
-		f, err := os.Open(sf.path)
+		f, err := s.fs.Open(sf.name, sf.size)
 		if err != nil {
 			return 0, fmt.Errorf("hls segment: %w", err)
 		}

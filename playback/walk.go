@@ -63,7 +63,7 @@ type segWalk struct {
 // walkSegment walks one segment; it returns where the next one starts
 // and whether the walk ends here.
 func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn func(o *Out) error) (int64, bool, error) {
-	src, err := Open(sg.Row.Format, sg.Row.Path, sg.Size)
+	src, err := sg.open()
 	if err != nil {
 		return base, true, fmt.Errorf("recording %d: %w", sg.Row.ID, err)
 	}
@@ -155,7 +155,7 @@ func (s *segWalk) end(base int64) int64 {
 
 // firstDTS is the decode time of a segment's first sample.
 func firstDTS(sg Segment) (int64, error) {
-	src, err := Open(sg.Row.Format, sg.Row.Path, sg.Size)
+	src, err := sg.open()
 	if err != nil {
 		return 0, err
 	}
@@ -173,7 +173,7 @@ func keyAtOrBefore(sg Segment, t int64, hasVideo bool) (int64, error) {
 	if !hasVideo {
 		return t, nil
 	}
-	src, err := Open(sg.Row.Format, sg.Row.Path, sg.Size)
+	src, err := sg.open()
 	if err != nil {
 		return 0, err
 	}

@@ -97,7 +97,7 @@ func (rq *request) export(streamPath string) {
 
 // plan builds the plan of a request, answering the errors.
 func (rq *request) plan(streamPath string, start, end time.Time, q url.Values) (*playback.Plan, bool) {
-	req := playback.Request{StreamPath: strings.Trim(streamPath, "/"), Start: start, End: end}
+	req := playback.Request{StreamPath: strings.Trim(streamPath, "/"), Start: start, End: end, Files: rq.rowFiles}
 	if q.Has("recorder") {
 		r := q.Get("recorder")
 		req.Recorder = &r
@@ -111,6 +111,8 @@ func (rq *request) plan(streamPath string, start, end time.Time, q url.Values) (
 		fail(rq.w, http.StatusNotFound, "no recording of "+req.StreamPath+" covers the range")
 	case errors.Is(err, playback.ErrUnsupported):
 		fail(rq.w, http.StatusUnprocessableEntity, err.Error())
+	case isNodeError(err):
+		rq.badGateway(err)
 	case err != nil:
 		rq.internal(err)
 	default:
@@ -168,6 +170,9 @@ func (rq *request) serveExport(p *playback.Plan, format string) {
 		rq.api.log.Warn("export failed", "err", err, "path", rq.r.URL.Path) // headers are gone: the body ends short
 	case errors.Is(err, playback.ErrUnsupported):
 		rq.exportFailed(http.StatusUnprocessableEntity, err.Error())
+	case isNodeError(err):
+		rq.exportFailed(http.StatusBadGateway, err.Error())
+		rq.api.log.Warn("export failed", "err", err, "path", rq.r.URL.Path)
 	default:
 		rq.exportFailed(http.StatusInternalServerError, "")
 		rq.api.log.Error("export failed", "err", err, "path", rq.r.URL.Path)

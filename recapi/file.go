@@ -25,7 +25,7 @@ func (rq *request) file(id int64) {
 		return
 	}
 	if ns, remote := rq.api.owner(&r); remote {
-		rq.forwardFile(ns, &r)
+		rq.forwardFile(ns, &r, "")
 		return
 	}
 	f, err := os.Open(r.Path)
@@ -75,6 +75,10 @@ func (rq *request) fileIn(id int64, name string) {
 	}
 	if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
 		fail(rq.w, http.StatusNotFound, "no file "+quote(name)+" in recording "+r.Path)
+		return
+	}
+	if ns, remote := rq.api.owner(&r); remote {
+		rq.forwardFile(ns, &r, name)
 		return
 	}
 	d, err := format.OpenOSDir(r.Path)

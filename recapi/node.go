@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -86,8 +87,13 @@ func (rq *request) nodeRequest(ctx context.Context, ns index.NodeStore, r *index
 
 // forwardFile serves the file of another node's recording from that
 // node's API: status, range and headers as it answers them.
-func (rq *request) forwardFile(ns index.NodeStore, r *index.Recording) {
-	req, err := rq.nodeRequest(rq.ctx(), ns, r, rq.r.Method, fmt.Sprintf("recordings/%d/file", r.ID), nil)
+// name, when not "", is a file of an HLS recording's directory.
+func (rq *request) forwardFile(ns index.NodeStore, r *index.Recording, name string) {
+	path := fmt.Sprintf("recordings/%d/file", r.ID)
+	if name != "" {
+		path += "/" + url.PathEscape(name)
+	}
+	req, err := rq.nodeRequest(rq.ctx(), ns, r, rq.r.Method, path, nil)
 	if err != nil {
 		rq.badGateway(err)
 		return

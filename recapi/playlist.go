@@ -6,13 +6,11 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/playback"
 	"github.com/rtmprecd/rtmprecd/record/format/hls"
 )
@@ -93,7 +91,7 @@ func (rq *request) segmentEntries(s playback.Segment, start, end time.Time) ([]h
 	case "fmp4":
 		return rq.fragmentEntries(s, start, end)
 	case "hls":
-		return rq.hlsSegmentEntries(s.Row, start, end)
+		return rq.hlsSegmentEntries(s, start, end)
 	}
 	return nil, errNotFMP4
 }
@@ -105,7 +103,7 @@ func overlaps(wall time.Time, ms int64, start, end time.Time) bool {
 
 // fragmentEntries refers to byte ranges of an fMP4 file, one per fragment.
 func (rq *request) fragmentEntries(s playback.Segment, start, end time.Time) ([]hlsEntry, error) {
-	fl, err := playback.ListFragments(s.Row.Path, s.Size)
+	fl, err := playback.ListFragmentsOf(s.Files, s.Size)
 	if err != nil {
 		return nil, fmt.Errorf("recording %d: %w", s.Row.ID, err)
 	}
@@ -121,8 +119,9 @@ func (rq *request) fragmentEntries(s playback.Segment, start, end time.Time) ([]
 }
 
 // hlsSegmentEntries refers to the segments of an HLS recording.
-func (rq *request) hlsSegmentEntries(row index.Recording, start, end time.Time) ([]hlsEntry, error) {
-	b, err := os.ReadFile(filepath.Join(row.Path, hls.PlaylistName))
+func (rq *request) hlsSegmentEntries(s playback.Segment, start, end time.Time) ([]hlsEntry, error) {
+	row := s.Row
+	b, err := playback.ReadFile(s.Files, hls.PlaylistName)
 	if err != nil {
 		return nil, fmt.Errorf("recording %d: %w", row.ID, err)
 	}

@@ -23,6 +23,7 @@ type node struct {
 	d    *Daemon
 	c    *apitest.Client
 	logs *testserver.LogBuffer
+	stop func()
 }
 
 // startNode runs a daemon named name on the PostgreSQL index at url,
@@ -30,16 +31,22 @@ type node struct {
 // that node_url can name it.
 func startNode(t *testing.T, name, url string) *node {
 	t.Helper()
+	return startNodeWith(t, name, url, "")
+}
+
+// startNodeWith is startNode with more directives in the application.
+func startNodeWith(t *testing.T, name, url, app string) *node {
+	t.Helper()
 	dir := t.TempDir()
 	port := freeTCPPort(t)
 	path := writeConf(t, fmt.Sprintf(`record_index %[1]s;
 node_name %[2]s;
 node_url http://127.0.0.1:%[4]d/mp4/api/;
-rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %[3]s; } } }
+rtmp { server { listen 127.0.0.1:0; application live { record all; record_path %[3]s; %[5]s } } }
 http { server { listen 127.0.0.1:%[4]d; location /mp4/api/ { record_api on; control_token tok; } } }
-`, url, name, dir, port))
-	d, c, logs, _ := runIndexed(t, path)
-	return &node{name: name, dir: dir, d: d, c: c, logs: logs}
+`, url, name, dir, port, app))
+	d, c, logs, stop := runIndexed(t, path)
+	return &node{name: name, dir: dir, d: d, c: c, logs: logs, stop: stop}
 }
 
 func freeTCPPort(t *testing.T) int {
