@@ -101,12 +101,16 @@ func BenchmarkRepairHour(b *testing.B) {
 			dir := b.TempDir()
 			live := filepath.Join(dir, "live.mp4")
 			unfinishedHour(b, name, live)
+			want := int64(288_000)
+			if name == "fmp4" {
+				want -= 2 // each track's last sample waits in the muxer for its duration
+			}
 			for b.Loop() {
 				b.StopTimer()
 				p := crashCopy(b, live, dir, "crashed.mp4")
 				b.StartTimer()
 				res, err := File(p)
-				if err != nil || !res.Repaired || res.Samples != 288_000 {
+				if err != nil || !res.Repaired || int64(res.Samples) != want {
 					b.Fatalf("%+v, %v", res, err)
 				}
 			}
