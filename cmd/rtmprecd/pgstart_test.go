@@ -94,3 +94,24 @@ func TestUnusableSharedIndexStillFailsTheStart(t *testing.T) {
 		t.Fatal("-t passed with PostgreSQL down")
 	}
 }
+
+// TestStopsWhilePostgreSQLNeverCame: a daemon started with no server
+// listening records, answers 503 and stops promptly, its background
+// connection and the writer's retries ending with it.
+func TestStopsWhilePostgreSQLNeverCame(t *testing.T) {
+	n := startNode(t, "a", fmt.Sprintf("postgres://postgres@127.0.0.1:%d/none?sslmode=disable", freeTCPPort(t)))
+	n.publishFor(t, "alone", 10)
+	if res := n.c.Do("GET", "/list/{streamPath}", "list/live/alone", nil); res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("list with no server: %d %s", res.Status, res.Body)
+	}
+	exited := make(chan struct{})
+	go func() { n.stop(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the daemon did not stop:\n%s", n.logs)
+	}
+	if files := flvFiles(t, n.dir); len(files) != 1 || !strings.Contains(n.logs.String(), "index: closed") {
+		t.Fatalf("files %v, logs:\n%s", files, n.logs)
+	}
+}
