@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -48,44 +49,97 @@ type recIndex struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	gone    bool // the database file was found removed (logged once)
+	// pending is the shared index not reached at start, set up by
+	// connectLater once it is; nil otherwise.
+	pending *postgres.Store
 }
 
 // openIndex opens, checks and reconciles the index of cfg; run then
 // subscribes it to rec's file events. A damaged database stops the start
 // with an error saying how to recover.
 func openIndex(ctx context.Context, cfg *conf.Config, rec *record.Module, config func() *conf.Config, log *slog.Logger) (*recIndex, error) {
-	store, journal, err := openStore(ctx, cfg)
+	x := &recIndex{path: cfg.RecordIndex, log: log, rec: rec, stop: make(chan struct{})}
+	var err error
+	if postgres.IsURL(cfg.RecordIndex) {
+		err = x.openShared(ctx, cfg)
+	} else {
+		err = x.openSQLite(ctx, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
-	n, err := index.Reconcile(ctx, store, log)
-	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("record_index %s: reconciliation: %w", store, err)
-	}
-	if n != (index.Reconciled{}) {
-		log.Info("index: reconciled recordings left open", "done", n.Done, "failed", n.Failed, "missing", n.Missing)
-	}
-	x := &recIndex{path: cfg.RecordIndex, log: log, rec: rec, store: store, stop: make(chan struct{})}
-	if journal != "" {
-		if x.journal, err = index.OpenJournal(journal); err != nil {
-			store.Close()
-			return nil, err
-		}
-	}
 	wo := index.WriterOptions{Logger: log}
-	if _, shared := store.(index.NodeStore); shared {
+	if _, shared := x.store.(index.NodeStore); shared {
 		wo.Queue = sharedSpool
 		wo.Recovered = x.recovered
 	}
-	x.writer = index.NewWriter(store, wo)
-	x.cleaner = newCleaner(store, x.journal, config, log)
-	o := recapi.Options{Store: store, Writer: x.writer, Recorder: rec, Config: config, Logger: log, Retention: x.cleaner.Status}
+	x.writer = index.NewWriter(x.store, wo)
+	x.cleaner = newCleaner(x.store, x.journal, config, log)
+	o := recapi.Options{Store: x.store, Writer: x.writer, Recorder: rec, Config: config, Logger: log, Retention: x.cleaner.Status}
 	if x.journal != nil {
 		o.Journal = x.journal // a nil *Journal in the interface would not read as none
 	}
 	x.api = recapi.New(o)
 	return x, nil
+}
+
+// openSQLite opens and reconciles the SQLite index and its journal.
+func (x *recIndex) openSQLite(ctx context.Context, cfg *conf.Config) error {
+	store, journal, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	x.store = store
+	if err := x.reconcile(ctx); err != nil {
+		store.Close()
+		return err
+	}
+	if x.journal, err = index.OpenJournal(journal); err != nil {
+		store.Close()
+		return err
+	}
+	return nil
+}
+
+// openShared opens, migrates and reconciles the PostgreSQL index. When
+// the server cannot be reached the daemon starts all the same: the store
+// answers unavailable (the writer spools, the API says 503) until run's
+// background connection sets it up as this start would have.
+func (x *recIndex) openShared(ctx context.Context, cfg *conf.Config) error {
+	node, err := nodeName(cfg)
+	if err != nil {
+		return err
+	}
+	s, err := postgres.Dial(cfg.RecordIndex, postgres.Options{Node: node, URL: cfg.NodeURL})
+	if err != nil {
+		return err
+	}
+	x.store = s
+	err = s.Setup(ctx, x.reconcile)
+	if errors.Is(err, index.ErrUnavailable) {
+		x.log.Warn("index: PostgreSQL unreachable at start; recording goes on, file events wait in the queue and the API answers 503 until it is reached",
+			"index", s, "err", err)
+		x.pending = s
+		return nil
+	}
+	if err != nil {
+		s.Close()
+		return err
+	}
+	return nil
+}
+
+// reconcile completes the rows left open by the last run, before
+// anything records.
+func (x *recIndex) reconcile(ctx context.Context) error {
+	n, err := index.Reconcile(ctx, x.store, x.log)
+	if err != nil {
+		return fmt.Errorf("record_index %s: reconciliation: %w", x.store, err)
+	}
+	if n != (index.Reconciled{}) {
+		x.log.Info("index: reconciled recordings left open", "done", n.Done, "failed", n.Failed, "missing", n.Missing)
+	}
+	return nil
 }
 
 // sharedSpool is the writer's queue with a shared index: the file events
@@ -158,6 +212,10 @@ func (x *recIndex) run() {
 	x.rec.Events(x.recordDone)
 	x.wg.Add(2)
 	go x.progress()
+	if x.pending != nil {
+		x.wg.Add(1)
+		go x.connectLater(x.pending)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	x.cancel = cancel
 	go func() {
@@ -282,4 +340,64 @@ func (x *recIndex) close(ctx context.Context) {
 		x.journal.Close()
 	}
 	x.store.Close()
+}
+
+// Backoff of connectLater's tries: the first waits connectFirst, then
+// doubling up to connectMax.
+var (
+	connectFirst = 100 * time.Millisecond
+	connectMax   = 4 * time.Second
+)
+
+// connectLater tries to set up the shared index that was unreachable at
+// start, backing off, until it succeeds or the index closes: then the
+// schema is migrated, the rows of this node left open by the last run
+// and not being recorded now are reconciled, and the writer's next try
+// drains its queue. A server that answers but cannot be used (a newer
+// schema) is logged and the index stays unavailable.
+func (x *recIndex) connectLater(s *postgres.Store) {
+	defer x.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-x.stop
+		cancel()
+	}()
+	for wait := connectFirst; ; wait = min(2*wait, connectMax) {
+		t := time.NewTimer(wait)
+		select {
+		case <-x.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		err := s.Setup(ctx, x.reconcileIdle)
+		if err == nil {
+			x.log.Warn("index: PostgreSQL reached: schema migrated and rows reconciled; writing the queued file events", "index", s)
+			return
+		}
+		if !errors.Is(err, index.ErrUnavailable) {
+			if ctx.Err() == nil {
+				x.log.Error("index: PostgreSQL answers but the index cannot be used; the API answers 503 until a restart", "index", s, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// reconcileIdle is the reconciliation of a start, late: the files being
+// recorded now are left to the writer's queued changes.
+func (x *recIndex) reconcileIdle(ctx context.Context) error {
+	open := map[string]bool{}
+	for _, r := range x.rec.Recordings() {
+		open[r.Path] = true
+	}
+	n, err := index.ReconcileIdle(ctx, x.store, x.log, func(p string) bool { return open[p] })
+	if err != nil {
+		return fmt.Errorf("record_index %s: reconciliation: %w", x.store, err)
+	}
+	if n != (index.Reconciled{}) {
+		x.log.Info("index: reconciled recordings left open", "done", n.Done, "failed", n.Failed, "missing", n.Missing)
+	}
+	return nil
 }

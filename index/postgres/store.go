@@ -13,8 +13,10 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -33,9 +35,11 @@ type Options struct {
 
 // Store is an index.Store in a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
-	node string
-	dsn  string // for messages, without the password
+	pool  *pgxpool.Pool
+	node  string
+	dsn   string // for messages, without the password
+	opts  Options
+	ready atomic.Bool // Setup succeeded: the pool serves every query
 }
 
 var _ index.NodeStore = (*Store)(nil)
@@ -48,25 +52,89 @@ func IsURL(s string) bool {
 // Open connects to the database at url, migrates it to SchemaVersion
 // and registers the node.
 func Open(ctx context.Context, url string, o Options) (*Store, error) {
-	s, err := connect(ctx, url, o.Node)
+	s, err := Dial(url, o)
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, s.pool, SchemaVersion); err != nil {
+	if err := s.Setup(ctx, nil); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("record_index %s: %w", s.dsn, err)
-	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO nodes (name, url, seen_ms) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET url = excluded.url, seen_ms = excluded.seen_ms`,
-		o.Node, o.URL, time.Now().UnixMilli()); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("record_index %s: register node %s: %w", s.dsn, o.Node, err)
+		return nil, err
 	}
 	return s, nil
 }
 
+// Dial makes the store of the database at url without reaching the
+// server: only a bad URL or node fails. Until Setup succeeds every
+// query fails with index.ErrUnavailable, so that a daemon started while
+// PostgreSQL is down records on, its writer spooling, and its API
+// answers 503.
+func Dial(url string, o Options) (*Store, error) {
+	s, err := newStore(url, o.Node, true)
+	if err != nil {
+		return nil, err
+	}
+	s.opts = o
+	return s, nil
+}
+
+// setupKey marks the context of Setup's own queries, which pass the gate
+// that holds everyone else back until the schema is migrated.
+type setupKey struct{}
+
+// errNotSetUp is what queries get before Setup succeeded.
+var errNotSetUp = errors.New("not reached since start")
+
+// Setup reaches the server, migrates the schema to SchemaVersion under
+// the advisory lock, registers the node and runs before (the
+// reconciliation, may be nil) before any other query may run. A server
+// that cannot be reached fails with index.ErrUnavailable: try again.
+func (s *Store) Setup(ctx context.Context, before func(context.Context) error) error {
+	ctx = context.WithValue(ctx, setupKey{}, true)
+	if err := s.pool.Ping(ctx); err != nil {
+		return s.setupErr("", err)
+	}
+	if err := migrate(ctx, s.pool, SchemaVersion); err != nil {
+		return s.setupErr("", err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO nodes (name, url, seen_ms) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET url = excluded.url, seen_ms = excluded.seen_ms`,
+		s.opts.Node, s.opts.URL, time.Now().UnixMilli()); err != nil {
+		return s.setupErr("register node "+s.opts.Node+": ", err)
+	}
+	if before != nil {
+		if err := before(ctx); err != nil {
+			return err
+		}
+	}
+	s.ready.Store(true)
+	return nil
+}
+
+// setupErr is err of Setup in context, ErrUnavailable when the server
+// could not be reached.
+func (s *Store) setupErr(what string, err error) error {
+	if unreachable(err) {
+		return fmt.Errorf("record_index %s: %s%w: %w", s.dsn, what, index.ErrUnavailable, err)
+	}
+	return fmt.Errorf("record_index %s: %s%w", s.dsn, what, err)
+}
+
 // connect opens the pool and checks that the server answers.
 func connect(ctx context.Context, url, node string) (*Store, error) {
+	s, err := newStore(url, node, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.pool.Ping(ctx); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("record_index %s: %w", s.dsn, err)
+	}
+	return s, nil
+}
+
+// newStore makes the pool, which connects lazily; gated, it hands out
+// connections only to Setup until Setup succeeded.
+func newStore(url, node string, gated bool) (*Store, error) {
 	if node == "" {
 		return nil, errors.New("record_index: a shared index needs a node name")
 	}
@@ -78,11 +146,14 @@ func connect(ctx context.Context, url, node string) (*Store, error) {
 		cfg.ConnConfig.ConnectTimeout = ConnectTimeout
 	}
 	s := &Store{node: node, dsn: redact(cfg)}
-	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
-		return nil, fmt.Errorf("record_index %s: %w", s.dsn, err)
+	s.ready.Store(!gated)
+	cfg.PrepareConn = func(ctx context.Context, _ *pgx.Conn) (bool, error) {
+		if s.ready.Load() || ctx.Value(setupKey{}) != nil {
+			return true, nil
+		}
+		return true, errNotSetUp // the connection stays pooled for later
 	}
-	if err := s.pool.Ping(ctx); err != nil {
-		s.pool.Close()
+	if s.pool, err = pgxpool.NewWithConfig(context.Background(), cfg); err != nil {
 		return nil, fmt.Errorf("record_index %s: %w", s.dsn, err)
 	}
 	return s, nil
@@ -155,6 +226,9 @@ func unreachable(err error) bool {
 	if errors.As(err, &pe) {
 		// 08: connection exception; 57P01-57P03: shutdown, crash, cannot connect now
 		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P")
+	}
+	if errors.Is(err, errNotSetUp) {
+		return true
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
