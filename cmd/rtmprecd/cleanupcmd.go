@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/rtmprecd/rtmprecd/conf"
 	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/retention"
 )
@@ -33,20 +32,10 @@ func runCleanupCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: rtmprecd cleanup [-c file] [--dry-run]")
 		return exitUsage
 	}
-	cfg, err := conf.Load(*path)
-	if err != nil {
-		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
-		return exitConfig
-	}
-	if cfg.RecordIndex == "" {
-		fmt.Fprintf(stderr, "rtmprecd: [emerg] %s sets no record_index: retention works from the index\n", *path)
-		return exitConfig
-	}
 	ctx := context.Background()
-	store, jpath, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
-		return exitConfig
+	cfg, store, jpath, code := openConfiguredIndex(ctx, *path, "retention works from the index", stderr)
+	if code != exitOK {
+		return code
 	}
 	defer store.Close()
 	o := retention.Options{Store: store, DryRun: *dry, Report: reportLine(stdout, *dry),

@@ -11,6 +11,7 @@ import (
 	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/index/postgres"
 	"github.com/rtmprecd/rtmprecd/index/sqlite"
+	"github.com/rtmprecd/rtmprecd/retention"
 )
 
 // runIndexCmd is `rtmprecd index rebuild -c CONF`: (re)create the rows of
@@ -30,20 +31,10 @@ func runIndexCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	cfg, err := conf.Load(*path)
-	if err != nil {
-		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
-		return exitConfig
-	}
-	if cfg.RecordIndex == "" {
-		fmt.Fprintf(stderr, "rtmprecd: [emerg] %s sets no record_index: nothing to rebuild\n", *path)
-		return exitConfig
-	}
 	ctx := context.Background()
-	store, journal, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
-		return exitConfig
+	cfg, store, journal, code := openConfiguredIndex(ctx, *path, "nothing to rebuild", stderr)
+	if code != exitOK {
+		return code
 	}
 	defer store.Close()
 	sum, err := index.Rebuild(ctx, store, indexRoots(cfg), journal, stdout)
@@ -83,4 +74,27 @@ func checkIndex(cfg *conf.Config) error {
 		return postgres.Check(context.Background(), cfg.RecordIndex)
 	}
 	return sqlite.Check(context.Background(), cfg.RecordIndex)
+}
+
+// openConfiguredIndex loads the configuration at path and opens its
+// recordings index, for the commands that work on it (index rebuild,
+// cleanup); a configuration without record_index is an error, why says
+// what the command then cannot do. A failure is reported on stderr and
+// its exit code returned.
+func openConfiguredIndex(ctx context.Context, path, why string, stderr io.Writer) (*conf.Config, retention.Store, string, int) {
+	cfg, err := conf.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
+		return nil, nil, "", exitConfig
+	}
+	if cfg.RecordIndex == "" {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %s sets no record_index: %s\n", path, why)
+		return nil, nil, "", exitConfig
+	}
+	store, journal, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "rtmprecd: [emerg] %v\n", err)
+		return nil, nil, "", exitConfig
+	}
+	return cfg, store, journal, exitOK
 }

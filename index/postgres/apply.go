@@ -91,7 +91,7 @@ func (s *Store) queue(pb *pgx.Batch, c *index.Change) error {
 		r.Status = index.StatusRecording
 		pb.Queue(openSQL, values(r)...)
 	case index.Progress:
-		pb.Queue(progressSQL, s.node, r.Path, r.Size, r.Duration.Milliseconds(), r.VideoFrames, r.AudioFrames, ms(r.Updated))
+		pb.Queue(progressSQL, s.node, r.Path, r.Size, r.Duration.Milliseconds(), r.VideoFrames, r.AudioFrames, index.UnixMS(r.Updated))
 	case index.Closed:
 		pb.Queue(closeSQL, values(r)...)
 	case index.Discarded:
@@ -114,7 +114,7 @@ func (s *Store) queueEvent(pb *pgx.Batch, c *index.Change) error {
 		r.Status = index.StatusRecording
 	}
 	pb.Queue(eventRowSQL, values(r)...)
-	pb.Queue(eventSQL, s.node, r.Path, e.EventID, e.Name, e.Desc, e.Level, ms(e.Trigger),
+	pb.Queue(eventSQL, s.node, r.Path, e.EventID, e.Name, e.Desc, e.Level, index.UnixMS(e.Trigger),
 		e.Offset.Milliseconds(), e.Before.Milliseconds(), e.After.Milliseconds())
 	pb.Queue(eventFieldsSQL, s.node, r.Path, e.EventID, e.Name, e.Desc, e.Level)
 	return nil
@@ -149,7 +149,7 @@ func (s *Store) Put(ctx context.Context, r *index.Recording) error {
 func (s *Store) Mark(ctx context.Context, id int64, m index.Mark) (index.Recording, error) {
 	r, err := scan(s.pool.QueryRow(ctx, `UPDATE recordings SET pinned = coalesce($1::boolean, pinned),
 		status = coalesce(nullif($2, ''), status), updated_ms = $3 WHERE id = $4 RETURNING id, `+columnList,
-		m.Pinned, string(m.Status), ms(m.Updated), id))
+		m.Pinned, string(m.Status), index.UnixMS(m.Updated), id))
 	if err == errNoRows {
 		return r, fmt.Errorf("recording %d: %w", id, index.ErrNotFound)
 	}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -40,9 +39,9 @@ func params(from, n int) string {
 func values(r *index.Recording) []any {
 	return []any{
 		r.Node, r.StreamPath, r.App, r.Name, r.Recorder, r.Format, r.Path, string(r.Status),
-		ms(r.Start), ms(r.End), r.Duration.Milliseconds(), r.Size, r.VideoFrames, r.AudioFrames, r.Keyframes,
+		index.UnixMS(r.Start), index.UnixMS(r.End), r.Duration.Milliseconds(), r.Size, r.VideoFrames, r.AudioFrames, r.Keyframes,
 		r.VideoCodec, r.Width, r.Height, r.FrameRate, r.AudioCodec, r.SampleRate, r.Channels,
-		r.Reason, r.Error, r.Pinned, r.EventID, r.EventName, r.EventDesc, r.EventLevel, ms(r.Updated),
+		r.Reason, r.Error, r.Pinned, r.EventID, r.EventName, r.EventDesc, r.EventLevel, index.UnixMS(r.Updated),
 		r.RemovedBy,
 	}
 }
@@ -58,8 +57,8 @@ func scan(s pgx.Row) (index.Recording, error) {
 		&r.Reason, &r.Error, &r.Pinned, &r.EventID, &r.EventName, &r.EventDesc, &r.EventLevel, &upd,
 		&r.RemovedBy)
 	r.Status = index.Status(status)
-	r.Start, r.End, r.Updated = fromMS(start), fromMS(end), fromMS(upd)
-	r.Duration = msDur(dur)
+	r.Start, r.End, r.Updated = index.FromUnixMS(start), index.FromUnixMS(end), index.FromUnixMS(upd)
+	r.Duration = index.MSDuration(dur)
 	return r, err
 }
 
@@ -75,21 +74,3 @@ func scanAll(rows pgx.Rows) ([]index.Recording, error) {
 	}
 	return out, rows.Err()
 }
-
-// ms stores a wall time as Unix milliseconds, as the SQLite index does;
-// the zero time is 0.
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
-func msDur(v int64) time.Duration { return time.Duration(v) * time.Millisecond }

@@ -60,8 +60,8 @@ func (s *Store) Events(ctx context.Context, q index.EventQuery) ([]index.Event, 
 			&e.Level, &trig, &off, &before, &after); err != nil {
 			return nil, 0, s.wrap("events", err)
 		}
-		e.Trigger = fromMS(trig)
-		e.Offset, e.Before, e.After = msDur(off), msDur(before), msDur(after)
+		e.Trigger = index.FromUnixMS(trig)
+		e.Offset, e.Before, e.After = index.MSDuration(off), index.MSDuration(before), index.MSDuration(after)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

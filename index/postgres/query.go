@@ -123,8 +123,8 @@ func (s *Store) Catalog(ctx context.Context) ([]index.Stream, error) {
 		if err := rows.Scan(&st.StreamPath, &st.Count, &st.Size, &dur, &first, &last, &formats); err != nil {
 			return nil, s.wrap("catalog", err)
 		}
-		st.Duration = msDur(dur)
-		st.FirstStart, st.LastStart = fromMS(first), fromMS(last)
+		st.Duration = index.MSDuration(dur)
+		st.FirstStart, st.LastStart = index.FromUnixMS(first), index.FromUnixMS(last)
 		st.Formats = strings.Split(formats, ",")
 		slices.Sort(st.Formats)
 		out = append(out, st)

@@ -52,12 +52,12 @@ func (s *Store) removableSQL(q index.RemovableQuery) (string, []any) {
 		f.add("stream_path = ?", q.StreamPath)
 	}
 	if q.After.ID != 0 {
-		f.add("(start_ms, id) > (?, ?)", ms(q.After.Start), q.After.ID)
+		f.add("(start_ms, id) > (?, ?)", index.UnixMS(q.After.Start), q.After.ID)
 	}
 	if !q.EndedBefore.IsZero() {
 		f.add("end_ms < ?", q.EndedBefore.UnixMilli())
 	}
-	cut := ms(q.EventCutoff)
+	cut := index.UnixMS(q.EventCutoff)
 	f.add("NOT (event_id <> '' AND event_level >= ? AND (?::bigint = 0 OR end_ms >= ?))", q.KeepLevel, cut, cut)
 	f.add("NOT (event_id = '' AND "+eventProtects+")", q.KeepLevel, cut, cut)
 	f.args = append(f.args, int64(max(q.Limit, 1)))
@@ -85,7 +85,7 @@ func (s *Store) Usage(ctx context.Context, app, recorder string) (index.Usage, e
 		u.Streams = append(u.Streams, su)
 		u.Bytes += su.Bytes
 		u.Files += su.Files
-		if t := fromMS(first); !t.IsZero() && (u.Oldest.IsZero() || t.Before(u.Oldest)) {
+		if t := index.FromUnixMS(first); !t.IsZero() && (u.Oldest.IsZero() || t.Before(u.Oldest)) {
 			u.Oldest = t
 		}
 	}
@@ -110,7 +110,7 @@ func (s *Store) Retire(ctx context.Context, rs []index.Retired) error {
 	pb := &pgx.Batch{}
 	for _, r := range rs {
 		pb.Queue(`UPDATE recordings SET status = $1, removed_by = $2, updated_ms = $3
-			WHERE id = $4 AND node = $5 AND status IN ('done', 'failed')`, string(r.Status), r.Rule, ms(r.Time), r.ID, s.node)
+			WHERE id = $4 AND node = $5 AND status IN ('done', 'failed')`, string(r.Status), r.Rule, index.UnixMS(r.Time), r.ID, s.node)
 	}
 	if err := tx.SendBatch(ctx, pb).Close(); err != nil {
 		return s.wrap("retire", err)

@@ -56,7 +56,7 @@ func applyOne(ctx context.Context, tx *sql.Tx, c *index.Change) error {
 		r.Status = index.StatusRecording
 		_, err = tx.ExecContext(ctx, openSQL, values(r)...)
 	case index.Progress:
-		_, err = tx.ExecContext(ctx, progressSQL, r.Size, r.Duration.Milliseconds(), r.VideoFrames, r.AudioFrames, ms(r.Updated), r.Path)
+		_, err = tx.ExecContext(ctx, progressSQL, r.Size, r.Duration.Milliseconds(), r.VideoFrames, r.AudioFrames, index.UnixMS(r.Updated), r.Path)
 	case index.Closed:
 		_, err = tx.ExecContext(ctx, closeSQL, values(r)...)
 	case index.Discarded:
@@ -97,7 +97,7 @@ func (s *Store) Mark(ctx context.Context, id int64, m index.Mark) (index.Recordi
 		pinned = *m.Pinned
 	}
 	res, err := s.db.ExecContext(ctx, "UPDATE recordings SET pinned = coalesce(?, pinned), status = coalesce(nullif(?, ''), status), updated_ms = ? WHERE id = ?",
-		pinned, string(m.Status), ms(m.Updated), id)
+		pinned, string(m.Status), index.UnixMS(m.Updated), id)
 	if err != nil {
 		return index.Recording{}, fmt.Errorf("index: mark %d: %w", id, err)
 	}
@@ -131,7 +131,7 @@ func applyEvent(ctx context.Context, tx *sql.Tx, c *index.Change) error {
 	if _, err := tx.ExecContext(ctx, eventRowSQL, values(r)...); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, eventSQL, e.EventID, e.Name, e.Desc, e.Level, ms(e.Trigger),
+	if _, err := tx.ExecContext(ctx, eventSQL, e.EventID, e.Name, e.Desc, e.Level, index.UnixMS(e.Trigger),
 		e.Offset.Milliseconds(), e.Before.Milliseconds(), e.After.Milliseconds(), r.Path); err != nil {
 		return err
 	}

@@ -26,9 +26,9 @@ var (
 func values(r *index.Recording) []any {
 	return []any{
 		r.StreamPath, r.App, r.Name, r.Recorder, r.Format, r.Path, string(r.Status),
-		ms(r.Start), ms(r.End), r.Duration.Milliseconds(), r.Size, r.VideoFrames, r.AudioFrames, r.Keyframes,
+		index.UnixMS(r.Start), index.UnixMS(r.End), r.Duration.Milliseconds(), r.Size, r.VideoFrames, r.AudioFrames, r.Keyframes,
 		r.VideoCodec, r.Width, r.Height, r.FrameRate, r.AudioCodec, r.SampleRate, r.Channels,
-		r.Reason, r.Error, r.Pinned, r.EventID, r.EventName, r.EventDesc, r.EventLevel, ms(r.Updated),
+		r.Reason, r.Error, r.Pinned, r.EventID, r.EventName, r.EventDesc, r.EventLevel, index.UnixMS(r.Updated),
 		r.RemovedBy,
 	}
 }
@@ -44,7 +44,7 @@ func scan(s interface{ Scan(...any) error }) (index.Recording, error) {
 		&r.Reason, &r.Error, &r.Pinned, &r.EventID, &r.EventName, &r.EventDesc, &r.EventLevel, &upd,
 		&r.RemovedBy)
 	r.Status = index.Status(status)
-	r.Start, r.End, r.Updated = fromMS(start), fromMS(end), fromMS(upd)
+	r.Start, r.End, r.Updated = index.FromUnixMS(start), index.FromUnixMS(end), index.FromUnixMS(upd)
 	r.Duration = time.Duration(dur) * time.Millisecond
 	return r, err
 }
@@ -60,19 +60,4 @@ func scanAll(rows *sql.Rows) ([]index.Recording, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// ms stores a wall time as Unix milliseconds; the zero time is 0.
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/rtmprecd/rtmprecd/index"
 )
@@ -65,11 +64,9 @@ func (s *Store) Events(ctx context.Context, q index.EventQuery) ([]index.Event, 
 			&e.Level, &trig, &off, &before, &after); err != nil {
 			return nil, 0, fmt.Errorf("index: events: %w", err)
 		}
-		e.Trigger = fromMS(trig)
-		e.Offset, e.Before, e.After = msDur(off), msDur(before), msDur(after)
+		e.Trigger = index.FromUnixMS(trig)
+		e.Offset, e.Before, e.After = index.MSDuration(off), index.MSDuration(before), index.MSDuration(after)
 		out = append(out, e)
 	}
 	return out, total, rows.Err()
 }
-
-func msDur(v int64) time.Duration { return time.Duration(v) * time.Millisecond }

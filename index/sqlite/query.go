@@ -118,7 +118,7 @@ func (s *Store) Catalog(ctx context.Context) ([]index.Stream, error) {
 			return nil, err
 		}
 		st.Duration = time.Duration(dur) * time.Millisecond
-		st.FirstStart, st.LastStart = fromMS(first), fromMS(last)
+		st.FirstStart, st.LastStart = index.FromUnixMS(first), index.FromUnixMS(last)
 		st.Formats = strings.Split(formats, ",")
 		slices.Sort(st.Formats)
 		out = append(out, st)

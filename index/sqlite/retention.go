@@ -44,12 +44,12 @@ func removableSQL(q index.RemovableQuery) (string, []any) {
 		add("stream_path = ?", q.StreamPath)
 	}
 	if q.After.ID != 0 {
-		add("(start_ms, id) > (?, ?)", ms(q.After.Start), q.After.ID)
+		add("(start_ms, id) > (?, ?)", index.UnixMS(q.After.Start), q.After.ID)
 	}
 	if !q.EndedBefore.IsZero() {
 		add("end_ms < ?", q.EndedBefore.UnixMilli())
 	}
-	cut := ms(q.EventCutoff)
+	cut := index.UnixMS(q.EventCutoff)
 	// a kept event recording, and continuous footage a kept event overlaps
 	add("NOT (event_id <> '' AND event_level >= ? AND (? = 0 OR end_ms >= ?))", q.KeepLevel, cut, cut)
 	add("NOT (event_id = '' AND "+eventProtects+")", q.KeepLevel, cut, cut)
@@ -86,7 +86,7 @@ func (s *Store) Usage(ctx context.Context, app, recorder string) (index.Usage, e
 			per[sp].Files += n
 			u.Bytes += size
 			u.Files += n
-			if t := fromMS(first); !t.IsZero() && (u.Oldest.IsZero() || t.Before(u.Oldest)) {
+			if t := index.FromUnixMS(first); !t.IsZero() && (u.Oldest.IsZero() || t.Before(u.Oldest)) {
 				u.Oldest = t
 			}
 		}
@@ -114,7 +114,7 @@ func (s *Store) Retire(ctx context.Context, rs []index.Retired) error {
 	}
 	defer st.Close()
 	for _, r := range rs {
-		if _, err := st.ExecContext(ctx, string(r.Status), r.Rule, ms(r.Time), r.ID); err != nil {
+		if _, err := st.ExecContext(ctx, string(r.Status), r.Rule, index.UnixMS(r.Time), r.ID); err != nil {
 			return fmt.Errorf("index: retire %d: %w", r.ID, err)
 		}
 	}
