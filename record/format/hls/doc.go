@@ -1,7 +1,8 @@
 // Package hls records HLS: a recording is a directory holding an RFC 8216
 // media playlist (index.m3u8) and its segments, either CMAF fragmented
 // MP4 (init.mp4 + NNNNNN.m4s, through package fmp4) or MPEG-TS
-// (NNNNNN.ts, through mediacommon's mpegts writer).
+// (NNNNNN.ts: program tables from mediacommon's mpegts writer, media
+// through our own packetizer, tspes.go).
 //
 // A segment ends at the first video key frame at or after the fragment
 // duration, or at the max fragment without one (audio-only recordings:

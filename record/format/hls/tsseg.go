@@ -1,58 +1,107 @@
 package hls
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/substructs"
 
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 )
 
-// tsOffset is added to every MPEG-TS timestamp (90 kHz): the writer
-// sends the program clock 100 ms ahead of the decode time, which must not
-// go below zero at the recording's start. Media time t ms is t+100 ms.
+// tsOffset is added to every MPEG-TS timestamp (90 kHz): the program
+// clock runs pcrLead behind the decode time, and neither may go below
+// zero at the recording's start. Media time t ms is t+100 ms.
 const tsOffset = 9000
 
-// tsBuffer is the write buffer of a segment file: 188-byte packets reach
-// the file in 64 KiB writes.
-const tsBuffer = 64 << 10
+// pcrLead is how far the program clock runs behind the decode times
+// (100 ms, as mediacommon's writer does): a decoder holds a frame that
+// long before it is due.
+const pcrLead = 9000
+
+// PES stream_ids (ISO/IEC 13818-1, table 2-22): the first video and
+// audio stream numbers, as mediacommon's writer gives them.
+const (
+	streamIDVideo = 0xe0
+	streamIDAudio = 0xc0
+)
+
+// Access unit delimiters put before every video access unit that lacks
+// one: players of MPEG-TS (video.js, iOS, QuickTime) look for them.
+var (
+	startCode = []byte{0, 0, 0, 1}
+	audAVC    = []byte{9, 0xf0}
+	audHEVC   = []byte{35 << 1, 1, 0x50}
+)
 
 // tsTrack is one track of an MPEG-TS recording.
 type tsTrack struct {
-	src *media.Track
-	ts  *mpegts.Track
+	src  *media.Track
+	ts   *mpegts.Track // its program table entry
+	pes  pesStream
+	adts [7]byte // AAC: the track's ADTS header, frame length filled per frame
+	hdr  [7]byte // AAC: the ADTS header of the frame being written
 }
 
-// tsSeg writes MPEG-TS segments with mediacommon's writer: one writer
-// for the whole recording (continuity counters run on across segments),
-// the program tables again at the start of every segment.
+// tsSeg writes MPEG-TS segments: the program tables through mediacommon
+// at the start of every segment, the media through our packetizer. One
+// writer runs for the whole recording, so continuity counters go on
+// across segments.
 type tsSeg struct {
-	r      *router
-	bw     *bufio.Writer
-	w      *mpegts.Writer
-	tracks []tsTrack
-	nalus  [][]byte
-	one    [1][]byte
+	out     tsOut
+	tables  *mpegts.Writer
+	tracks  []tsTrack
+	pcr     int      // the track whose packets carry the program clock
+	nalus   [][]byte // scratch: the NAL units of a video access unit
+	chunks  [][]byte // scratch: the pieces of a PES payload
+	scratch []byte   // scratch: an Opus access unit
+
+	held      []heldSample // samples before the program was fixed
+	heldBytes int
 }
 
 func newTSSeg(r *router) *tsSeg {
-	return &tsSeg{r: r, bw: bufio.NewWriterSize(r, tsBuffer)}
+	return &tsSeg{out: newTSOut(r)}
 }
 
 func (s *tsSeg) addTrack(t *media.Track) (int, error) {
-	if s.w != nil {
+	if s.tables != nil {
 		return -1, errLate
 	}
 	c, err := tsCodec(t)
 	if err != nil {
 		return -1, err
 	}
-	s.tracks = append(s.tracks, tsTrack{src: t, ts: &mpegts.Track{Codec: c}})
+	tt := tsTrack{src: t, ts: &mpegts.Track{Codec: c}, pes: pesStream{sid: streamIDAudio}}
+	if t.Kind == media.KindVideo {
+		tt.pes.sid = streamIDVideo
+	}
+	if a, ok := c.(*mpegts.CodecMPEG4Audio); ok {
+		if tt.adts, err = adtsHeader(a.Config); err != nil {
+			return -1, fmt.Errorf("AAC in MPEG-TS: %w (%w)", err, mp4box.ErrUnmapped)
+		}
+	}
+	s.tracks = append(s.tracks, tt)
 	return len(s.tracks) - 1, nil
+}
+
+// adtsHeader is the ADTS header of an AAC track (its frame length is
+// filled per frame), made by mediacommon from the track's configuration:
+// an error when ADTS cannot carry it.
+func adtsHeader(c mpeg4audio.AudioSpecificConfig) ([7]byte, error) {
+	var h [7]byte
+	b, err := mpeg4audio.ADTSPackets{{Type: c.Type, SampleRate: c.SampleRate, ChannelConfig: c.ChannelConfig,
+		ChannelCount: c.ChannelCount, AU: nil}}.Marshal() //nolint:staticcheck // ChannelCount: as the configuration has it
+	if err != nil {
+		return h, err
+	}
+	copy(h[:], b)
+	return h, nil
 }
 
 // tsCodec maps a track to its MPEG-TS codec; the error wraps
@@ -86,83 +135,204 @@ func tsCodec(t *media.Track) (mpegts.Codec, error) {
 	return nil, fmt.Errorf("%s in MPEG-TS: %w", t.Codec, mp4box.ErrUnmapped)
 }
 
-// start fixes the tracks at the first sample.
+// start fixes the tracks at the first sample. The program clock rides
+// on the first video track (the first track without video): mediacommon
+// names the first track it is given as the PCR_PID, so that one goes
+// first.
 func (s *tsSeg) start() error {
-	ts := make([]*mpegts.Track, len(s.tracks))
+	s.pcr = 0
 	for i, t := range s.tracks {
-		ts[i] = t.ts
+		if t.src.Kind == media.KindVideo {
+			s.pcr = i
+			break
+		}
 	}
-	s.w = &mpegts.Writer{W: s.bw, Tracks: ts}
-	if err := s.w.Initialize(); err != nil {
+	ts := []*mpegts.Track{s.tracks[s.pcr].ts}
+	for i, t := range s.tracks {
+		if i != s.pcr {
+			ts = append(ts, t.ts)
+		}
+	}
+	s.tables = &mpegts.Writer{W: &s.out, Tracks: ts}
+	if err := s.tables.Initialize(); err != nil {
 		return fmt.Errorf("mpegts: %w", err)
 	}
-	_, err := s.w.WriteTables()
-	return err
+	for i := range s.tracks {
+		s.tracks[i].pes.pid = s.tracks[i].ts.PID
+	}
+	return s.begin()
 }
 
+// begin puts the program tables at the start of a segment, so that it
+// plays on its own.
 func (s *tsSeg) begin() error {
-	if s.w == nil {
+	if s.tables == nil {
 		return nil
 	}
-	_, err := s.w.WriteTables()
-	return err
-}
-
-func (s *tsSeg) write(i int, ms int64, cts int32, key bool, u *media.Unit) error {
-	if s.w == nil {
-		if err := s.start(); err != nil {
-			return err
-		}
-	}
-	t := s.tracks[i]
-	dts := ms*90 + tsOffset
-	pts := dts + int64(cts)*90
-	s.one[0] = u.Data
-	switch t.src.Codec {
-	case media.CodecAVC:
-		nalus, err := s.avc(t.src.AVC, u.Data, key)
-		if err != nil {
-			return nil // a malformed frame from the publisher is left out, not the recording
-		}
-		return s.w.WriteH264(t.ts, pts, dts, nalus)
-	case media.CodecHEVC:
-		nalus, err := s.hevc(t.src.HEVC, u.Data, key)
-		if err != nil {
-			return nil
-		}
-		return s.w.WriteH265(t.ts, pts, dts, nalus)
-	case media.CodecAAC:
-		return s.w.WriteMPEG4Audio(t.ts, pts, s.one[:])
-	case media.CodecMP3:
-		return s.w.WriteMPEG1Audio(t.ts, pts, s.one[:])
-	case media.CodecOpus:
-		return s.w.WriteOpus(t.ts, pts, s.one[:])
+	if _, err := s.tables.WriteTables(); err != nil {
+		return fmt.Errorf("mpegts tables: %w", err)
 	}
 	return nil
 }
 
-// avc splits a length-prefixed H.264 access unit into NAL units, with the
-// parameter sets before a key frame that lacks them (a TS segment must
-// decode on its own).
-func (s *tsSeg) avc(c *media.AVCConfig, data []byte, key bool) ([][]byte, error) {
-	if err := s.split(data, c.LengthSize); err != nil {
-		return nil, err
+func (s *tsSeg) write(i int, ms int64, cts int32, key bool, u *media.Unit) error {
+	if s.tables == nil {
+		s.held = append(s.held, heldSample{i: i, ms: ms, cts: cts, key: key, data: bytes.Clone(u.Data)})
+		s.heldBytes += len(u.Data)
+		if !s.programComplete(ms) {
+			return nil
+		}
+		return s.release()
 	}
-	if key && !s.has(func(b []byte) bool { return b[0]&0x1f == 7 }) {
-		s.prepend(c.SPS, c.PPS)
-	}
-	return s.nalus, nil
+	return s.writeSample(i, ms, cts, key, u.Data)
 }
 
-func (s *tsSeg) hevc(c *media.HEVCConfig, data []byte, key bool) ([][]byte, error) {
-	if err := s.split(data, c.LengthSize); err != nil {
-		return nil, err
-	}
-	if key && !s.has(func(b []byte) bool { return b[0]>>1&0x3f == 33 }) {
-		s.prepend(c.VPS, c.SPS, c.PPS)
-	}
-	return s.nalus, nil
+// The program table cannot list a track after the first segment's
+// tables, and an FLV stream names its tracks only as they come (MP3 has
+// no sequence start: its track appears with its first frame, after the
+// first video frames). So the first samples are held until there are a
+// video and an audio track, or for up to holdMS of media (holdBytes at
+// most), as the first fMP4 fragment holds them.
+const (
+	holdMS    = 1000
+	holdBytes = 8 << 20
+)
+
+// heldSample is a sample that came before the program was fixed.
+type heldSample struct {
+	i    int
+	ms   int64
+	cts  int32
+	key  bool
+	data []byte
 }
+
+// programComplete says the tracks can be fixed at the sample at ms.
+func (s *tsSeg) programComplete(ms int64) bool {
+	var kinds [3]bool
+	for _, t := range s.tracks {
+		kinds[t.src.Kind] = true
+	}
+	return kinds[media.KindVideo] && kinds[media.KindAudio] ||
+		ms-s.held[0].ms >= holdMS || s.heldBytes >= holdBytes
+}
+
+// release fixes the tracks and writes the held samples.
+func (s *tsSeg) release() error {
+	if len(s.held) == 0 {
+		return nil
+	}
+	err := s.start()
+	for _, h := range s.held {
+		if err != nil {
+			break
+		}
+		err = s.writeSample(h.i, h.ms, h.cts, h.key, h.data)
+	}
+	s.held, s.heldBytes = nil, 0
+	return err
+}
+
+func (s *tsSeg) writeSample(i int, ms int64, cts int32, key bool, data []byte) error {
+	t := &s.tracks[i]
+	dts := ms*90 + tsOffset
+	p := pesPacket{dts: dts, pts: dts + int64(cts)*90, pcr: -1, random: key || t.src.Kind != media.KindVideo}
+	if i == s.pcr {
+		p.pcr = dts - pcrLead
+	}
+	s.chunks = s.chunks[:0]
+	var size int
+	switch t.src.Codec {
+	case media.CodecAVC:
+		c := t.src.AVC
+		if s.split(data, c.LengthSize) != nil {
+			return nil // a malformed frame from the publisher is left out, not the recording
+		}
+		size = s.annexB(audAVC, key, isAVCParam, c.SPS, c.PPS)
+	case media.CodecHEVC:
+		c := t.src.HEVC
+		if s.split(data, c.LengthSize) != nil {
+			return nil
+		}
+		size = s.annexB(audHEVC, key, isHEVCParam, c.VPS, c.SPS, c.PPS)
+	case media.CodecAAC:
+		if size = len(data) + len(t.adts); size >= 1<<13 {
+			return nil // longer than an ADTS frame can say: left out
+		}
+		h := &t.hdr
+		*h = t.adts
+		h[3] = h[3]&0xfc | byte(size>>11)
+		h[4] = byte(size >> 3)
+		h[5] = byte(size)<<5 | h[5]&0x1f
+		s.chunks = append(s.chunks, h[:], data)
+	case media.CodecMP3:
+		s.chunks, size = append(s.chunks, data), len(data)
+	case media.CodecOpus:
+		var err error
+		if size, err = s.opus(data); err != nil {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return s.out.writePES(&t.pes, p, s.chunks, size)
+}
+
+// opus puts an Opus packet in its access unit (a control header first,
+// ETSI TS 102 366 annex) through mediacommon.
+func (s *tsSeg) opus(packet []byte) (int, error) {
+	au := substructs.OpusAccessUnit{ControlHeader: substructs.OpusControlHeader{PayloadSize: len(packet)}, Packet: packet}
+	n := au.MarshalSize()
+	if cap(s.scratch) < n {
+		s.scratch = make([]byte, n)
+	}
+	n, err := au.MarshalTo(s.scratch[:n])
+	if err != nil {
+		return 0, err
+	}
+	s.chunks = append(s.chunks, s.scratch[:n])
+	return n, nil
+}
+
+// annexB lays the NAL units in s.nalus out in s.chunks as an Annex B
+// access unit: a delimiter first, then (before a key frame that lacks
+// them: a segment must decode on its own) the parameter sets, each NAL
+// unit after a start code. It returns the payload's size.
+func (s *tsSeg) annexB(aud []byte, key bool, isParam func([]byte) bool, sets ...[][]byte) int {
+	size := 0
+	add := func(nalu []byte) {
+		s.chunks = append(s.chunks, startCode, nalu)
+		size += len(startCode) + len(nalu)
+	}
+	nalus := s.nalus
+	if isAUD(nalus[0], aud) {
+		nalus = nalus[1:]
+	}
+	add(aud)
+	if key && !slices.ContainsFunc(nalus, isParam) {
+		for _, set := range sets {
+			for _, n := range set {
+				add(n)
+			}
+		}
+	}
+	for _, n := range nalus {
+		add(n)
+	}
+	return size
+}
+
+// isAUD says whether a NAL unit is an access unit delimiter of the codec
+// whose delimiter is aud.
+func isAUD(nalu, aud []byte) bool {
+	if len(aud) == 3 {
+		return nalu[0]>>1&0x3f == 35
+	}
+	return nalu[0]&0x1f == 9
+}
+
+func isAVCParam(n []byte) bool  { return n[0]&0x1f == 7 }
+func isHEVCParam(n []byte) bool { t := n[0] >> 1 & 0x3f; return t >= 32 && t <= 34 }
 
 var errNALU = errors.New("hls: malformed length-prefixed NAL unit")
 
@@ -193,30 +363,14 @@ func (s *tsSeg) split(b []byte, size int) error {
 	return nil
 }
 
-func (s *tsSeg) has(is func([]byte) bool) bool {
-	for _, n := range s.nalus {
-		if is(n) {
-			return true
-		}
+// flush writes the samples so far, held ones included.
+func (s *tsSeg) flush() error {
+	if err := s.release(); err != nil {
+		return err
 	}
-	return false
+	return s.out.flush()
 }
 
-// prepend puts parameter sets before the NAL units.
-func (s *tsSeg) prepend(sets ...[][]byte) {
-	k := 0
-	for _, set := range sets {
-		k += len(set)
-	}
-	s.nalus = append(s.nalus, make([][]byte, k)...)
-	copy(s.nalus[k:], s.nalus[:len(s.nalus)-k])
-	i := 0
-	for _, set := range sets {
-		i += copy(s.nalus[i:], set)
-	}
-}
-
-func (s *tsSeg) flush() error            { return s.bw.Flush() }
-func (s *tsSeg) finish(int, int64) error { return s.bw.Flush() }
-func (s *tsSeg) pending() int64          { return int64(s.bw.Buffered()) }
+func (s *tsSeg) finish(int, int64) error { return s.flush() }
+func (s *tsSeg) pending() int64          { return int64(len(s.out.buf) + s.heldBytes) }
 func (s *tsSeg) ext() string             { return ".ts" }

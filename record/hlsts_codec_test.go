@@ -1,0 +1,65 @@
+package record
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+)
+
+// TestE2EHLSMPEGTSCodecs: every codec MPEG-TS segments carry besides
+// H.264 + AAC (covered by the exact-times test): HEVC with B-frames +
+// Opus from our client over Enhanced RTMP, H.264 + MP3 from ffmpeg. ffprobe
+// reads index.m3u8 from disk with every source packet at its exact times
+// (the segments' 100 ms offset taken off) and names the codecs.
+func TestE2EHLSMPEGTSCodecs(t *testing.T) {
+	const ts = "record all; record_path DIR; record_format hls; record_hls_segment_type mpegts; record_hls_fragment 1s;"
+	t.Run("hevc+opus", func(t *testing.T) {
+		v, a := testmedia.ERTMPTrack(t, testmedia.HEVC, 2), testmedia.ERTMPTrack(t, testmedia.Opus, 2)
+		want := append(append([]testmedia.Packet{}, v.Packets...), a.Packets...)
+		s := startServer(t, ts)
+		p, err := publish(t, s.addr, "cam")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.send(t, testmedia.Interleave(v, a)...)
+		p.c.DeleteStream(p.sid)
+		checkTSRecording(t, s.wait(t, 1)[0], want, testmedia.HEVC, testmedia.Opus)
+	})
+	t.Run("h264+mp3", func(t *testing.T) {
+		testmedia.Encoder(t, "libmp3lame")
+		clip := filepath.Join(t.TempDir(), "mp3.flv")
+		cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+			"-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
+			"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=3",
+			"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p",
+			"-c:a", "libmp3lame", "-ar", "44100", "-b:a", "64k", "-t", "3", "-f", "flv", clip)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v: %s", err, out)
+		}
+		s := startServer(t, ts)
+		if err := testmedia.Publish(t.Context(), t, clip, "rtmp://"+s.addr+"/live/cam", false); err != nil {
+			t.Fatal(err)
+		}
+		checkTSRecording(t, s.wait(t, 1)[0], testmedia.Packets(t, clip), "h264", "mp3")
+	})
+}
+
+func checkTSRecording(t *testing.T, ev Event, want []testmedia.Packet, video, audio string) {
+	t.Helper()
+	if ev.Err != nil {
+		t.Fatalf("event %+v", ev)
+	}
+	got := testmedia.Packets(t, ev.Playlist)
+	for i := range got {
+		got[i].PTS -= 100
+		got[i].DTS -= 100
+	}
+	comparePackets(t, ev.Playlist, got, want)
+	readPlaylist(t, ev.Playlist, true)
+	st := probeStreams(t, ev.Playlist)
+	if st["video"].CodecName != video || st["audio"].CodecName != audio {
+		t.Fatalf("%s: streams %+v, want %s and %s", ev.Playlist, st, video, audio)
+	}
+}
