@@ -289,3 +289,43 @@ func FuzzTSPacketizer(f *testing.F) {
 		}
 	})
 }
+
+// TestTSHoldsUntilProgramComplete: the program tables are fixed once
+// there are a video and an audio track (an MP3 track appears with its
+// first frame, after video frames), or after a second of media: a track
+// within that second is in the program with every frame, one after it
+// is refused as late.
+func TestTSHoldsUntilProgramComplete(t *testing.T) {
+	r := newTSRig(t)
+	r.feed(9, 0, avcSeq())
+	for ms := int64(0); ms < 600; ms += 40 {
+		r.feed(9, ms, avcNALUs(ms == 0, 0, 300))
+	}
+	if r.buf.Len() != 0 || len(r.seg.out.buf) != 0 || r.seg.pending() == 0 {
+		t.Fatalf("wrote %d+%d bytes before the program was complete (%d pending)", r.buf.Len(), len(r.seg.out.buf), r.seg.pending())
+	}
+	r.feed(8, 600, aacSeq)
+	r.feed(8, 600, aacSized(100))
+	if len(r.seg.held) != 0 || len(r.seg.out.buf) == 0 {
+		t.Fatalf("%d samples still held once both tracks came", len(r.seg.held))
+	}
+	if err := r.readBack(); err != nil {
+		t.Fatal(err)
+	}
+
+	late := newTSRig(t)
+	late.feed(9, 0, avcSeq())
+	for ms := int64(0); ms <= holdMS; ms += 40 {
+		late.feed(9, ms, avcNALUs(ms == 0, 0, 300))
+	}
+	if late.seg.tables == nil {
+		t.Fatalf("tables not fixed after %d ms of video", holdMS)
+	}
+	fr := late.p.Media(8, holdMS, aacSeq)
+	if _, err := late.seg.addTrack(fr.Units[0].Track); !errors.Is(err, errLate) {
+		t.Fatalf("audio after the hold: %v, want errLate", err)
+	}
+	if err := late.readBack(); err != nil {
+		t.Fatal(err)
+	}
+}
