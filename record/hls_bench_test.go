@@ -75,37 +75,42 @@ func BenchmarkFormatsOnAV(b *testing.B) {
 	}
 }
 
-// TestHLSFMP4OnAVAllocatesPerSegmentOnly pins BenchmarkFormatsOnAV's
-// 0 allocs/op for fMP4 segments: once the init segment is written, over 30 s of media (five
-// segments, five playlist rewrites) fewer allocations than frame pairs.
-func TestHLSFMP4OnAVAllocatesPerSegmentOnly(t *testing.T) {
-	rc := newRecorder(t, "", all)
-	rc.Format, rc.Suffix, rc.HLSSegmentType = "hls", "", hls.SegmentFMP4
-	r := newRig(t, rc)
-	r.feed(vSeq(0), aSeq(0), media.Frame{Type: media.TypeVideo, Payload: avcSized(true, 4096), Keyframe: true})
-	key := media.Frame{Type: media.TypeVideo, Payload: avcSized(true, 4096), Keyframe: true}
-	inter := media.Frame{Type: media.TypeVideo, Payload: avcSized(false, 4096)}
-	a := media.Frame{Type: media.TypeAudio, Payload: aacPayload(1)}
-	i := int64(0)
-	pair := func() {
-		i++
-		v := &inter
-		if i%50 == 0 {
-			v = &key
-		}
-		v.Time, a.Time = i*40, i*40+3
-		r.onAV(v)
-		r.onAV(&a)
-	}
-	for range 100 { // the first fragment builds the init segment (go-mp4 allocates)
-		pair()
-	}
-	allocs := testing.AllocsPerRun(750, pair)
-	if allocs != 0 {
-		t.Fatalf("%v allocations per frame pair, want fewer than one", allocs)
-	}
-	r.close(rtmp.CloseUnpublish)
-	if p := readPlaylist(t, r.doneEvents()[0].Playlist, true); len(p.Segments) < 5 {
-		t.Fatalf("%d segments: the run did not roll segments", len(p.Segments))
+// TestHLSOnAVAllocatesPerSegmentOnly pins BenchmarkFormatsOnAV's
+// 0 allocs/op for both segment types: once the init segment or the
+// program tables are written, over 30 s of media (five segments, five
+// playlist rewrites) fewer allocations than frame pairs.
+func TestHLSOnAVAllocatesPerSegmentOnly(t *testing.T) {
+	for _, segType := range []string{hls.SegmentFMP4, hls.SegmentMPEGTS} {
+		t.Run(segType, func(t *testing.T) {
+			rc := newRecorder(t, "", all)
+			rc.Format, rc.Suffix, rc.HLSSegmentType = "hls", "", segType
+			r := newRig(t, rc)
+			r.feed(vSeq(0), aSeq(0), media.Frame{Type: media.TypeVideo, Payload: avcSized(true, 4096), Keyframe: true})
+			key := media.Frame{Type: media.TypeVideo, Payload: avcSized(true, 4096), Keyframe: true}
+			inter := media.Frame{Type: media.TypeVideo, Payload: avcSized(false, 4096)}
+			a := media.Frame{Type: media.TypeAudio, Payload: aacPayload(1)}
+			i := int64(0)
+			pair := func() {
+				i++
+				v := &inter
+				if i%50 == 0 {
+					v = &key
+				}
+				v.Time, a.Time = i*40, i*40+3
+				r.onAV(v)
+				r.onAV(&a)
+			}
+			for range 100 { // the first fragment builds the init segment (go-mp4 allocates)
+				pair()
+			}
+			allocs := testing.AllocsPerRun(750, pair)
+			if allocs != 0 {
+				t.Fatalf("%v allocations per frame pair, want fewer than one", allocs)
+			}
+			r.close(rtmp.CloseUnpublish)
+			if p := readPlaylist(t, r.doneEvents()[0].Playlist, true); len(p.Segments) < 5 {
+				t.Fatalf("%d segments: the run did not roll segments", len(p.Segments))
+			}
+		})
 	}
 }
