@@ -1,8 +1,6 @@
 package record
 
 import (
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
@@ -28,16 +26,7 @@ func TestE2EHLSMPEGTSCodecs(t *testing.T) {
 		checkTSRecording(t, s.wait(t, 1)[0], want, testmedia.HEVC, testmedia.Opus)
 	})
 	t.Run("h264+mp3", func(t *testing.T) {
-		testmedia.Encoder(t, "libmp3lame")
-		clip := filepath.Join(t.TempDir(), "mp3.flv")
-		cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-			"-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
-			"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=3",
-			"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p",
-			"-c:a", "libmp3lame", "-ar", "44100", "-b:a", "64k", "-t", "3", "-f", "flv", clip)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg: %v: %s", err, out)
-		}
+		clip := mp3Clip(t, 3)
 		s := startServer(t, ts)
 		if err := testmedia.Publish(t.Context(), t, clip, "rtmp://"+s.addr+"/live/cam", false); err != nil {
 			t.Fatal(err)
