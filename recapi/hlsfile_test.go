@@ -2,8 +2,11 @@ package recapi_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/playback/playbacktest"
 	"github.com/rtmprecd/rtmprecd/recapi"
 	"github.com/rtmprecd/rtmprecd/recapi/apitest"
 	"github.com/rtmprecd/rtmprecd/record/format/hls"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // TestHLSFileRedirectsToItsPlaylist: the file of an HLS recording (fMP4
@@ -127,4 +132,60 @@ func fetchBeside(t *testing.T, c *apitest.Client, playlist *url.URL, uri, disk s
 	if res.Status != 200 || len(res.Body) != len(want) || !bytes.Equal(res.Body, want) {
 		t.Errorf("%s: %d, %d bytes, %d on disk", u, res.Status, len(res.Body), len(want))
 	}
+}
+
+// TestDeleteRemovesAnHLSRecordingWhole: delete of an HLS recording (fMP4
+// and MPEG-TS segments) removes its directory with every file in it,
+// the lock file included, and marks the row deleted; its file is then
+// 404. A directory without the lock file, which is no recording of ours,
+// is refused and left as it is.
+func TestDeleteRemovesAnHLSRecordingWhole(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 6)
+	for _, kind := range []string{"hls", "hls-ts"} {
+		t.Run(kind, func(t *testing.T) {
+			recs := playbacktest.Record(t, clip, kind, t.TempDir(), 2*time.Second, playbacktest.Epoch)
+			if len(recs) < 2 {
+				t.Fatalf("%d recordings, want 2 or more", len(recs))
+			}
+			r := newExportRig(t, recapi.ExportLimits{}, recs)
+			gone, foreign := recs[0].Row, recs[1].Row
+			ents, err := os.ReadDir(gone.Path)
+			if err != nil || len(ents) < 3 || !hasLock(ents) {
+				t.Fatalf("%s holds %d files (lock among them: %v): %v", gone.Path, len(ents), hasLock(ents), err)
+			}
+			if err := os.Remove(filepath.Join(foreign.Path, recfile.DirLock)); err != nil {
+				t.Fatal(err)
+			}
+			left, _ := os.ReadDir(foreign.Path)
+			body := fmt.Appendf(nil, `{"ids": [%d, %d]}`, gone.ID, foreign.ID)
+			res := r.c.Do("POST", "/delete/{streamPath}", "delete/live/cam", body)
+			var out struct{ Results []struct{ Status string } }
+			res.JSON(t, &out)
+			if res.Status != 200 || len(out.Results) != 2 || out.Results[0].Status != "deleted" || out.Results[1].Status != "failed" {
+				t.Fatalf("delete: %d %s", res.Status, res.Body)
+			}
+			if _, err := os.Lstat(gone.Path); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s after delete: %v", gone.Path, err)
+			}
+			if now, _ := os.ReadDir(foreign.Path); len(now) != len(left) || len(left) < 2 {
+				t.Errorf("the directory without a lock file held %d files, now %d", len(left), len(now))
+			}
+			if res := r.c.Do("GET", "/recordings/{id}/file", fmt.Sprintf("recordings/%d/file", gone.ID), nil); res.Status != 404 {
+				t.Errorf("file of the deleted recording: %d", res.Status)
+			}
+			row, err := r.store.Get(context.Background(), gone.ID)
+			if err != nil || row.Status != index.StatusDeleted {
+				t.Errorf("row %+v, %v", row, err)
+			}
+		})
+	}
+}
+
+func hasLock(ents []os.DirEntry) bool {
+	for _, e := range ents {
+		if e.Name() == recfile.DirLock {
+			return true
+		}
+	}
+	return false
 }
