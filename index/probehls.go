@@ -18,10 +18,14 @@ import (
 // is Unfinished. The frame counts and codecs are not read: Fill keeps
 // the row's.
 func ProbeHLS(dir string) (Facts, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return Facts{}, err // gone: fs.ErrNotExist
+	}
 	pl := filepath.Join(dir, hls.PlaylistName)
 	b, err := os.ReadFile(pl)
 	if err != nil {
-		return Facts{}, fmt.Errorf("hls recording without its playlist: %w", err)
+		// %v: the recording is there, its playlist does not read (not ErrNotExist)
+		return Facts{}, fmt.Errorf("hls recording without a readable playlist: %v", err)
 	}
 	st, err := os.Stat(pl)
 	if err != nil {

@@ -223,3 +223,45 @@ func checkHLSRow(t *testing.T, r index.Recording, dir, ended string, l *hlsLayou
 		t.Errorf("%s: end %v, playlist written %v", dir, r.End, st.ModTime())
 	}
 }
+
+// TestReconcileCompletesHLSRecordingsFromTheirPlaylist: rows a crash left
+// in status recording: an HLS directory whose playlist lists segments
+// (no #EXT-X-ENDLIST) is done with the bytes of its files and the
+// playlist's duration; one whose playlist is gone is failed, with the
+// bytes of what is left.
+func TestReconcileCompletesHLSRecordingsFromTheirPlaylist(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 6)
+	rec := playbacktest.Record(t, clip, "hls", t.TempDir(), time.Hour, time.Now())
+	root := t.TempDir()
+	ok, broken := filepath.Join(root, "ok"), filepath.Join(root, "broken")
+	copyDir(t, rec[0].Row.Path, ok)
+	stripEndlist(t, filepath.Join(ok, hls.PlaylistName))
+	copyDir(t, rec[0].Row.Path, broken)
+	if err := os.Remove(filepath.Join(broken, hls.PlaylistName)); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := openStore(t)
+	ctx := context.Background()
+	var cs []index.Change
+	for _, dir := range []string{ok, broken} {
+		cs = append(cs, index.Change{Kind: index.Opened, Row: index.Recording{StreamPath: "live/" + filepath.Base(dir), App: "live",
+			Name: filepath.Base(dir), Format: "hls", Path: dir, Start: t0}})
+	}
+	if err := s.Apply(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := index.Reconcile(ctx, s, quiet())
+	if err != nil || got != (index.Reconciled{Done: 1, Failed: 1}) {
+		t.Fatalf("%+v %v", got, err)
+	}
+	done, _ := s.Live(ctx, ok)
+	want := testmedia.ProbeDuration(t, filepath.Join(rec[0].Row.Path, hls.PlaylistName))
+	if done.Status != index.StatusDone || done.Reason != index.ReasonCrash || done.Size != dirSize(t, ok) ||
+		(done.Duration-want).Abs() > 100*time.Millisecond {
+		t.Errorf("done row %+v, %d bytes on disk, ffprobe %v", done, dirSize(t, ok), want)
+	}
+	failed, _ := s.Live(ctx, broken)
+	if failed.Status != index.StatusFailed || failed.Size != dirSize(t, broken) || !strings.Contains(failed.Error, "playlist") {
+		t.Errorf("failed row %+v, %d bytes on disk", failed, dirSize(t, broken))
+	}
+}

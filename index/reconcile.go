@@ -78,6 +78,9 @@ func complete(r *Recording, now time.Time) {
 		r.Status, r.Error = StatusFailed, err.Error()
 		if st, serr := os.Stat(r.Path); serr == nil {
 			r.Size, r.End = st.Size(), st.ModTime()
+			if st.IsDir() { // an HLS recording whose playlist does not read
+				r.Size, _ = dirBytes(r.Path)
+			}
 		}
 		return
 	}
