@@ -32,8 +32,16 @@ type Facts struct {
 	// SizeOnly is set for a format this package has no reader for: only
 	// Size and ModTime are known, and Fill keeps the row's other figures.
 	SizeOnly bool
+	// Playlist is set for an HLS recording (ProbeHLS): Size, Duration,
+	// Start and ModTime are known, and Fill keeps the row's frame counts
+	// and codecs.
+	Playlist bool
+	// Start is the wall clock of the first frame when the recording says
+	// it (an HLS playlist's first #EXT-X-PROGRAM-DATE-TIME); zero if not.
+	Start time.Time
 	// Unfinished is set when the onMetaData tag has no duration (a file
-	// left open by a crash) or the file ends inside a tag.
+	// left open by a crash), the file ends inside a tag, or a playlist
+	// has no #EXT-X-ENDLIST.
 	Unfinished bool
 	// Torn is the error that ended reading early, nil when the file was
 	// read to its end.
@@ -205,6 +213,10 @@ var ErrNotRecording = errors.New("not a recording")
 func (f *Facts) Fill(r *Recording) {
 	if f.SizeOnly {
 		r.Size = f.Size
+		return
+	}
+	if f.Playlist {
+		r.Size, r.Duration = f.Size, f.Duration
 		return
 	}
 	r.Size, r.Duration = f.Size, f.Duration

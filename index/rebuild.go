@@ -41,9 +41,10 @@ type Rebuilt struct {
 // live row keeps its id, pin and event fields and gets the file's
 // figures; a live row whose file is gone becomes missing. Which files are
 // recordings is recfile's rule (regular files below a root, no component
-// hidden, named with the recorder's suffix), of those that read as the
-// format; a file a live writer holds is left out. It
-// writes to out one line per file and per fact it could not determine.
+// hidden, named with the recorder's suffix; under an hls recorder's root
+// the directory recordings instead), of those that read as the format; a
+// recording a live writer holds is left out. It writes to out one line
+// per recording and per fact it could not determine.
 func Rebuild(ctx context.Context, s Store, roots []Root, journal string, out io.Writer) (Rebuilt, error) {
 	var sum Rebuilt
 	live, _, err := s.List(ctx, Query{Node: NodeOf(s), Size: all}) // a shared index: this node's files only
@@ -79,20 +80,25 @@ func Rebuild(ctx context.Context, s Store, roots []Root, journal string, out io.
 }
 
 // walkRoot rebuilds the rows of root's recordings, found by recfile's
-// rule (the recorder's names below the root, nothing hidden); a file a
-// live writer holds is left out (its row, if any, is kept as it is).
+// rule (the recorder's names below the root, nothing hidden): files, or
+// for an hls recorder directory recordings. A recording a live writer
+// holds is left out (its row, if any, is kept as it is).
 func walkRoot(ctx context.Context, s Store, root Root, byPath map[string]Recording, seen map[string]bool, out io.Writer, sum *Rebuilt) error {
 	if _, err := os.Stat(root.Dir); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(out, "absent   %s (record_path of %s)\n", root.Dir, root.describe())
 		return nil
 	}
 	rr := recfile.Root{Dir: root.Dir, Suffix: root.Suffix, Timed: root.Timed}
-	return recfile.Walk(rr, func(p string) error {
+	walk, busy := recfile.Walk, recfile.Busy
+	if root.Format == "hls" {
+		walk, busy = recfile.WalkDirs, recfile.BusyDir
+	}
+	return walk(rr, func(p string) error {
 		if seen[p] {
 			return nil
 		}
 		seen[p] = true
-		if busy, _ := recfile.Busy(p); busy {
+		if b, _ := busy(p); b {
 			sum.Skipped++
 			fmt.Fprintf(out, "skipped  %s: being written by another process\n", p)
 			return nil
@@ -148,6 +154,8 @@ func fromFile(root Root, p string, facts Facts, out io.Writer) Recording {
 		r.Format = "flv"
 	}
 	switch {
+	case !facts.Start.IsZero(): // written in the recording (HLS)
+		r.Start = facts.Start.UTC()
 	case stamp > 0:
 		r.Start = time.Unix(stamp, 0).UTC()
 	case !stamped.IsZero():
@@ -158,9 +166,18 @@ func fromFile(root Root, p string, facts Facts, out io.Writer) Recording {
 	}
 	if facts.Unfinished {
 		r.Reason = ReasonCrash
-		fmt.Fprintf(out, "note     %s: the file was not finished (a crash); figures are those of its whole tags\n", p)
+		fmt.Fprintf(out, "note     %s: %s\n", p, unfinishedNote(r.Format))
 	}
 	return r
+}
+
+// unfinishedNote says what rebuild read of a recording a crash left
+// unfinished.
+func unfinishedNote(format string) string {
+	if format == "hls" {
+		return "the playlist was not finished (no #EXT-X-ENDLIST: a crash); figures are those of the segments it lists"
+	}
+	return "the file was not finished (a crash); figures are those of its whole tags"
 }
 
 var (

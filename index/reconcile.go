@@ -78,6 +78,9 @@ func complete(r *Recording, now time.Time) {
 		r.Status, r.Error = StatusFailed, err.Error()
 		if st, serr := os.Stat(r.Path); serr == nil {
 			r.Size, r.End = st.Size(), st.ModTime()
+			if st.IsDir() { // an HLS recording whose playlist does not read
+				r.Size, _ = dirBytes(r.Path)
+			}
 		}
 		return
 	}
@@ -85,8 +88,9 @@ func complete(r *Recording, now time.Time) {
 	r.Status, r.End = StatusDone, facts.ModTime
 }
 
-// Probe reads the facts of a recording by its format. Formats without a
-// reader here give their size and modification time.
+// Probe reads the facts of a recording by its format: an FLV file, an
+// HLS directory (ProbeHLS). Other formats give their size and
+// modification time.
 func Probe(format, path string) (Facts, error) {
 	if format == "" || format == "flv" {
 		return ProbeFLV(path)
@@ -95,11 +99,10 @@ func Probe(format, path string) (Facts, error) {
 	if err != nil {
 		return Facts{}, err
 	}
-	f := Facts{Size: st.Size(), ModTime: st.ModTime(), SizeOnly: true}
-	if st.IsDir() { // an HLS recording: the bytes of its files
-		f.Size, err = dirBytes(path)
+	if st.IsDir() { // an HLS recording
+		return ProbeHLS(path)
 	}
-	return f, err
+	return Facts{Size: st.Size(), ModTime: st.ModTime(), SizeOnly: true}, nil
 }
 
 // dirBytes is the total size of the regular files in dir (not below).

@@ -6,10 +6,10 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/rtmprecd/rtmprecd/index"
+	"github.com/rtmprecd/rtmprecd/record/recfile"
 )
 
 // deleteResult is one id's outcome.
@@ -89,7 +89,7 @@ func (a *API) deleteOne(ctx context.Context, rq *request, sp string, id int64, f
 			return a.deleteFailed(res, err)
 		}
 	}
-	if err := os.Remove(r.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := recfile.Remove(r.Path); err != nil && !errors.Is(err, fs.ErrNotExist) { // an HLS directory whole
 		return a.deleteFailed(res, err)
 	}
 	if r, err = a.o.Store.Mark(ctx, r.ID, index.Mark{Status: index.StatusDeleted, Updated: a.o.Now()}); err != nil {

@@ -9,12 +9,14 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/index"
 	"github.com/rtmprecd/rtmprecd/record/format"
+	"github.com/rtmprecd/rtmprecd/record/format/hls"
 )
 
 // contentTypes by format.
 var contentTypes = map[string]string{"flv": "video/x-flv", "mp4": "video/mp4", "fmp4": "video/mp4"}
 
-// file serves a recording's bytes with Range support (http.ServeContent).
+// file serves a recording's bytes with Range support (http.ServeContent);
+// an HLS recording's file is its playlist (toPlaylist).
 func (rq *request) file(id int64) {
 	r, ok := rq.row(id)
 	if !ok {
@@ -22,6 +24,10 @@ func (rq *request) file(id int64) {
 	}
 	if r.Status == index.StatusDeleted || r.Status == index.StatusMissing {
 		fail(rq.w, http.StatusNotFound, "recording "+r.Path+" is "+string(r.Status))
+		return
+	}
+	if r.Format == "hls" {
+		rq.toPlaylist()
 		return
 	}
 	if ns, remote := rq.api.owner(&r); remote {
@@ -50,6 +56,19 @@ func (rq *request) file(id int64) {
 	h.Set("Content-Disposition", `attachment; filename="`+safeName(filepath.Base(r.Path))+`"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(rq.w, rq.r, "", st.ModTime(), f)
+}
+
+// toPlaylist answers the file of an HLS recording, a directory, with a
+// redirect to its playlist among the recording's files (fileIn), so a
+// player or `curl -L` gets the playlist and its relative segment URIs
+// resolve to fileIn too. fileIn also forwards another node's recording,
+// and says 404 when the directory is gone. The reference is relative, so
+// it holds behind a proxy that mounts the API under another path; 302
+// rather than 307 because only GET and HEAD get here, and every client
+// follows it.
+func (rq *request) toPlaylist() {
+	rq.w.Header().Set("Location", "file/"+hls.PlaylistName)
+	rq.w.WriteHeader(http.StatusFound)
 }
 
 // dirContentTypes by the extension of a file in an HLS recording.

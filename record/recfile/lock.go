@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,6 +49,16 @@ func Busy(path string) (bool, error) {
 		return busy, err
 	}
 	busy, err = locked(Beside(path, ".journal"))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return busy, err
+}
+
+// BusyDir is Busy of the directory recording dir: a live writer holds
+// its DirLock. A directory without one is not busy.
+func BusyDir(dir string) (bool, error) {
+	busy, err := locked(filepath.Join(dir, DirLock))
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}

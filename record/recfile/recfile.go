@@ -175,3 +175,25 @@ func WalkDirs(r Root, fn func(dir string) error) error {
 	}
 	return nil
 }
+
+// Remove removes the recording at path: a file, or a directory recording
+// whole (its playlist, segments and DirLock). A directory that is not a
+// directory recording is refused, so a row pointing at some other
+// directory never removes it. A recording already gone gives an error
+// that is fs.ErrNotExist.
+func Remove(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return os.Remove(path)
+	}
+	if !IsDirRecording(path) {
+		return fmt.Errorf("remove %s: a directory without %s is not a recording", path, DirLock)
+	}
+	if err := os.RemoveAll(path); err != nil {
+		return fmt.Errorf("remove recording directory: %w", err)
+	}
+	return nil
+}
