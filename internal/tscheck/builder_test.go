@@ -1,6 +1,9 @@
 package tscheck
 
-import "encoding/binary"
+import (
+	"cmp"
+	"encoding/binary"
+)
 
 // A hand-made MPEG-TS writer for the tests: plain, byte by byte, so each
 // broken stream differs from a valid one in exactly one rule.
@@ -24,12 +27,15 @@ type spec struct {
 	// behind); noPCR leaves it out.
 	pcrLead int64
 	noPCR   bool
+	pcrPID  int // 0: the video PID
 	// stuff is the adaptation field stuffing byte (0: 0xff).
 	stuff byte
 	// pes, when set, changes frame i's PES bytes before packetization.
 	pes func(i int, pes []byte) []byte
-	// pmt, when set, changes the PMT's section body before its CRC.
-	pmt func(body []byte) []byte
+	// pmt, when set, changes the PMT's section body before its CRC;
+	// version is the PMT's version_number.
+	pmt     func(body []byte) []byte
+	version byte
 }
 
 // gop is n video frames at 25 fps (the first a key frame), each followed
@@ -80,8 +86,8 @@ func (b *tsBuilder) packet(pid int, pusi bool, af, payload []byte, stuff byte) {
 }
 
 // section is a long-form table section with its CRC.
-func section(tableID byte, ext int, body []byte) []byte {
-	s := []byte{tableID, 0xb0, 0, byte(ext >> 8), byte(ext), 0xc1, 0, 0}
+func section(tableID byte, ext int, version byte, body []byte) []byte {
+	s := []byte{tableID, 0xb0, 0, byte(ext >> 8), byte(ext), 0xc1 | version<<1, 0, 0}
 	s = append(s, body...)
 	binary.BigEndian.PutUint16(s[1:], 0xb000|uint16(len(s)+4-3))
 	return binary.BigEndian.AppendUint32(s, crc32MPEG(s))
@@ -99,14 +105,14 @@ func (b *tsBuilder) table(pid int, s []byte) {
 // segment writes PAT, PMT and the frames of sp, and returns the bytes.
 func (b *tsBuilder) segment(sp spec) []byte {
 	b.out = nil
-	b.table(0, section(0, 1, []byte{0, 1, 0xe0 | tPMT>>8, tPMT & 0xff}))
+	b.table(0, section(0, 1, 0, []byte{0, 1, 0xe0 | tPMT>>8, tPMT & 0xff}))
 	pmt := []byte{0xe0 | tVideo>>8, tVideo & 0xff, 0xf0, 0,
 		0x1b, 0xe0 | tVideo>>8, tVideo & 0xff, 0xf0, 0,
 		0x0f, 0xe0 | tAudio>>8, tAudio & 0xff, 0xf0, 0}
 	if sp.pmt != nil {
 		pmt = sp.pmt(pmt)
 	}
-	b.table(tPMT, section(2, 1, pmt))
+	b.table(tPMT, section(2, 1, sp.version, pmt))
 	stuff := sp.stuff
 	if stuff == 0 {
 		stuff = 0xff
@@ -119,9 +125,9 @@ func (b *tsBuilder) segment(sp spec) []byte {
 		pid, af := tAudio, []byte(nil)
 		if f.video {
 			pid = tVideo
-			if !sp.noPCR {
-				af = append([]byte{0x10}, pcrField(f.dts+sp.pcrLead)...)
-			}
+		}
+		if pid == cmp.Or(sp.pcrPID, tVideo) && !sp.noPCR {
+			af = append([]byte{0x10}, pcrField(f.dts+sp.pcrLead)...)
 		}
 		b.pes(pid, af, pes, stuff)
 	}

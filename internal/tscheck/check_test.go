@@ -69,7 +69,7 @@ func TestBroken(t *testing.T) {
 		{"DTS after PTS", build(spec{frames: []frame{{video: true, key: true, pts: 9000, dts: 12600}}}), Options{}, "DTS 12600 after PTS 9000", Error{PID: tVideo, Packet: 2}},
 		{"DTS back", build(spec{frames: []frame{{pts: 9000, dts: 9000}, {pts: 8000, dts: 8000}}}), Options{}, "DTS 8000 goes back from 9000", Error{PID: tAudio, Packet: 3}},
 		{"PCR ahead", build(spec{frames: gop(9000, 2), pcrLead: 1}), Options{}, "PCR base 9001 ahead of this PES's DTS 9000", Error{PID: tVideo, Packet: 2}},
-		{"no PCR", build(spec{frames: gop(9000, 2), noPCR: true}), Options{}, "before the segment's first PCR", Error{PID: tVideo, Packet: 2}},
+		{"no PCR", build(spec{frames: gop(9000, 2), noPCR: true}), Options{}, "segment without a PCR on the PCR_PID", Error{PID: tVideo, Packet: -1}},
 		{"not Annex B", pesChange(0, func(p []byte) { p[21] = 2 }), Options{}, "does not start with an Annex B start code", Error{PID: tVideo, Packet: 2}},
 		{"AUD not first", pesChange(2, func(p []byte) { p[28] = 0x09 }), Options{}, "access unit delimiter as NAL unit 1", Error{PID: tVideo, Packet: -1}},
 		{"ADTS length", pesChange(1, func(p []byte) { p[18]++ }), Options{}, "ADTS frame_length", Error{PID: tAudio, Packet: -1}},
@@ -79,6 +79,7 @@ func TestBroken(t *testing.T) {
 		{"PID not in the PMT", pmtChange(func(b []byte) []byte { return b[:9] }), Options{}, "PID the PMT does not list", Error{PID: tAudio, Packet: -1}},
 		{"PCR_PID not a stream", pmtChange(func(b []byte) []byte { b[1] = 0x02; return b }), Options{}, "PCR_PID 0x102", Error{PID: tPMT, Packet: 1}},
 		{"unknown stream type", pmtChange(func(b []byte) []byte { b[9] = 0x86; return b }), Options{}, "stream type 0x86", Error{PID: tPMT, Packet: 1}},
+		{"PMT moves the PCR, same version", pcrMoves(0), Options{}, "keeping version_number 0", Error{Segment: 1, PID: tPMT, Packet: -1}},
 		{"empty segment", func() [][]byte { return [][]byte{valid()[0], nil} }, Options{}, "empty segment", Error{Segment: 1, Packet: -1, PID: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,6 +133,25 @@ func pmtChange(change func([]byte) []byte) func() [][]byte {
 // twoWriters is two segments from two writers: counters restart.
 func twoWriters() [][]byte {
 	return [][]byte{newBuilder().segment(spec{frames: gop(9000, 2)}), newBuilder().segment(spec{frames: gop(9000, 2)})}
+}
+
+// pcrMoves is two segments of one writer, the second's PMT moving the
+// PCR to the audio PID with the given version_number.
+func pcrMoves(version byte) func() [][]byte {
+	return func() [][]byte {
+		b := newBuilder()
+		moved := spec{frames: gop(9000+36000, 2), pcrPID: tAudio, version: version, pmt: func(p []byte) []byte { p[1] = tAudio & 0xff; return p }}
+		return [][]byte{b.segment(spec{frames: gop(9000, 10)}), b.segment(moved)}
+	}
+}
+
+// TestPMTVersion: a PMT with a new version_number may move the PCR_PID
+// (mediacommon's writer does at its start); the report counts it.
+func TestPMTVersion(t *testing.T) {
+	rep, err := Check(pcrMoves(1)(), Options{KeyFrameStart: true})
+	if err != nil || rep.PMTChanges != 1 || rep.PCRPID != tAudio {
+		t.Fatalf("%+v, %v; want one PMT change, the PCR on the audio PID", summary(rep), err)
+	}
 }
 
 // TestDiscontinuity: where the caller says a new writer starts,

@@ -26,9 +26,7 @@ func (c *Checker) pesPacket(pid int, st *pidState, pusi bool, payload []byte, at
 	}
 	st.pesPCR = -1
 	if pid == c.prog.pcrPID {
-		if !c.pcrSeen {
-			return at.errorf(pid, "PES on the PCR_PID before the segment's first PCR")
-		}
+		c.pcrPES = true
 		if st.pcrNew {
 			st.pesPCR, st.pcrNew = st.pcr, false
 		}

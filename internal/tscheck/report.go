@@ -8,8 +8,9 @@ type Report struct {
 	// map and clock, from the last PAT and PMT read.
 	Program        int
 	PMTPID, PCRPID int
-	// PCRs counts the program clock references read.
-	PCRs int
+	// PCRs counts the program clock references read; PMTChanges the PMTs
+	// with a new version_number (a moved PCR_PID) outside discontinuities.
+	PCRs, PMTChanges int
 	// Tracks are the elementary streams in the order the PMTs listed them
 	// (a PID whose stream type changes at a discontinuity starts a new one).
 	Tracks []Track

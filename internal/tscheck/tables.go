@@ -7,6 +7,7 @@ import (
 
 // program is what a PMT says.
 type program struct {
+	version int
 	pcrPID  int
 	streams []stream
 }
@@ -75,8 +76,8 @@ func (c *Checker) pmt(s []byte, at pos) error {
 	if err != nil {
 		return at.errorf(pid, "%v", err)
 	}
-	if c.prog != nil && !slices.Equal(p.streams, c.prog.streams) || c.prog != nil && p.pcrPID != c.prog.pcrPID {
-		return at.errorf(pid, "PMT changes the program without a discontinuity")
+	if err := c.sameProgram(p); err != nil {
+		return at.errorf(pid, "%v", err)
 	}
 	if c.prog == nil {
 		c.newTracks(p)
@@ -86,9 +87,26 @@ func (c *Checker) pmt(s []byte, at pos) error {
 	return nil
 }
 
+// sameProgram checks a PMT against the one in force: one writer keeps
+// its streams; a new version_number may move the PCR (counted in
+// Report.PMTChanges), the same version must repeat the table.
+func (c *Checker) sameProgram(p *program) error {
+	switch {
+	case c.prog == nil:
+		return nil
+	case !slices.Equal(p.streams, c.prog.streams):
+		return fmtErr("PMT changes the elementary streams without a discontinuity")
+	case p.version == c.prog.version && p.pcrPID != c.prog.pcrPID:
+		return fmtErr("PMT moves the PCR_PID from 0x%x to 0x%x keeping version_number %d", c.prog.pcrPID, p.pcrPID, p.version)
+	case p.version != c.prog.version:
+		c.rep.PMTChanges++
+	}
+	return nil
+}
+
 func (c *Checker) parsePMT(s []byte) (*program, error) {
 	end := len(s) - 4
-	p := &program{pcrPID: int(binary.BigEndian.Uint16(s[8:]) & 0x1fff)}
+	p := &program{version: int(s[5] >> 1 & 0x1f), pcrPID: int(binary.BigEndian.Uint16(s[8:]) & 0x1fff)}
 	info := int(binary.BigEndian.Uint16(s[10:]) & 0xfff)
 	i := 12 + info
 	if info&0xc00 != 0 || i > end {
