@@ -44,3 +44,23 @@ func TestCountMP4(t *testing.T) {
 		t.Error("a format the benchmark cannot read was accepted")
 	}
 }
+
+// TestConfigLines: each format's directives for the daemon's config;
+// hls-ts is record_format hls with MPEG-TS segments.
+func TestConfigLines(t *testing.T) {
+	for name, want := range map[string]string{
+		"flv":    "record_format flv;",
+		"hls":    "record_format hls;",
+		"hls-ts": "record_format hls;\n            record_hls_segment_type mpegts;",
+	} {
+		if got, err := configLines(name); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := configLines("webm"); err == nil {
+		t.Error("a format the benchmark does not know was configured")
+	}
+	if got := FormatNames(); got != "flv, fmp4, hls, hls-ts, mp4" {
+		t.Errorf("format names %q", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/rtmprecd/rtmprecd/internal/mp4check"
+	"github.com/rtmprecd/rtmprecd/internal/tscheck"
 	"github.com/rtmprecd/rtmprecd/record/format/hls"
 )
 
@@ -18,15 +19,8 @@ import (
 // segment is missing, torn or out of place). It counts the samples.
 func countHLS(dir string) (FileCount, error) {
 	var c FileCount
-	b, err := os.ReadFile(filepath.Join(dir, hls.PlaylistName))
+	p, err := readPlaylist(dir)
 	if err != nil {
-		return c, err
-	}
-	p, err := hls.Parse(b)
-	if err != nil {
-		return c, err
-	}
-	if err := hls.Validate(p, true); err != nil {
 		return c, err
 	}
 	var whole bytes.Buffer
@@ -77,4 +71,56 @@ func treeSize(dir string) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+// countHLSTS reads an HLS recording with MPEG-TS segments strictly: its
+// playlist must be a finished one of ours, and every listed segment, in
+// order, must pass internal/tscheck as one writer's output (continuity
+// counters run on across segments except at a discontinuity; each
+// segment starts with the program tables and, with video, a key frame
+// and its parameter sets). Video units are the frames, each ADTS frame
+// (or other audio PES) an audio frame; each track counts as its sequence
+// header, since a TS carries the parameters in band.
+func countHLSTS(dir string) (FileCount, error) {
+	var c FileCount
+	p, err := readPlaylist(dir)
+	if err != nil {
+		return c, err
+	}
+	chk := tscheck.NewChecker(true)
+	for _, s := range p.Segments {
+		if s.Map != "" || filepath.Ext(s.URI) != ".ts" {
+			return c, fmt.Errorf("bench: %s: segment %s is not MPEG-TS", dir, s.URI)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, s.URI))
+		if err != nil {
+			return c, err
+		}
+		if err := chk.Segment(b, s.Discontinuity); err != nil {
+			return c, fmt.Errorf("%s: %s: %w", dir, s.URI, err)
+		}
+	}
+	for _, t := range chk.Report().Tracks {
+		if t.Video() {
+			c.Video += len(t.Units)
+		} else {
+			c.Audio += len(t.Units)
+		}
+		c.Headers++
+	}
+	c.Size, err = treeSize(dir)
+	return c, err
+}
+
+// readPlaylist reads and validates a finished playlist of ours.
+func readPlaylist(dir string) (*hls.Playlist, error) {
+	b, err := os.ReadFile(filepath.Join(dir, hls.PlaylistName))
+	if err != nil {
+		return nil, err
+	}
+	p, err := hls.Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	return p, hls.Validate(p, true)
 }

@@ -92,7 +92,7 @@ const daemonConfig = `rtmp {
             live on;
             record all;
             record_path %q;
-            record_format %s;
+            %s
         }
     }
 }
@@ -108,7 +108,11 @@ func RTMPRecdStarter(binary, format string) StartFunc {
 
 func startDaemon(ctx context.Context, binary, format, recordDir, workDir string) (*daemon, error) {
 	conf := filepath.Join(workDir, "rtmprecd.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, daemonConfig, App, recordDir, format), 0o644); err != nil {
+	lines, err := configLines(format)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(conf, fmt.Appendf(nil, daemonConfig, App, recordDir, lines), 0o644); err != nil {
 		return nil, fmt.Errorf("bench: rtmprecd config: %w", err)
 	}
 	logf, err := os.Create(filepath.Join(workDir, "rtmprecd.log"))

@@ -122,7 +122,7 @@ func WriteMarkdown(w io.Writer, env Environment, results []*Result) {
 	}
 	fmt.Fprintf(w, "\nColumns: CPU s is user+system time of every server process during the run (from /proc, children included); "+
 		"CPU s/GB sent is per GB the publishers sent (the same for every format); %% core/stream is that per stream over the time it published; peak RSS is VmHWM summed over the processes, RSS/stream its growth over the idle RSS per stream; "+
-		"disk MB/s is bytes recorded over the run's wall time (page cache included); complete counts files that hold every frame sent, read back with our strict FLV reader or MP4 checker (internal/mp4check); "+
+		"disk MB/s is bytes recorded over the run's wall time (page cache included); complete counts files that hold every frame sent, read back with our strict FLV reader, MP4 checker (internal/mp4check) or MPEG-TS checker (internal/tscheck); "+
 		"gen lag is how late the load generator sent its latest real-time frame.\n")
 }
 

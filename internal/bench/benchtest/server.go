@@ -31,9 +31,13 @@ type Server struct {
 // App is the recorded application.
 const App = "live"
 
-// Start starts a server recording into dir.
-func Start(dir string) (*Server, error) {
-	text := fmt.Sprintf("rtmp { server { listen 127.0.0.1:0; application %s { live on; record all; record_path %q; } } }", App, dir)
+// Start starts a server recording into dir (FLV).
+func Start(dir string) (*Server, error) { return StartWith(dir, "") }
+
+// StartWith starts a server recording into dir with more directives
+// (each ended by ";") in the application block, such as a record format.
+func StartWith(dir, directives string) (*Server, error) {
+	text := fmt.Sprintf("rtmp { server { listen 127.0.0.1:0; application %s { live on; record all; record_path %q; %s } } }", App, dir, directives)
 	cfg, err := conf.LoadBytes("benchtest.conf", []byte(text))
 	if err != nil {
 		return nil, fmt.Errorf("benchtest: config: %w", err)
