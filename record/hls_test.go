@@ -121,6 +121,8 @@ func TestRecordHLSEveryFrameExactTimes(t *testing.T) {
 			}
 			if segType == hls.SegmentFMP4 {
 				checkCMAFTimeline(t, ev.Path, p)
+			} else {
+				checkTSSegments(t, ev.Path, p)
 			}
 			var size int64
 			for _, s := range p.Segments {
@@ -379,7 +381,7 @@ func TestRecordHLSDiskFull(t *testing.T) {
 	if res, err := hls.RepairDir(evs[0].Path, nil); err != nil || !res.Closed {
 		t.Fatalf("repair: %+v, %v", res, err)
 	}
-	readPlaylist(t, evs[0].Playlist, true)
+	checkTSSegments(t, evs[0].Path, readPlaylist(t, evs[0].Playlist, true))
 	f.set(false, 0, nil)
 	feedAt(r, base, frames[cut(6500):])
 	r.close(rtmp.CloseUnpublish)
@@ -387,7 +389,7 @@ func TestRecordHLSDiskFull(t *testing.T) {
 	if len(evs) != 2 || evs[1].Err != nil || evs[1].Path == evs[0].Path {
 		t.Fatalf("events after the disk recovered: %+v", evs)
 	}
-	readPlaylist(t, evs[1].Playlist, true)
+	checkTSSegments(t, evs[1].Path, readPlaylist(t, evs[1].Playlist, true))
 }
 
 // TestRecordHLSMaxSizeNewDirectory: record_max_size splits a recording

@@ -44,10 +44,18 @@ func TestE2EFFmpegPublishHLS(t *testing.T) {
 }
 
 // TestE2EClientPublishHLSAppend: our client publishes twice to a
-// recorder with record_append: one directory, the second session after
-// a discontinuity, every frame sent readable through the playlist.
+// recorder with record_append, for each segment type: one directory, the
+// second session after a discontinuity, every frame sent readable
+// through the playlist (MPEG-TS: and the strict checker passes, its
+// counters and clock restarting only at the discontinuity).
 func TestE2EClientPublishHLSAppend(t *testing.T) {
-	s := startServer(t, "record all; record_path DIR; record_format hls; record_append on; record_hls_fragment 1s;")
+	for _, segType := range []string{hls.SegmentFMP4, hls.SegmentMPEGTS} {
+		t.Run(segType, func(t *testing.T) { clientPublishHLSAppend(t, segType) })
+	}
+}
+
+func clientPublishHLSAppend(t *testing.T, segType string) {
+	s := startServer(t, "record all; record_path DIR; record_format hls; record_hls_segment_type "+segType+"; record_append on; record_hls_fragment 1s;")
 	clip := testmedia.ClipLength(t, testmedia.AV, 3)
 	wv, wa := testmedia.ProbePackets(t, clip)
 	for range 2 {
@@ -78,6 +86,9 @@ func TestE2EClientPublishHLSAppend(t *testing.T) {
 	}
 	if v, a := testmedia.ProbePackets(t, pl); v != 2*wv || a != 2*wa {
 		t.Fatalf("%d video %d audio packets, sent %d %d", v, a, 2*wv, 2*wa)
+	}
+	if segType == hls.SegmentMPEGTS {
+		checkTSSegments(t, filepath.Join(s.dir, "cam"), p)
 	}
 }
 

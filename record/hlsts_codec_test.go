@@ -1,9 +1,13 @@
 package record
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/internal/tscheck"
+	"github.com/rtmprecd/rtmprecd/record/format/hls"
 )
 
 // TestE2EHLSMPEGTSCodecs: every codec MPEG-TS segments carry besides
@@ -46,9 +50,31 @@ func checkTSRecording(t *testing.T, ev Event, want []testmedia.Packet, video, au
 		got[i].DTS -= 100
 	}
 	comparePackets(t, ev.Playlist, got, want)
-	readPlaylist(t, ev.Playlist, true)
+	rep := checkTSSegments(t, ev.Path, readPlaylist(t, ev.Playlist, true))
+	if len(rep.Tracks) != 2 {
+		t.Fatalf("%s: %d elementary streams, want 2", ev.Path, len(rep.Tracks))
+	}
 	st := probeStreams(t, ev.Playlist)
 	if st["video"].CodecName != video || st["audio"].CodecName != audio {
 		t.Fatalf("%s: streams %+v, want %s and %s", ev.Playlist, st, video, audio)
 	}
+}
+
+// checkTSSegments runs a recording's MPEG-TS segments, in playlist order,
+// through the strict checker: one writer's output, each segment starting
+// with the program tables and a key frame, restarting only at a
+// discontinuity.
+func checkTSSegments(t *testing.T, dir string, p *hls.Playlist) tscheck.Report {
+	t.Helper()
+	c := tscheck.NewChecker(true)
+	for _, s := range p.Segments {
+		b, err := os.ReadFile(filepath.Join(dir, s.URI))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Segment(b, s.Discontinuity); err != nil {
+			t.Fatalf("%s: %v", s.URI, err)
+		}
+	}
+	return c.Report()
 }

@@ -69,7 +69,7 @@ func TestBroken(t *testing.T) {
 		{"DTS after PTS", build(spec{frames: []frame{{video: true, key: true, pts: 9000, dts: 12600}}}), Options{}, "DTS 12600 after PTS 9000", Error{PID: tVideo, Packet: 2}},
 		{"DTS back", build(spec{frames: []frame{{pts: 9000, dts: 9000}, {pts: 8000, dts: 8000}}}), Options{}, "DTS 8000 goes back from 9000", Error{PID: tAudio, Packet: 3}},
 		{"PCR ahead", build(spec{frames: gop(9000, 2), pcrLead: 1}), Options{}, "PCR base 9001 ahead of this PES's DTS 9000", Error{PID: tVideo, Packet: 2}},
-		{"no PCR", build(spec{frames: gop(9000, 2), noPCR: true}), Options{}, "segment without a PCR on the PCR_PID", Error{PID: tVideo, Packet: -1}},
+		{"no PCR", build(spec{frames: gop(9000, 2), noPCR: true}), Options{}, "PES on the PCR_PID before the segment's first PCR", Error{PID: tVideo, Packet: 2}},
 		{"not Annex B", pesChange(0, func(p []byte) { p[21] = 2 }), Options{}, "does not start with an Annex B start code", Error{PID: tVideo, Packet: 2}},
 		{"AUD not first", pesChange(2, func(p []byte) { p[28] = 0x09 }), Options{}, "access unit delimiter as NAL unit 1", Error{PID: tVideo, Packet: -1}},
 		{"ADTS length", pesChange(1, func(p []byte) { p[18]++ }), Options{}, "ADTS frame_length", Error{PID: tAudio, Packet: -1}},

@@ -15,7 +15,6 @@ type Checker struct {
 	havePAT, havePMT bool
 	videoSeen        bool // the segment's first video unit was checked
 	pcrSeen          bool // a PCR was read in this segment
-	pcrPES           bool // a PES started on the PCR_PID in this segment
 }
 
 // pidState is what the checker carries per PID.
@@ -54,7 +53,7 @@ func (c *Checker) Report() Report {
 func (c *Checker) Segment(b []byte, discontinuity bool) error {
 	c.seg = c.rep.Segments
 	c.rep.Segments++
-	c.havePAT, c.havePMT, c.videoSeen, c.pcrSeen, c.pcrPES = false, false, false, false, false
+	c.havePAT, c.havePMT, c.videoSeen, c.pcrSeen = false, false, false, false
 	if discontinuity {
 		c.restart()
 	}
@@ -88,9 +87,6 @@ func (c *Checker) restart() {
 func (c *Checker) endSegment(at pos) error {
 	if !c.havePMT {
 		return at.errorf(-1, "segment without a PAT and PMT")
-	}
-	if c.pcrPES && !c.pcrSeen {
-		return at.errorf(c.prog.pcrPID, "segment without a PCR on the PCR_PID")
 	}
 	for pid, st := range c.pids {
 		if st.section != nil {

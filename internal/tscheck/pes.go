@@ -26,7 +26,9 @@ func (c *Checker) pesPacket(pid int, st *pidState, pusi bool, payload []byte, at
 	}
 	st.pesPCR = -1
 	if pid == c.prog.pcrPID {
-		c.pcrPES = true
+		if !c.pcrSeen { // a player starting at this segment would have no clock
+			return at.errorf(pid, "PES on the PCR_PID before the segment's first PCR")
+		}
 		if st.pcrNew {
 			st.pesPCR, st.pcrNew = st.pcr, false
 		}

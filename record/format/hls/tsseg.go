@@ -25,10 +25,12 @@ const tsOffset = 9000
 const pcrLead = 9000
 
 // PES stream_ids (ISO/IEC 13818-1, table 2-22): the first video and
-// audio stream numbers, as mediacommon's writer gives them.
+// MPEG audio stream numbers; Opus is private_stream_1 (ETSI TS 102 366
+// annex, as ffmpeg writes it; mediacommon's writer says MPEG audio).
 const (
-	streamIDVideo = 0xe0
-	streamIDAudio = 0xc0
+	streamIDVideo   = 0xe0
+	streamIDAudio   = 0xc0
+	streamIDPrivate = 0xbd
 )
 
 // Access unit delimiters put before every video access unit that lacks
@@ -78,8 +80,11 @@ func (s *tsSeg) addTrack(t *media.Track) (int, error) {
 		return -1, err
 	}
 	tt := tsTrack{src: t, ts: &mpegts.Track{Codec: c}, pes: pesStream{sid: streamIDAudio}}
-	if t.Kind == media.KindVideo {
+	switch {
+	case t.Kind == media.KindVideo:
 		tt.pes.sid = streamIDVideo
+	case t.Codec == media.CodecOpus:
+		tt.pes.sid = streamIDPrivate
 	}
 	if a, ok := c.(*mpegts.CodecMPEG4Audio); ok {
 		if tt.adts, err = adtsHeader(a.Config); err != nil {
