@@ -138,7 +138,7 @@ func (s *tsScan) durationMS(cut int64) (int64, bool) {
 	if main.n > 1 {
 		end += main.last - main.prev // the last frame lasts as long as the one before
 	}
-	return (end - start) / 90, true
+	return max(end-start, 0) / 90, true // 0 for timestamps that run backwards: not ours
 }
 
 // since is the 90 kHz time from ref to ts, across a wrap of the 33-bit
