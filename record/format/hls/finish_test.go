@@ -1,7 +1,9 @@
 package hls
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -356,4 +358,85 @@ func TestRepairFinishesFirstSegment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRepairFinishesAppendedSegment: a crash in the first segment of an
+// appended session (its playlist was ended when the session began):
+// repair lists the finished segment after a discontinuity, with a
+// program date time, and the duration of the frames that reached it.
+func TestRepairFinishesAppendedSegment(t *testing.T) {
+	for _, c := range []struct {
+		segType string
+		aac     []byte // the appended session's AAC configuration
+		wantMS  int64
+	}{
+		{SegmentFMP4, aacSeq, 37 * 40},   // the last frame is held until the next one gives its duration
+		{SegmentMPEGTS, aacSeq, 38 * 40}, // every frame, the last lasting as long as the one before
+		{SegmentFMP4, aacSeq48k, 37 * 40},
+	} {
+		t.Run(c.segType+"/"+fmt.Sprintf("%x", c.aac), func(t *testing.T) {
+			f := Format{Segment: c.segType, Fragment: 2 * time.Second, MaxFragment: 4 * time.Second}
+			m, dir := openMuxer(t, f, t0)
+			avSession(&feeder{t: t, m: m}, 0, 75, aacSeq)
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+			first := readParsed(t, filepath.Join(dir, PlaylistName))
+			m2, shift := appendMuxer(t, f, dir)
+			avSession(&feeder{t: t, m: m2}, shift, 38, c.aac)
+			if err := m2.Flush(); err != nil { // then the crash
+				t.Fatal(err)
+			}
+			res, err := RepairDir(dir, nil)
+			if err != nil || res.Closed || res.Finished == "" || res.Segments != len(first.Segments)+1 {
+				t.Fatalf("%+v, %v", res, err)
+			}
+			p := readParsed(t, filepath.Join(dir, PlaylistName))
+			if err := Validate(p, true); err != nil {
+				t.Fatal(err)
+			}
+			last := p.Segments[len(p.Segments)-1]
+			newMap := !bytes.Equal(c.aac, aacSeq) // new parameters: the session wrote init-1.mp4
+			if last.URI != res.Finished || !last.Discontinuity || last.PDT.IsZero() || last.MS != c.wantMS ||
+				last.NewMap != newMap || newMap && last.Map != initName(1) {
+				t.Fatalf("appended segment %+v, want %d ms after a discontinuity, new map %v", last, c.wantMS, newMap)
+			}
+		})
+	}
+}
+
+// aacSeq48k is an AAC sequence header with other parameters: 48 kHz.
+var aacSeq48k = []byte{0xAF, 0x00, 0x11, 0x90}
+
+// avSession feeds n frames of 25 fps video (a key frame every second)
+// and AAC audio of configuration aac from time shift, sequence headers
+// first.
+func avSession(f *feeder, shift int64, n int, aac []byte) {
+	f.feed(media.TypeVideo, shift, avcSeq())
+	f.feed(media.TypeAudio, shift, aac)
+	for i := range n {
+		f.feed(media.TypeVideo, shift+int64(i)*40, avcFrame(i%25 == 0, i))
+		f.feed(media.TypeAudio, shift+int64(i)*40+5, aacFrame(i))
+	}
+}
+
+// appendMuxer opens a recording of f that continues the directory's
+// playlist (record_append) and returns it with the time its media
+// starts at.
+func appendMuxer(t *testing.T, f Format, dir string) (format.Muxer, int64) {
+	t.Helper()
+	d, err := format.OpenOSDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, format.LockName))
+	lock, err := d.Create(format.LockName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := f.Open(lock, format.Options{Dir: d, Now: func() time.Time { return t0.Add(time.Hour) }, Path: dir, Append: true})
+	if err != nil || !op.Appended {
+		t.Fatalf("append: %+v, %v", op, err)
+	}
+	return op.Muxer, op.Shift
 }
