@@ -23,6 +23,9 @@ import (
 // segment.
 func cutFMP4(dir, initURI string, seg io.ReaderAt, size int64) (cut, ms int64, ok bool, err error) {
 	init, err := readInit(dir, initURI)
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ELOOP) || errors.Is(err, errInitSize) {
+		return 0, 0, false, nil // no init segment of ours to read it with: removed
+	}
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -64,10 +67,12 @@ func readInit(dir, name string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(b) > maxInit {
-		return nil, fmt.Errorf("%s: %w", name, errors.New("init segment too large"))
+		return nil, fmt.Errorf("%s: %w", name, errInitSize)
 	}
 	return b, nil
 }
+
+var errInitSize = errors.New("init segment too large")
 
 // cutTS finds where the torn MPEG-TS segment r (size bytes) is cut: see
 // tsScan.cut. ms is its duration from the PES timestamps: the first

@@ -440,3 +440,21 @@ func appendMuxer(t *testing.T, f Format, dir string) (format.Muxer, int64) {
 	}
 	return op.Muxer, op.Shift
 }
+
+// TestRepairTornWithoutInit: a torn fMP4 segment whose init segment is
+// gone cannot be read: it is removed as before, and the repair still
+// ends the playlist.
+func TestRepairTornWithoutInit(t *testing.T) {
+	m, dir := openMuxer(t, Format{Fragment: 2 * time.Second, MaxFragment: 4 * time.Second}, t0)
+	avSession(&feeder{t: t, m: m}, 0, 75, aacSeq)
+	if err := m.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "init.mp4")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := RepairDir(dir, nil)
+	if err != nil || res.Finished != "" || !res.Closed || !slices.Contains(res.Removed, "000001.m4s") {
+		t.Fatalf("%+v, %v", res, err)
+	}
+}

@@ -36,14 +36,12 @@ type tsScan struct {
 
 // maxTSPES bounds the PES packets read from one segment (a 6 s segment
 // holds a few hundred), so a hostile file cannot make repair hoard
-// memory.
-const maxTSPES = 1 << 20
-
-// errTSDamaged marks a segment whose packets are not MPEG-TS.
-var errTSDamaged = errors.New("hls: not an MPEG-TS segment")
+// memory: what follows is read as a torn tail.
+const maxTSPES = 1 << 17
 
 // readTS reads the transport packets of r (size bytes) up to the first
-// packet that is cut short or lost its sync byte: the crash's tail.
+// packet that is cut short or lost its sync byte: the crash's tail. Only
+// a failed read is an error.
 func readTS(r io.ReaderAt, size int64) (*tsScan, error) {
 	s := &tsScan{}
 	open := map[uint16]int{} // PID -> index in s.pes of its last PES
@@ -55,26 +53,19 @@ func readTS(r io.ReaderAt, size int64) (*tsScan, error) {
 		}
 		for i := int64(0); i < n; i += tsPacketSize {
 			if !s.packet(buf[i:i+tsPacketSize], off+i, open) {
-				return s, s.limit()
+				return s, nil
 			}
 			s.whole = off + i + tsPacketSize
 		}
 		off += n
 	}
-	return s, s.limit()
-}
-
-func (s *tsScan) limit() error {
-	if len(s.pes) > maxTSPES {
-		return fmt.Errorf("%w: more than %d PES packets", errTSDamaged, maxTSPES)
-	}
-	return nil
+	return s, nil
 }
 
 // packet reads one transport packet at off; false: it is not one, the
 // segment's readable part ends before it.
 func (s *tsScan) packet(b []byte, off int64, open map[uint16]int) bool {
-	if b[0] != tsSync || len(s.pes) > maxTSPES {
+	if b[0] != tsSync || len(s.pes) == maxTSPES {
 		return false
 	}
 	pusi, pid, control := b[1]&0x40 != 0, uint16(b[1]&0x1f)<<8|uint16(b[2]), b[3]>>4&3
