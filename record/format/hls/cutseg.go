@@ -16,8 +16,8 @@ import (
 // cutFMP4 finds where the whole moof+mdat fragments of the torn fMP4
 // segment seg (size bytes) end, read with its init segment by the fMP4
 // scan that fMP4 repair uses. ms is its duration: the video track's
-// (else the first track's) first decode time to the end of its last
-// sample; the muxer's decode times run on across segments, so the
+// (else the first track's with samples) first decode time to the end of
+// its last sample; the muxer's decode times run on across segments, so the
 // segment continues the timeline of the one before. ok is false when
 // no fragment is whole, or the segment does not read with its init
 // segment.
@@ -36,23 +36,27 @@ func cutFMP4(dir, initURI string, seg io.ReaderAt, size int64) (cut, ms int64, o
 	if sc.End < int64(len(init)) {
 		return 0, 0, false, nil
 	}
-	t := sc.Tracks[0]
-	for _, c := range sc.Tracks {
-		if c.Kind == media.KindVideo && c.Samples > 0 {
-			t = c
-			break
-		}
-	}
-	if t.Samples == 0 {
-		for _, c := range sc.Tracks {
-			if c.Samples > 0 {
-				t = c
-			}
-		}
-	}
+	t := measuredTrack(sc)
 	per := int64(t.Timescale / 1000)
 	end := t.LastDTS + t.LastDur
 	return sc.End - int64(len(init)), (end - t.FirstDTS + per/2) / per, end > t.FirstDTS, nil
+}
+
+// measuredTrack is the track whose samples give a segment its duration:
+// the video track, else the first with samples (a whole fragment has
+// some).
+func measuredTrack(sc *fmp4.Scanned) *fmp4.ScannedTrack {
+	var first *fmp4.ScannedTrack
+	for _, t := range sc.Tracks {
+		switch {
+		case t.Samples == 0:
+		case t.Kind == media.KindVideo:
+			return t
+		case first == nil:
+			first = t
+		}
+	}
+	return first
 }
 
 // readInit reads an init segment of the directory.
