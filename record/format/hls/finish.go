@@ -79,8 +79,8 @@ func findTorn(dir string, p *Playlist, unlistedInit string) (tornSegment, bool) 
 // the date and, when the session wrote its own init segment, that map.
 // Otherwise it continues the session listed last: no tag. The date is
 // the file's birth time, which the muxer creates at the segment's first
-// frame (its change time less its duration where the file system keeps
-// no birth time).
+// frame (its modification time less its duration where the file system
+// keeps no birth time), kept after the playlist's last date.
 func finishTorn(dir string, p *Playlist, t *tornSegment) (bool, error) {
 	f, err := os.OpenFile(filepath.Join(dir, t.name), os.O_RDWR|unix.O_NOFOLLOW, 0)
 	if err != nil {
@@ -122,8 +122,24 @@ func finishTorn(dir string, p *Playlist, t *tornSegment) (bool, error) {
 	}
 	if first || p.Ended {
 		t.e.pdt = startTime(f, ms)
+		if last := lastPDT(p); !t.e.pdt.After(last) {
+			t.e.pdt = last.Add(time.Millisecond) // a clock set back: dates still increase
+		}
 	}
 	return true, nil
+}
+
+// lastPDT is the last program date time p lists; zero none.
+func lastPDT(p *Playlist) time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	for i := len(p.Segments) - 1; i >= 0; i-- {
+		if !p.Segments[i].PDT.IsZero() {
+			return p.Segments[i].PDT
+		}
+	}
+	return time.Time{}
 }
 
 // startTime is when the segment's first frame came: the file's birth

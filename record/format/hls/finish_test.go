@@ -369,14 +369,16 @@ func TestRepairFinishesAppendedSegment(t *testing.T) {
 		segType string
 		aac     []byte // the appended session's AAC configuration
 		wantMS  int64
+		firstAt time.Time // the first session's date (the clock was set back since)
 	}{
-		{SegmentFMP4, aacSeq, 37 * 40},   // the last frame is held until the next one gives its duration
-		{SegmentMPEGTS, aacSeq, 38 * 40}, // every frame, the last lasting as long as the one before
-		{SegmentFMP4, aacSeq48k, 37 * 40},
+		{SegmentFMP4, aacSeq, 37 * 40, t0},   // the last frame is held until the next one gives its duration
+		{SegmentMPEGTS, aacSeq, 38 * 40, t0}, // every frame, the last lasting as long as the one before
+		{SegmentFMP4, aacSeq48k, 37 * 40, t0},
+		{SegmentMPEGTS, aacSeq, 38 * 40, time.Now().Add(24 * time.Hour)},
 	} {
-		t.Run(c.segType+"/"+fmt.Sprintf("%x", c.aac), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%x/%s", c.segType, c.aac, c.firstAt.Format(time.DateOnly)), func(t *testing.T) {
 			f := Format{Segment: c.segType, Fragment: 2 * time.Second, MaxFragment: 4 * time.Second}
-			m, dir := openMuxer(t, f, t0)
+			m, dir := openMuxer(t, f, c.firstAt)
 			avSession(&feeder{t: t, m: m}, 0, 75, aacSeq)
 			if err := m.Close(); err != nil {
 				t.Fatal(err)
