@@ -16,7 +16,7 @@ import (
 // tsPES is one PES packet of a segment.
 type tsPES struct {
 	pid        uint16
-	sid        byte  // PES stream_id: 0xe0-0xef video, 0xc0-0xdf audio
+	sid        byte  // PES stream_id: 0xe0-0xef video, 0xc0-0xdf audio, 0xbd private (Opus)
 	start, end int64 // offset of its first transport packet; end of its last
 	ts         int64 // its DTS, or PTS without one (90 kHz); -1 none
 	length     int64 // PES_packet_length (0: unbounded)
@@ -25,7 +25,10 @@ type tsPES struct {
 }
 
 func (p *tsPES) video() bool { return p.sid&0xf0 == 0xe0 }
-func (p *tsPES) audio() bool { return p.sid&0xe0 == 0xc0 }
+
+// audio: an MPEG audio stream, or private_stream_1, which carries Opus
+// (and AC-3) in MPEG-TS.
+func (p *tsPES) audio() bool { return p.sid&0xe0 == 0xc0 || p.sid == 0xbd }
 
 // tsScan is what readTS found: the PES packets in the order they start,
 // and where the whole, well-formed transport packets end.

@@ -98,3 +98,27 @@ func TestReadTSSegment(t *testing.T) {
 		t.Fatalf("torn: %v, cut %d, want %d", err, s.cut(), last.start)
 	}
 }
+
+// TestReadTSPrivateStream: an audio-only segment whose PES packets are on
+// private_stream_1 (Opus in MPEG-TS) is measured by them.
+func TestReadTSPrivateStream(t *testing.T) {
+	var b bytes.Buffer
+	out := newTSOut(&b)
+	s := pesStream{pid: 0x100, sid: 0xbd}
+	for i := range 3 {
+		ts := int64(tsOffset + i*20*90)
+		if err := out.writePES(&s, pesPacket{pts: ts, dts: ts, pcr: -1, random: true}, [][]byte{{1, 2, 3}}, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := out.flush(); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := readTS(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, ok := sc.durationMS(sc.cut()); !ok || ms != 60 || len(sc.pes) != 3 {
+		t.Fatalf("%d PES packets, %d ms (%v), want 3 and 60", len(sc.pes), ms, ok)
+	}
+}
