@@ -16,15 +16,24 @@ import (
 )
 
 // TestKill9HLSRepair: SIGKILL of the built binary during a real-time
-// ffmpeg publish to an HLS recorder leaves a playlist without ENDLIST
-// whose listed segments all play; the restarted daemon's start-up repair
-// (hls.RepairDir: the lock is free, its holder is dead) ends it, removes
-// the segment being written, `rtmprecd repair DIR` then finds it finished, and the
-// result validates and holds all but the segment being written (and
-// ffmpeg's pacing lag) of what was sent before the kill.
+// ffmpeg publish to an HLS recorder (4 s segments, killed 3.5 s into the
+// second) leaves a playlist without ENDLIST whose listed segments all
+// play; the restarted daemon's start-up repair (hls.RepairDir: the lock
+// is free, its holder is dead) finishes the segment being written (cut
+// after its last whole fragment) and lists it, ends the playlist,
+// `rtmprecd repair DIR` then finds it finished, and the result validates
+// and holds all of what was sent before the kill but what the recorder
+// had not yet flushed (its 1 s flush period) and ffmpeg's pacing lag:
+// less than the segment that repair used to remove. Both segment types.
 func TestKill9HLSRepair(t *testing.T) {
 	testmedia.RequireFFmpeg(t)
 	clip := longClip(t, 10)
+	for _, segType := range []string{"fmp4", "mpegts"} {
+		t.Run(segType, func(t *testing.T) { kill9HLSRepair(t, clip, segType) })
+	}
+}
+
+func kill9HLSRepair(t *testing.T, clip, segType string) {
 	dir := t.TempDir()
 	config := fmt.Sprintf(`
 rtmp {
@@ -34,11 +43,12 @@ rtmp {
             record all;
             record_path %s;
             record_format hls;
-            record_hls_fragment 1s;
+            record_hls_fragment 4s;
+            record_hls_segment_type %s;
         }
     }
 }
-`, dir)
+`, dir, segType)
 	d := startDaemon(t, config)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -46,7 +56,7 @@ rtmp {
 	go func() { published <- testmedia.Publish(ctx, t, clip, "rtmp://"+d.addr+"/live/cam", true) }()
 	d.waitLog(t, "record: file opened", 1)
 	start := time.Now()
-	waitFor(t, 30*time.Second, "4.5 s of real-time publish", func() bool { return time.Since(start) >= 4500*time.Millisecond })
+	waitFor(t, 30*time.Second, "7.5 s of real-time publish", func() bool { return time.Since(start) >= 7500*time.Millisecond })
 	if err := d.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -71,18 +81,25 @@ rtmp {
 	again.stop(t, syscall.SIGTERM)
 	b, _ = os.ReadFile(pl)
 	after, err := hls.Parse(b)
-	if err != nil || hls.Validate(after, true) != nil || len(after.Segments) != len(before.Segments) {
-		t.Fatalf("repaired playlist: %v\n%s", err, b)
+	if err != nil || hls.Validate(after, true) != nil || len(after.Segments) != len(before.Segments)+1 {
+		t.Fatalf("repaired playlist (%d segments before): %v\n%s", len(before.Segments), err, b)
+	}
+	if !strings.Contains(again.log(), "finished="+after.Segments[len(after.Segments)-1].URI) {
+		t.Fatalf("the repair did not log the finished segment:\n%s", again.log())
 	}
 	var out, errOut bytes.Buffer
 	if code := runRepairCmd([]string{rec}, &out, &errOut); code != exitOK || !strings.Contains(out.String(), "already finished") {
 		t.Fatalf("rtmprecd repair on the closed recording: exit %d, %q %q", code, out.String(), errOut.String())
 	}
 	got := testmedia.ProbeDuration(t, pl)
-	t.Logf("killed %v after the first frame; %d segments, %v playable", killed, len(after.Segments), got)
-	// the segment being written (one 1 s GOP here) is lost, plus what
-	// ffmpeg's -re pacing lags behind the wall clock on a loaded machine
-	if lost := killed - got; lost > 3*time.Second {
-		t.Fatalf("%v playable of %v sent: lost %v, more than a segment and 2 s", got, killed, lost)
+	recovered := time.Duration(after.Segments[len(after.Segments)-1].MS) * time.Millisecond
+	t.Logf("killed %v after the first frame; %d segments, %v playable, %v of them recovered from the torn segment",
+		killed, len(after.Segments), got, recovered)
+	// lost: at most the 1 s flush period (and the fMP4 fragment being
+	// filled, of at most 1 s), plus what ffmpeg's -re pacing lags behind
+	// the wall clock on a loaded machine; removing the torn segment lost
+	// its 3.5 s and more
+	if lost := killed - got; lost > 3*time.Second || recovered < time.Second {
+		t.Fatalf("%v playable of %v sent: lost %v (3 s allowed), %v recovered", got, killed, lost, recovered)
 	}
 }

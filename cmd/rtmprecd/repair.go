@@ -45,8 +45,9 @@ func runRepairCmd(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// repairDirCmd is `rtmprecd repair DIR` for an HLS recording: its
-// playlist closed, the files it does not list removed.
+// repairDirCmd is `rtmprecd repair DIR` for an HLS recording: the
+// segment being written at the crash finished, the playlist closed, the
+// files it does not list removed.
 func repairDirCmd(dir string, stdout, stderr io.Writer) bool {
 	res, err := hls.RepairDir(dir, nil)
 	switch {
@@ -56,9 +57,9 @@ func repairDirCmd(dir string, stdout, stderr io.Writer) bool {
 	case res.Skipped != "":
 		fmt.Fprintf(stderr, "rtmprecd: [error] %s: not repaired: %s\n", dir, res.Skipped)
 		return false
-	case res.Closed || len(res.Removed) > 0:
-		fmt.Fprintf(stdout, "%s: hls: closed, %d segments, %.3f s, %d unlisted files removed\n",
-			dir, res.Segments, float64(res.MS)/1000, len(res.Removed))
+	case res.Closed || len(res.Removed) > 0 || res.Finished != "":
+		fmt.Fprintf(stdout, "%s: hls: closed, %d segments, %.3f s, %s, %d unlisted files removed\n",
+			dir, res.Segments, float64(res.MS)/1000, finishedText(res), len(res.Removed))
 	default:
 		fmt.Fprintf(stdout, "%s: hls: already finished, %d segments, %.3f s\n", dir, res.Segments, float64(res.MS)/1000)
 	}
@@ -97,4 +98,13 @@ func repairRoots(cfg *conf.Config, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// finishedText says what became of the segment being written at the
+// crash.
+func finishedText(res hls.Result) string {
+	if res.Finished == "" {
+		return "no torn segment finished"
+	}
+	return fmt.Sprintf("torn segment %s finished with %.3f s", res.Finished, float64(res.FinishedMS)/1000)
 }

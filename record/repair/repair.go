@@ -154,8 +154,9 @@ func Unfinished(path string) bool {
 }
 
 // Dirs closes every HLS recording under root that a crash left
-// unfinished (hls.RepairDir: the playlist gets #EXT-X-ENDLIST, files it
-// does not list are removed), one log line each; a recording another
+// unfinished (hls.RepairDir: the segment being written at the crash is
+// cut after its last whole fragment or PES packet and listed, the
+// playlist gets #EXT-X-ENDLIST, other files it does not list are removed), one log line each; a recording another
 // process is writing is left alone. It returns how many were repaired.
 func Dirs(root recfile.Root, log *slog.Logger) (int, error) {
 	n := 0
@@ -166,10 +167,11 @@ func Dirs(root recfile.Root, log *slog.Logger) (int, error) {
 			log.Error("repair: cannot close an unfinished HLS recording", "path", dir, "err", err)
 		case res.Skipped == "live":
 			log.Warn("repair: unfinished recording left alone: another process is writing it", "path", dir)
-		case res.Closed || len(res.Removed) > 0:
+		case res.Closed || len(res.Removed) > 0 || res.Finished != "":
 			n++
 			log.Info("repair: closed an HLS recording a crash left unfinished", "path", dir,
-				"segments", res.Segments, "seconds", float64(res.MS)/1000, "removed", len(res.Removed))
+				"segments", res.Segments, "seconds", float64(res.MS)/1000, "finished", res.Finished,
+				"recovered_seconds", float64(res.FinishedMS)/1000, "removed", len(res.Removed))
 		}
 		return nil
 	})

@@ -77,7 +77,7 @@ func FuzzScan(f *testing.F) {
 			t.Fatalf("accepted %+v of a %d-byte file", sc, len(b))
 		}
 		for _, tr := range sc.Tracks {
-			if tr.LastDTS < -1 || tr.Samples < 0 || tr.Timescale%1000 != 0 {
+			if tr.LastDTS < -1 || tr.Samples < 0 || tr.Timescale%1000 != 0 || (tr.Samples > 0) != (tr.FirstDTS >= 0) {
 				t.Fatalf("track %+v", tr)
 			}
 		}
@@ -99,7 +99,7 @@ func TestScanSeed(t *testing.T) {
 	}
 	tr := sc.Tracks[0]
 	if len(sc.Tracks) != 1 || tr.Samples != 11 || sc.Fragments != 3 || sc.Seq != 3 || sc.End != int64(len(b)) ||
-		sc.Tail != TailNone || sc.Finished() || tr.LastDTS != 10*23*int64(tr.Timescale/1000) {
+		sc.Tail != TailNone || sc.Finished() || tr.FirstDTS != 0 || tr.LastDTS != 10*23*int64(tr.Timescale/1000) {
 		t.Fatalf("scan %+v, track %+v", sc, tr)
 	}
 	if sc.EndMS() != 11*23 {

@@ -52,6 +52,7 @@ type ScannedTrack struct {
 	TkhdAt    int64
 	MdhdAt    int64
 	Samples   int64
+	FirstDTS  int64 // decode time of the first sample, track units; -1: none
 	LastDTS   int64 // decode time of the last sample, track units; -1: none
 	LastDur   int64
 	Keys      []mp4box.RandomAccess
@@ -168,7 +169,7 @@ const (
 )
 
 func scanTrak(b []byte, base int) (*ScannedTrack, error) {
-	t := &ScannedTrack{LastDTS: -1}
+	t := &ScannedTrack{FirstDTS: -1, LastDTS: -1}
 	tkhd, err := path(b, base, "tkhd")
 	if err != nil || len(tkhd.body) < tkhdDurationAt-8+8 || tkhd.body[0] != 1 {
 		return nil, fmt.Errorf("%w: no version 1 tkhd", errDamaged)

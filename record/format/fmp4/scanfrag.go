@@ -85,6 +85,9 @@ func (s *Scanned) apply(runs []trafRun, moofAt int64, seq uint32) {
 		if t.Kind == media.KindVideo && r.key {
 			t.Keys = append(t.Keys, mp4box.RandomAccess{Time: r.firstDTS, Moof: moofAt, Traf: r.traf})
 		}
+		if t.Samples == 0 {
+			t.FirstDTS = r.firstDTS
+		}
 		t.Samples += r.n
 		t.LastDTS, t.LastDur = r.firstDTS+r.dur-r.lastDur, r.lastDur
 	}
