@@ -1,7 +1,6 @@
 package record
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -66,15 +65,13 @@ func checkTSRecording(t *testing.T, ev Event, want []testmedia.Packet, video, au
 // discontinuity.
 func checkTSSegments(t *testing.T, dir string, p *hls.Playlist) tscheck.Report {
 	t.Helper()
-	c := tscheck.NewChecker(true)
+	var files []tscheck.SegmentFile
 	for _, s := range p.Segments {
-		b, err := os.ReadFile(filepath.Join(dir, s.URI))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Segment(b, s.Discontinuity); err != nil {
-			t.Fatalf("%s: %v", s.URI, err)
-		}
+		files = append(files, tscheck.SegmentFile{Path: filepath.Join(dir, s.URI), Discontinuity: s.Discontinuity})
 	}
-	return c.Report()
+	rep, err := tscheck.CheckFiles(files, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

@@ -87,20 +87,18 @@ func countHLSTS(dir string) (FileCount, error) {
 	if err != nil {
 		return c, err
 	}
-	chk := tscheck.NewChecker(true)
+	var files []tscheck.SegmentFile
 	for _, s := range p.Segments {
 		if s.Map != "" || filepath.Ext(s.URI) != ".ts" {
 			return c, fmt.Errorf("bench: %s: segment %s is not MPEG-TS", dir, s.URI)
 		}
-		b, err := os.ReadFile(filepath.Join(dir, s.URI))
-		if err != nil {
-			return c, err
-		}
-		if err := chk.Segment(b, s.Discontinuity); err != nil {
-			return c, fmt.Errorf("%s: %s: %w", dir, s.URI, err)
-		}
+		files = append(files, tscheck.SegmentFile{Path: filepath.Join(dir, s.URI), Discontinuity: s.Discontinuity})
 	}
-	for _, t := range chk.Report().Tracks {
+	rep, err := tscheck.CheckFiles(files, true)
+	if err != nil {
+		return c, err
+	}
+	for _, t := range rep.Tracks {
 		if t.Video() {
 			c.Video += len(t.Units)
 		} else {

@@ -13,6 +13,7 @@ package tscheck
 
 import (
 	"fmt"
+	"os"
 	"slices"
 )
 
@@ -78,3 +79,26 @@ func (p pos) errorf(pid int, format string, args ...any) error {
 
 // fmtErr is an error whose text the caller places with pos.errorf.
 func fmtErr(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// SegmentFile is one segment file of a recording, and whether a
+// discontinuity comes before it.
+type SegmentFile struct {
+	Path          string
+	Discontinuity bool
+}
+
+// CheckFiles checks a recording's segment files in order as one
+// writer's output, reading one file at a time; an error names the file.
+func CheckFiles(files []SegmentFile, keyFrameStart bool) (Report, error) {
+	c := NewChecker(keyFrameStart)
+	for _, f := range files {
+		b, err := os.ReadFile(f.Path)
+		if err != nil {
+			return c.Report(), err
+		}
+		if err := c.Segment(b, f.Discontinuity); err != nil {
+			return c.Report(), fmt.Errorf("%s: %w", f.Path, err)
+		}
+	}
+	return c.Report(), nil
+}

@@ -200,6 +200,9 @@ func checkFinished(t *testing.T, dir, torn string, res Result, src [2][]testmedi
 	} else if res.Finished != torn || last.URI != torn || last.MS != res.FinishedMS {
 		t.Fatalf("result %+v, last listed %+v", res, last)
 	}
+	if ts {
+		checkTS(t, dir, p)
+	}
 	got := testmedia.Packets(t, filepath.Join(dir, PlaylistName))
 	if ts {
 		for i := range got {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"testing"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts"
@@ -320,6 +321,19 @@ func TestTSHoldsUntilProgramComplete(t *testing.T) {
 		t.Fatalf("audio after the hold: %v, want errLate", err)
 	}
 	if err := late.readBack(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkTS runs a recording's listed MPEG-TS segments through the strict
+// checker, restarting only at discontinuities.
+func checkTS(t *testing.T, dir string, p *Playlist) {
+	t.Helper()
+	var files []tscheck.SegmentFile
+	for _, s := range p.Segments {
+		files = append(files, tscheck.SegmentFile{Path: filepath.Join(dir, s.URI), Discontinuity: s.Discontinuity})
+	}
+	if _, err := tscheck.CheckFiles(files, true); err != nil {
 		t.Fatal(err)
 	}
 }
