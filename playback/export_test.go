@@ -46,18 +46,18 @@ func exportTo(t *testing.T, p *Plan, outFmt string) (string, Walked) {
 }
 
 // TestExportAcrossFiles records a 25-second clip split every 10 s in each
-// format (HLS: fMP4 segments of 2 s, a directory per recording) and exports a range that starts inside a GOP and spans three
+// format (HLS: fMP4 or MPEG-TS segments of 2 s, a directory per recording) and exports a range that starts inside a GOP and spans three
 // files, in each output format: ffprobe must count exactly the frames
 // from the key frame at or before the start to the end, with increasing
 // timestamps; mp4check must accept every MP4.
 func TestExportAcrossFiles(t *testing.T) {
 	clip := testmedia.ClipLength(t, testmedia.AV, 25)
-	for _, src := range []string{"flv", "mp4", "fmp4", "hls"} {
+	for _, src := range []string{"flv", "mp4", "fmp4", "hls", "hls-ts"} {
 		rec := record(t, clip, src, t.TempDir(), 10*time.Second, epoch)
 		if len(rec) != 3 {
 			t.Fatalf("%s: %d files, want 3", src, len(rec))
 		}
-		if src == "hls" { // each recording is several segments
+		if strings.HasPrefix(src, "hls") { // each recording is several segments
 			pl, err := os.ReadFile(filepath.Join(rec[0].Row.Path, "index.m3u8"))
 			if n := strings.Count(string(pl), "#EXTINF"); err != nil || n < 4 {
 				t.Fatalf("hls recording: %d segments, %v", n, err)

@@ -1,0 +1,105 @@
+package playback
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
+
+	"github.com/rtmprecd/rtmprecd/media"
+)
+
+// The tracks of an MPEG-TS recording are built from what its first
+// frames carry (parameter sets in band, ADTS headers), then read the way
+// every other source's are: the video and AAC tracks through an MP4
+// sample entry that mediacommon writes (it builds avcC and hvcC from the
+// parameter sets), MP3 and Opus through the FLV tag a publisher of the
+// same stream would send. So a track from a TS recording compares and
+// maps exactly like one from an MP4 or FLV recording.
+
+// videoParams are the parameter sets of a video key frame, in the order
+// they came (VPS only for HEVC).
+type videoParams struct {
+	vps, sps, pps [][]byte
+}
+
+// videoTrack is the media track of H.264 or HEVC with parameter sets p.
+func videoTrack(codec tsCodec, p *videoParams) (*media.Track, error) {
+	if len(p.sps) == 0 || len(p.pps) == 0 || codec == tsHEVC && len(p.vps) == 0 {
+		return nil, fmt.Errorf("%w: MPEG-TS key frame without parameter sets", errDamaged)
+	}
+	var c codecs.Codec = &codecs.H264{SPS: p.sps[0], PPS: p.pps[0]}
+	if codec == tsHEVC {
+		c = &codecs.H265{VPS: p.vps[0], SPS: p.sps[0], PPS: p.pps[0]}
+	}
+	return initTrack(c, 90000)
+}
+
+// aacTrack is the media track of AAC whose ADTS header is h.
+func aacTrack(h adtsHeader) (*media.Track, error) {
+	return initTrack(&codecs.MPEG4Audio{Config: mpeg4audio.AudioSpecificConfig{
+		Type: mpeg4audio.ObjectType(h.objectType), SampleRate: h.sampleRate(), ChannelCount: h.channels(),
+	}}, 1000) // the timescale is not what the track keeps; playback reads whole milliseconds
+}
+
+// initTrack writes an fMP4 init segment of one track of codec c through
+// mediacommon and reads its track back.
+func initTrack(c codecs.Codec, scale uint32) (*media.Track, error) {
+	var buf seekablebuffer.Buffer
+	in := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: scale, Codec: c}}}
+	if err := in.Marshal(&buf); err != nil {
+		return nil, fmt.Errorf("%w: MPEG-TS track: %w", errDamaged, err)
+	}
+	b := buf.Bytes()
+	ts, _, err := readMoov(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) != 1 || ts[0].track == nil {
+		return nil, fmt.Errorf("%w: MPEG-TS track", errDamaged)
+	}
+	return ts[0].track, nil
+}
+
+// mp3Track is the media track of MPEG audio whose first frame is f: the
+// FLV tag's sound flags say its rate and channels as the frame does.
+func mp3Track(f []byte) (*media.Track, error) {
+	t, err := flvAudioTrack(append([]byte{2<<4 | 3<<2 | 1<<1 | 1}, f...))
+	if err != nil {
+		return nil, err
+	}
+	flags := byte(2<<4 | 1<<1)
+	switch t.SampleRate {
+	case 22050:
+		flags |= 2 << 2
+	case 11025:
+		flags |= 1 << 2
+	default:
+		flags |= 3 << 2
+	}
+	if t.Channels == 2 {
+		flags |= 1
+	}
+	return flvAudioTrack(append([]byte{flags}, f...))
+}
+
+// opusTrack is the media track of Opus with channels channels: an
+// Enhanced RTMP sequence start with an Opus ID header (RFC 7845 5.1;
+// MPEG-TS carries no pre-skip: 0).
+func opusTrack(channels int) (*media.Track, error) {
+	head := []byte{'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, byte(channels), 0, 0, 0x80, 0xbb, 0, 0, 0, 0, 0}
+	return flvAudioTrack(append([]byte{9 << 4, 'O', 'p', 'u', 's'}, head...))
+}
+
+// flvAudioTrack runs an FLV audio tag body through media's parser.
+func flvAudioTrack(body []byte) (*media.Track, error) {
+	var p media.Parser
+	f := p.Media(tagAudio, 0, body)
+	if len(f.Units) != 1 || f.Units[0].Track == nil || !f.Units[0].Track.HasParams() {
+		return nil, fmt.Errorf("%w: MPEG-TS audio track: %v", errDamaged, f.Err)
+	}
+	return f.Units[0].Track, nil
+}
