@@ -115,7 +115,17 @@ func (r *tsReader) scanNext() error {
 		r.pending = slices.DeleteFunc(r.pending, func(s Sample) bool { return s.Off>>offPESShift >= stop })
 		r.change = true
 	}
-	slices.SortStableFunc(r.pending, func(x, y Sample) int { return cmp.Compare(x.DTS, y.DTS) })
+	// decode order; at the same time video first, as an FLV or MP4
+	// source gives them (a key frame then opens the export before audio)
+	slices.SortStableFunc(r.pending, func(x, y Sample) int {
+		if c := cmp.Compare(x.DTS, y.DTS); c != 0 || x.Video == y.Video {
+			return c
+		}
+		if x.Video {
+			return -1
+		}
+		return 1
+	})
 	return nil
 }
 
