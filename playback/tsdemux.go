@@ -290,7 +290,13 @@ func gatherPES(pr *packetReader, off int64, dst []byte) ([]byte, uint16, error) 
 	}
 	pid := pk.pid
 	dst = append(dst[:0], pk.payload...)
-	for {
+	want := -1 // the PES packet's bytes when its header says: nothing after them is read
+	if len(dst) >= 6 {
+		if n := int(dst[4])<<8 | int(dst[5]); n > 0 {
+			want = 6 + n
+		}
+	}
+	for want < 0 || len(dst) < want {
 		pk, _, ok, err := pr.next()
 		if err != nil {
 			return nil, 0, err
@@ -305,4 +311,5 @@ func gatherPES(pr *packetReader, off int64, dst []byte) ([]byte, uint16, error) 
 			dst = append(dst, pk.payload...)
 		}
 	}
+	return dst, pid, nil
 }
