@@ -24,9 +24,11 @@ type tsSegRef struct {
 
 // tsReader reads an HLS recording with MPEG-TS segments, segment by
 // segment: one segment's samples are in memory at a time, in decode
-// order. Its tracks are those of the first frames; the recording is cut
-// (ErrCodecChange) where the program's streams or the parameters change
-// (a publisher coming back with other settings under record_append).
+// order. Its tracks are those of the first segment with samples (a track
+// that starts later is left out, as an fMP4 init segment leaves it out);
+// the recording is cut (ErrCodecChange) where the program's streams or
+// the parameters change (a publisher coming back with other settings
+// under record_append).
 type tsReader struct {
 	segs  []tsSegRef
 	i     int // next segment to scan
@@ -284,10 +286,7 @@ func (r *tsReader) videoUnit(codec tsCodec, es []byte, o openPES, s Sample, chan
 		r.v = t
 		r.vp = params.clone()
 	case r.v == nil:
-		if s.Key && len(params.sps) > 0 {
-			changeAt(o.at) // video that was not there at the start
-		}
-		return
+		return // before the first key frame, or a track that came late: left out, as from fMP4 segments
 	case !r.vp.contains(&params):
 		changeAt(o.at)
 		return
@@ -309,7 +308,9 @@ func (r *tsReader) aacUnit(es []byte, at, dts int64, s Sample, changeAt func(int
 				return
 			}
 			r.a, r.aac = t, f.h
-		case r.a == nil || f.h != r.aac:
+		case r.a == nil:
+			return // a track that came late
+		case f.h != r.aac:
 			changeAt(at)
 			return
 		}
@@ -343,7 +344,9 @@ func (r *tsReader) mp3Unit(es []byte, at int64, s Sample, changeAt func(int64)) 
 			return
 		}
 		r.a, r.mp3 = t, bits
-	case r.a == nil || bits != r.mp3:
+	case r.a == nil:
+		return
+	case bits != r.mp3:
 		changeAt(at)
 		return
 	}
