@@ -34,7 +34,7 @@ func benchRecord(b *testing.B, fmtName string, total, fileLen time.Duration) []r
 	p.Media(tagVideo, 0, seq)
 	p.Media(tagAudio, 0, []byte{0xAF, 0, 0x12, 0x10})
 	video := make([]byte, 5+4+benchFrameBytes)
-	for i := range video {
+	for i := 10; i < len(video); i++ { // the NAL unit after its header byte
 		video[i] = 0x5a // not zeros: a NAL unit never ends in one (an MPEG-TS reader cuts them as padding)
 	}
 	audio := make([]byte, 2+benchAudioBytes)

@@ -43,6 +43,9 @@ type tsReader struct {
 	aac    adtsHeader
 	mp3    uint32 // the MPEG audio header bits that make the track
 	change bool   // the last segment scanned ends the recording
+	// trackErr says why a track of the first frames could not be made
+	// (video, audio): the export is refused rather than left without it.
+	trackErr [2]error
 
 	pending []Sample
 	next    int
@@ -77,6 +80,12 @@ func openTS(fs Files, pl *hls.Playlist) (*tsReader, error) {
 		}
 	}
 	r.fixed = true
+	for i, t := range []*media.Track{r.v, r.a} {
+		if t == nil && r.trackErr[i] != nil {
+			r.Close()
+			return nil, fmt.Errorf("hls: %w: %w", ErrUnsupported, r.trackErr[i])
+		}
+	}
 	return r, nil
 }
 
@@ -281,6 +290,7 @@ func (r *tsReader) videoUnit(codec tsCodec, es []byte, o openPES, s Sample, chan
 	case r.v == nil && !r.fixed && s.Key && len(params.sps) > 0:
 		t, err := videoTrack(codec, &params)
 		if err != nil {
+			r.trackErr[0] = err
 			return
 		}
 		r.v = t
@@ -305,6 +315,7 @@ func (r *tsReader) aacUnit(es []byte, at, dts int64, s Sample, changeAt func(int
 		case r.a == nil && !r.fixed:
 			t, err := aacTrack(f.h)
 			if err != nil {
+				r.trackErr[1] = err
 				return
 			}
 			r.a, r.aac = t, f.h
@@ -341,6 +352,7 @@ func (r *tsReader) mp3Unit(es []byte, at int64, s Sample, changeAt func(int64)) 
 	case r.a == nil && !r.fixed:
 		t, err := mp3Track(es)
 		if err != nil {
+			r.trackErr[1] = err
 			return
 		}
 		r.a, r.mp3 = t, bits
@@ -364,6 +376,7 @@ func (r *tsReader) opusUnit(es []byte, s Sample) {
 		}
 		t, err := opusTrack(max(r.prog.opusChannels, 1))
 		if err != nil {
+			r.trackErr[1] = err
 			return
 		}
 		r.a = t

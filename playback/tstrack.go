@@ -14,11 +14,11 @@ import (
 
 // The tracks of an MPEG-TS recording are built from what its first
 // frames carry (parameter sets in band, ADTS headers), then read the way
-// every other source's are: the video and AAC tracks through an MP4
-// sample entry that mediacommon writes (it builds avcC and hvcC from the
-// parameter sets), MP3 and Opus through the FLV tag a publisher of the
-// same stream would send. So a track from a TS recording compares and
-// maps exactly like one from an MP4 or FLV recording.
+// every other source's are: HEVC and AAC through an MP4 sample entry
+// that mediacommon writes (hvcC needs the SPS parsed), H.264, MP3 and
+// Opus through the FLV tag a publisher of the same stream would send. So
+// a track from a TS recording compares and maps like one from an MP4 or
+// FLV recording.
 
 // videoParams are the parameter sets of a video key frame, in the order
 // they came (VPS only for HEVC).
@@ -31,11 +31,30 @@ func videoTrack(codec tsCodec, p *videoParams) (*media.Track, error) {
 	if len(p.sps) == 0 || len(p.pps) == 0 || codec == tsHEVC && len(p.vps) == 0 {
 		return nil, fmt.Errorf("%w: MPEG-TS key frame without parameter sets", errDamaged)
 	}
-	var c codecs.Codec = &codecs.H264{SPS: p.sps[0], PPS: p.pps[0]}
-	if codec == tsHEVC {
-		c = &codecs.H265{VPS: p.vps[0], SPS: p.sps[0], PPS: p.pps[0]}
+	if codec == tsHEVC { // hvcC says what the SPS does: mediacommon parses it
+		return initTrack(&codecs.H265{VPS: p.vps[0], SPS: p.sps[0], PPS: p.pps[0]}, 90000)
 	}
-	return initTrack(c, 90000)
+	return flvTrack(tagVideo, append([]byte{0x17, 0, 0, 0, 0}, avcC(p)...))
+}
+
+// avcC is the AVCDecoderConfigurationRecord of the parameter sets (ISO/IEC
+// 14496-15 5.3.3.1; the profile bytes are the first SPS's): every set, as
+// media's parser and our MP4 writer read it; no SPS parsing, so an SPS
+// that a strict parser refuses still exports.
+func avcC(p *videoParams) []byte {
+	sps := p.sps[0]
+	b := []byte{1, 0, 0, 0, 0xff, 0xe0 | byte(min(len(p.sps), 31))}
+	if len(sps) >= 4 {
+		copy(b[1:4], sps[1:4])
+	}
+	for _, s := range p.sps[:min(len(p.sps), 31)] {
+		b = append(append(b, byte(len(s)>>8), byte(len(s))), s...)
+	}
+	b = append(b, byte(min(len(p.pps), 255)))
+	for _, s := range p.pps[:min(len(p.pps), 255)] {
+		b = append(append(b, byte(len(s)>>8), byte(len(s))), s...)
+	}
+	return b
 }
 
 // aacTrack is the media track of AAC whose ADTS header is h.
@@ -67,7 +86,7 @@ func initTrack(c codecs.Codec, scale uint32) (*media.Track, error) {
 // mp3Track is the media track of MPEG audio whose first frame is f: the
 // FLV tag's sound flags say its rate and channels as the frame does.
 func mp3Track(f []byte) (*media.Track, error) {
-	t, err := flvAudioTrack(append([]byte{2<<4 | 3<<2 | 1<<1 | 1}, f...))
+	t, err := flvTrack(tagAudio, append([]byte{2<<4 | 3<<2 | 1<<1 | 1}, f...))
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +102,7 @@ func mp3Track(f []byte) (*media.Track, error) {
 	if t.Channels == 2 {
 		flags |= 1
 	}
-	return flvAudioTrack(append([]byte{flags}, f...))
+	return flvTrack(tagAudio, append([]byte{flags}, f...))
 }
 
 // opusTrack is the media track of Opus with channels channels: an
@@ -91,15 +110,15 @@ func mp3Track(f []byte) (*media.Track, error) {
 // MPEG-TS carries no pre-skip: 0).
 func opusTrack(channels int) (*media.Track, error) {
 	head := []byte{'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, byte(channels), 0, 0, 0x80, 0xbb, 0, 0, 0, 0, 0}
-	return flvAudioTrack(append([]byte{9 << 4, 'O', 'p', 'u', 's'}, head...))
+	return flvTrack(tagAudio, append([]byte{9 << 4, 'O', 'p', 'u', 's'}, head...))
 }
 
-// flvAudioTrack runs an FLV audio tag body through media's parser.
-func flvAudioTrack(body []byte) (*media.Track, error) {
+// flvTrack runs an FLV tag body through media's parser.
+func flvTrack(typ uint8, body []byte) (*media.Track, error) {
 	var p media.Parser
-	f := p.Media(tagAudio, 0, body)
+	f := p.Media(typ, 0, body)
 	if len(f.Units) != 1 || f.Units[0].Track == nil || !f.Units[0].Track.HasParams() {
-		return nil, fmt.Errorf("%w: MPEG-TS audio track: %v", errDamaged, f.Err)
+		return nil, fmt.Errorf("%w: MPEG-TS track: %v", errDamaged, f.Err)
 	}
 	return f.Units[0].Track, nil
 }
