@@ -94,6 +94,9 @@ func (r *tsReader) Close() error                        { return r.files.Close()
 
 func (r *tsReader) Next() (Sample, error) {
 	for r.next == len(r.pending) {
+		if r.change || r.i == len(r.segs) {
+			r.release()
+		}
 		if r.change {
 			return Sample{}, fmt.Errorf("hls: %w in segment %s", ErrCodecChange, r.segs[r.i-1].uri)
 		}
@@ -106,6 +109,12 @@ func (r *tsReader) Next() (Sample, error) {
 	}
 	r.next++
 	return r.pending[r.next-1], nil
+}
+
+// release lets the scan's buffers go once every segment is read: an mp4
+// export keeps its sources open until the file is read.
+func (r *tsReader) release() {
+	r.pes, r.conv, r.buf, r.pending, r.next = [2][]byte{}, nil, nil, nil, 0
 }
 
 // scanNext reads the next segment's samples into pending.

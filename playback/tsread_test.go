@@ -138,6 +138,26 @@ func TestTSSourceMatchesFLV(t *testing.T) {
 	}
 }
 
+// TestTSSourceMatchesFMP4Segments: the same stream recorded as HLS with
+// fMP4 and with MPEG-TS segments reads as the same samples (times on the
+// same timeline, same bytes).
+func TestTSSourceMatchesFMP4Segments(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 5)
+	var v, a [2][]sampleOf
+	for i, f := range []string{"hls", "hls-ts"} {
+		rec := record(t, clip, f, t.TempDir(), time.Minute, epoch)
+		src, err := Open("hls", rec[0].Row.Path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v[i], a[i], err = readAll(t, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareSamples(t, "video", v[1], v[0])
+	compareSamples(t, "audio", a[1], a[0])
+}
+
 func compareSamples(t *testing.T, kind string, got, want []sampleOf) {
 	t.Helper()
 	if len(got) != len(want) {
