@@ -155,3 +155,27 @@ func TestExportGap(t *testing.T) {
 	name, wk := exportTo(t, p, "mp4")
 	checkExport(t, name, "mp4", wk, 0, 25000)
 }
+
+// TestExportTrackNotInPlan: an FLV recording of H.264 + MP3 names the
+// MP3 track only with its first frame, after the first video frame, so
+// the plan has no audio track; the walk leaves its samples out (it used
+// to hand them to writers with no track for them: a panic in the mp4
+// export) and every output is valid with every video frame.
+func TestExportTrackNotInPlan(t *testing.T) {
+	rec := record(t, mp3Clip(t, 2), "flv", t.TempDir(), time.Minute, epoch)
+	for _, out := range []string{"mp4", "fmp4", "flv"} {
+		p, err := NewPlan(context.Background(), newStore(t, rec), Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, wk := exportTo(t, p, out)
+		v, a := testmedia.ProbePackets(t, name)
+		if wk.Video != 50 || int64(v) != wk.Video || int64(a) != wk.Audio || (p.Audio == nil) != (a == 0) {
+			t.Errorf("%s: ffprobe %d video %d audio, walk %+v, plan audio %v; want the 50 video frames and audio only with a track",
+				out, v, a, wk, p.Audio)
+		}
+		if out != "flv" {
+			checkMP4(t, name, wk)
+		}
+	}
+}
