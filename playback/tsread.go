@@ -49,6 +49,8 @@ type tsReader struct {
 
 	pending []Sample
 	next    int
+	lastDTS [2]int64 // of the last sample of each kind given (video, audio)
+	given   [2]bool
 	last    int64 // last 90 kHz timestamp, unwrapped; -1 none
 	wrap    int64
 
@@ -146,7 +148,38 @@ func (r *tsReader) scanNext() error {
 		}
 		return 1
 	})
+	if r.goesBack() {
+		r.pending, r.change = r.pending[:0], true
+	}
 	return nil
+}
+
+// goesBack says whether the segment's samples start before those of the
+// last one ended (a playlist joined from recordings whose times were not
+// shifted to follow each other): the recording is cut there, as at a
+// change, rather than written with time running backwards. Otherwise it
+// notes the segment's last times.
+func (r *tsReader) goesBack() bool {
+	var seen [2]bool
+	for _, s := range r.pending {
+		k := kindIndex(s.Video)
+		if !seen[k] && r.given[k] && (s.DTS < r.lastDTS[k] || s.Video && s.DTS == r.lastDTS[k]) {
+			return true
+		}
+		seen[k] = true
+	}
+	for _, s := range r.pending {
+		k := kindIndex(s.Video)
+		r.lastDTS[k], r.given[k] = s.DTS, true
+	}
+	return false
+}
+
+func kindIndex(video bool) int {
+	if video {
+		return 0
+	}
+	return 1
 }
 
 // openPES is a PES packet being gathered during a scan.

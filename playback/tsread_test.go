@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtmprecd/rtmprecd/flv"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format"
 )
 
 // tsClips are FLV clips of every codec pair MPEG-TS segments carry.
@@ -274,21 +276,140 @@ func splitPackets(ps []testmedia.Packet) (out [2][]testmedia.Packet) {
 	return out
 }
 
-// TestTSCodecChange joins the segments of two recordings of different
-// picture sizes into one playlist after a discontinuity, as record_append
-// does when the publisher comes back with other settings: the source
-// gives the first recording's samples, then ErrCodecChange; an export of
-// the whole range ends at the change, a valid file.
-func TestTSCodecChange(t *testing.T) {
-	a := record(t, testmedia.ClipLength(t, testmedia.AV, 4), "hls-ts", t.TempDir(), time.Minute, epoch)[0]
-	b := record(t, testmedia.ClipSized(t, testmedia.AV, 4, "320x240"), "hls-ts", t.TempDir(), time.Minute, epoch)[0]
+// appendSession continues the HLS recording in dir with the clip's
+// frames as a publisher coming back under record_append does: the muxer
+// opened with Append, the times after its Shift.
+func appendSession(t *testing.T, dir, clip string) {
+	t.Helper()
+	f, err := flv.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p media.Parser
+	var m format.Muxer
+	var shift, start int64
+	for _, tag := range f.Tags {
+		if tag.Type != flv.TagAudio && tag.Type != flv.TagVideo {
+			continue
+		}
+		ts := int64(tag.Timestamp)
+		fr := p.Media(tag.Type, ts, tag.Data)
+		if len(fr.Units) != 1 || fr.Units[0].Packet == media.PacketSeqStart {
+			continue
+		}
+		u := &fr.Units[0]
+		if m == nil {
+			if !fr.Keyframe || u.Track.Kind != media.KindVideo {
+				continue
+			}
+			d, err := format.OpenOSDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lock, err := os.OpenFile(filepath.Join(dir, format.LockName), os.O_WRONLY, 0) // the recorder's lock file, kept
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink := format.NewOSSink(lock)
+			o, err := formats["hls-ts"].Open(sink, format.Options{Buffer: 256 << 10, FlushPeriod: time.Second, Now: time.Now,
+				Codec: p.State(), Video: true, Audio: true, SpanDuration: time.Minute, ExpectKeys: 60, Append: true, Path: dir, Dir: d})
+			if err != nil || !o.Appended {
+				t.Fatalf("append: %+v, %v", o, err)
+			}
+			m, shift, start = o.Muxer, o.Shift, ts
+			for _, tr := range []*media.Track{p.State().Video(), p.State().Audio()} {
+				if err := m.Write(format.Sample{Track: tr, Time: shift}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := m.Write(format.Sample{Track: u.Track, Unit: u, Time: shift + ts - start, Key: u.Key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTSAppend continues an HLS MPEG-TS recording under record_append:
+// with the same parameters the source reads on through the
+// discontinuity, the second session's samples after the first's; with
+// another picture size (new parameter sets) it gives the first session's
+// samples, then ErrCodecChange, and an export of the whole range ends
+// at the change, a valid file.
+func TestTSAppend(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 4)
+	for _, c := range []struct {
+		name, second string
+		change       bool
+	}{
+		{"same parameters", clip, false},
+		{"other parameters", testmedia.ClipSized(t, testmedia.AV, 4, "320x240"), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := record(t, clip, "hls-ts", t.TempDir(), time.Minute, epoch)[0]
+			first, err := Open("hls", rec.Row.Path, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantV, wantA, err := readAll(t, first)
+			if err != nil || len(wantV) != 100 {
+				t.Fatalf("first session: %d video samples, %v", len(wantV), err)
+			}
+			appendSession(t, rec.Row.Path, c.second)
+			pl, err := os.ReadFile(filepath.Join(rec.Row.Path, "index.m3u8"))
+			if err != nil || !strings.Contains(string(pl), "#EXT-X-DISCONTINUITY") {
+				t.Fatalf("playlist after the append (%v):\n%s", err, pl)
+			}
+			src, err := Open("hls", rec.Row.Path, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, a, err := readAll(t, src)
+			if c.change {
+				if !errors.Is(err, ErrCodecChange) || len(v) != len(wantV) || len(a) != len(wantA) {
+					t.Fatalf("%d video %d audio samples then %v; want %d %d then a codec change", len(v), len(a), err, len(wantV), len(wantA))
+				}
+				rec.Row.Duration, rec.Row.End = 8*time.Second, rec.Row.Start.Add(8*time.Second)
+				p, err := NewPlan(context.Background(), newStore(t, []recorded{rec}), Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(8 * time.Second)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				name, wk := exportTo(t, p, "mp4")
+				if wk.ChangeAt.IsZero() || wk.Video != int64(len(wantV)) {
+					t.Fatalf("walk %+v: want the %d video frames before the change, and where it is", wk, len(wantV))
+				}
+				checkMP4(t, name, wk)
+				return
+			}
+			if err != nil || len(v) != 2*len(wantV) || len(a) < 2*len(wantA)-1 {
+				t.Fatalf("%d video %d audio samples, %v; want both sessions' %d video and about %d audio", len(v), len(a), err, 2*len(wantV), 2*len(wantA))
+			}
+			for i := 1; i < len(v); i++ { // the second session follows where the playlist's media ended
+				if d := v[i].dts - v[i-1].dts; d != 40 && (i != len(wantV) || d < 40 || d > 100) {
+					t.Fatalf("video sample %d at %d ms after %d: want the second session right after the first", i, v[i].dts, v[i-1].dts)
+				}
+			}
+		})
+	}
+}
+
+// TestTSTimesGoingBack joins the segments of two recordings whose times
+// both start at 0 into one playlist (not what the recorder writes: an
+// append shifts the second): the source stops where the time would run
+// backwards, as at a codec change, and never gives a sample out of order.
+func TestTSTimesGoingBack(t *testing.T) {
+	clip := testmedia.ClipLength(t, testmedia.AV, 4)
+	a := record(t, clip, "hls-ts", t.TempDir(), time.Minute, epoch)[0]
+	b := record(t, clip, "hls-ts", t.TempDir(), time.Minute, epoch)[0]
 	first, err := Open("hls", a.Row.Path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantV, wantA, err := readAll(t, first)
-	if err != nil || len(wantV) == 0 {
-		t.Fatalf("first recording: %d samples, %v", len(wantV), err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	pl, err := os.ReadFile(filepath.Join(a.Row.Path, "index.m3u8"))
 	if err != nil {
@@ -306,10 +427,9 @@ func TestTSCodecChange(t *testing.T) {
 		if !strings.HasPrefix(l, "#EXTINF") {
 			continue
 		}
-		uri := lines[i+1]
 		name := strconv.Itoa(1000000 + next)[1:] + ".ts"
 		next++
-		data, err := os.ReadFile(filepath.Join(b.Row.Path, uri))
+		data, err := os.ReadFile(filepath.Join(b.Row.Path, lines[i+1]))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,8 +438,7 @@ func TestTSCodecChange(t *testing.T) {
 		}
 		body += l + "\n" + name + "\n"
 	}
-	body += "#EXT-X-ENDLIST\n"
-	if err := os.WriteFile(filepath.Join(a.Row.Path, "index.m3u8"), []byte(body), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(a.Row.Path, "index.m3u8"), []byte(body+"#EXT-X-ENDLIST\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	src, err := Open("hls", a.Row.Path, 0)
@@ -328,21 +447,7 @@ func TestTSCodecChange(t *testing.T) {
 	}
 	v, au, err := readAll(t, src)
 	if !errors.Is(err, ErrCodecChange) || len(v) != len(wantV) || len(au) != len(wantA) {
-		t.Fatalf("%d video %d audio samples then %v; want %d %d then a codec change", len(v), len(au), err, len(wantV), len(wantA))
-	}
-	a.Row.Duration, a.Row.End = 8*time.Second, a.Row.Start.Add(8*time.Second)
-	st := newStore(t, []recorded{a})
-	p, err := NewPlan(context.Background(), st, Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(8 * time.Second)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, wk := exportTo(t, p, "mp4")
-	if wk.ChangeAt.IsZero() || wk.Video != int64(len(wantV)) {
-		t.Fatalf("walk %+v: want the %d video frames before the change, and where it is", wk, len(wantV))
-	}
-	checkMP4(t, name, wk)
-	if v, _ := testmedia.ProbePackets(t, name); int64(v) != wk.Video {
-		t.Fatalf("ffprobe: %d video packets, walk %d", v, wk.Video)
+		t.Fatalf("%d video %d audio samples then %v; want %d %d then the stop", len(v), len(au), err, len(wantV), len(wantA))
 	}
 }
 
