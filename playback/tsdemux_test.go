@@ -89,3 +89,21 @@ func TestUnwrap(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoTrackParameterSets: an H.264 track keeps every SPS and PPS of
+// the first key frame (its samples lose the in-band ones); HEVC with more
+// than one set of a kind is refused, not exported with sets missing.
+func TestVideoTrackParameterSets(t *testing.T) {
+	sps := []byte{0x67, 0x42, 0xC0, 0x1E, 0xD9, 0x00, 0xA0, 0x47, 0xFE, 0xC8}
+	p := videoParams{sps: [][]byte{sps}, pps: [][]byte{{0x68, 0xCE, 0x3C, 0x80}, {0x68, 0x53, 0x0F, 0x20}}}
+	tr, err := videoTrack(tsAVC, &p)
+	if err != nil || tr.AVC == nil || len(tr.AVC.SPS) != 1 || len(tr.AVC.PPS) != 2 || tr.AVC.Profile != 0x42 || tr.AVC.LengthSize != 4 {
+		t.Fatalf("H.264 track %+v, %v", tr, err)
+	}
+	if _, err := videoTrack(tsHEVC, &videoParams{vps: [][]byte{{0x40, 1}}, sps: [][]byte{{0x42, 1}}, pps: [][]byte{{0x44, 1}, {0x44, 2}}}); err == nil {
+		t.Fatal("HEVC with two PPS made a track")
+	}
+	if _, err := videoTrack(tsAVC, &videoParams{sps: [][]byte{sps}}); err == nil {
+		t.Fatal("a key frame without PPS made a track")
+	}
+}

@@ -32,6 +32,11 @@ func videoTrack(codec tsCodec, p *videoParams) (*media.Track, error) {
 		return nil, fmt.Errorf("%w: MPEG-TS key frame without parameter sets", errDamaged)
 	}
 	if codec == tsHEVC { // hvcC says what the SPS does: mediacommon parses it
+		if len(p.vps) > 1 || len(p.sps) > 1 || len(p.pps) > 1 {
+			// mediacommon's hvcC holds one of each, and the samples lose
+			// their in-band sets: the others would be missing
+			return nil, fmt.Errorf("HEVC with %d VPS, %d SPS, %d PPS in MPEG-TS", len(p.vps), len(p.sps), len(p.pps))
+		}
 		return initTrack(&codecs.H265{VPS: p.vps[0], SPS: p.sps[0], PPS: p.pps[0]}, 90000)
 	}
 	return flvTrack(tagVideo, append([]byte{0x17, 0, 0, 0, 0}, avcC(p)...))
