@@ -46,18 +46,18 @@ func exportTo(t *testing.T, p *Plan, outFmt string) (string, Walked) {
 }
 
 // TestExportAcrossFiles records a 25-second clip split every 10 s in each
-// format (HLS: fMP4 segments of 2 s, a directory per recording) and exports a range that starts inside a GOP and spans three
+// format (HLS: fMP4 or MPEG-TS segments of 2 s, a directory per recording) and exports a range that starts inside a GOP and spans three
 // files, in each output format: ffprobe must count exactly the frames
 // from the key frame at or before the start to the end, with increasing
 // timestamps; mp4check must accept every MP4.
 func TestExportAcrossFiles(t *testing.T) {
 	clip := testmedia.ClipLength(t, testmedia.AV, 25)
-	for _, src := range []string{"flv", "mp4", "fmp4", "hls"} {
+	for _, src := range []string{"flv", "mp4", "fmp4", "hls", "hls-ts"} {
 		rec := record(t, clip, src, t.TempDir(), 10*time.Second, epoch)
 		if len(rec) != 3 {
 			t.Fatalf("%s: %d files, want 3", src, len(rec))
 		}
-		if src == "hls" { // each recording is several segments
+		if strings.HasPrefix(src, "hls") { // each recording is several segments
 			pl, err := os.ReadFile(filepath.Join(rec[0].Row.Path, "index.m3u8"))
 			if n := strings.Count(string(pl), "#EXTINF"); err != nil || n < 4 {
 				t.Fatalf("hls recording: %d segments, %v", n, err)
@@ -109,20 +109,27 @@ func checkExport(t *testing.T, name, out string, wk Walked, fromMS, toMS int64) 
 		lastV = p.DTS
 	}
 	if out != "flv" {
-		rep, err := mp4check.File(name)
-		if err != nil {
-			t.Fatalf("mp4check: %v", err)
-		}
-		var n int64
-		for _, tr := range rep.Tracks {
-			n += int64(tr.Samples)
-		}
-		if n != wk.Video+wk.Audio {
-			t.Errorf("mp4check: %d samples, walk %d", n, wk.Video+wk.Audio)
-		}
+		checkMP4(t, name, wk)
 	}
 	if testing.Verbose() {
 		fmt.Println(name, v, a, wk)
+	}
+}
+
+// checkMP4: our strict MP4 reader accepts the file, with every sample
+// the walk wrote.
+func checkMP4(t *testing.T, name string, wk Walked) {
+	t.Helper()
+	rep, err := mp4check.File(name)
+	if err != nil {
+		t.Fatalf("mp4check: %v", err)
+	}
+	var n int64
+	for _, tr := range rep.Tracks {
+		n += int64(tr.Samples)
+	}
+	if n != wk.Video+wk.Audio {
+		t.Errorf("mp4check: %d samples, walk %d", n, wk.Video+wk.Audio)
 	}
 }
 
@@ -147,4 +154,28 @@ func TestExportGap(t *testing.T) {
 	}
 	name, wk := exportTo(t, p, "mp4")
 	checkExport(t, name, "mp4", wk, 0, 25000)
+}
+
+// TestExportTrackNotInPlan: an FLV recording of H.264 + MP3 names the
+// MP3 track only with its first frame, after the first video frame, so
+// the plan has no audio track; the walk leaves its samples out (it used
+// to hand them to writers with no track for them: a panic in the mp4
+// export) and every output is valid with every video frame.
+func TestExportTrackNotInPlan(t *testing.T) {
+	rec := record(t, mp3Clip(t, 2), "flv", t.TempDir(), time.Minute, epoch)
+	for _, out := range []string{"mp4", "fmp4", "flv"} {
+		p, err := NewPlan(context.Background(), newStore(t, rec), Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, wk := exportTo(t, p, out)
+		v, a := testmedia.ProbePackets(t, name)
+		if wk.Video != 50 || int64(v) != wk.Video || int64(a) != wk.Audio || (p.Audio == nil) != (a == 0) {
+			t.Errorf("%s: ffprobe %d video %d audio, walk %+v, plan audio %v; want the 50 video frames and audio only with a track",
+				out, v, a, wk, p.Audio)
+		}
+		if out != "flv" {
+			checkMP4(t, name, wk)
+		}
+	}
 }

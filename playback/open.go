@@ -59,10 +59,10 @@ func newFMP4Reader(f readerAtCloser, size int64) (*fragReader, error) {
 	return &fragReader{v: v, a: a, parts: []part{{r: f, start: end, end: size}}, closers: []io.Closer{f}}, nil
 }
 
-// openHLS reads an HLS recording with fMP4 segments: the init segment of
-// the first map, then the segments up to the next map (a new map is a
-// codec change, where the recording is cut). Segment files open as they
-// are read (segmentFiles).
+// openHLS reads an HLS recording. With fMP4 segments: the init segment
+// of the first map, then the segments up to the next map (a new map is a
+// codec change, where the recording is cut). With MPEG-TS segments (no
+// map): tsReader. Segment files open as they are read (segmentFiles).
 func openHLS(fs Files) (Source, error) {
 	b, err := ReadFile(fs, hls.PlaylistName)
 	if err != nil {
@@ -77,7 +77,7 @@ func openHLS(fs Files) (Source, error) {
 	}
 	m := pl.Segments[0].Map
 	if m == "" {
-		return nil, fmt.Errorf("hls: %w: MPEG-TS segments", ErrUnsupported)
+		return openTS(fs, pl)
 	}
 	init, err := ReadFile(fs, m)
 	if err != nil {

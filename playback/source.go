@@ -36,6 +36,6 @@ type Source interface {
 	Close() error
 }
 
-// ErrUnsupported marks codecs or layouts an export cannot carry (an
-// MPEG-TS HLS recording, a codec the output format has no mapping for).
+// ErrUnsupported marks codecs or layouts an export cannot carry (a codec
+// the output format has no mapping for).
 var ErrUnsupported = errors.New("not supported for export")

@@ -96,6 +96,8 @@ func (p *Plan) walkSegment(first bool, sg Segment, base int64, w *Walked, fn fun
 
 // run feeds the segment's samples in its window to fn.
 func (s *segWalk) run(src Source, base int64, hasVideo bool, w *Walked, fn func(o *Out) error) (bool, error) {
+	_, a := src.Tracks()
+	hasAudio := a != nil
 	var o Out
 	for {
 		smp, err := src.Next()
@@ -110,6 +112,9 @@ func (s *segWalk) run(src Source, base int64, hasVideo bool, w *Walked, fn func(
 		}
 		if smp.DTS < s.from || hasVideo && s.lastV < 0 && !(smp.Video && smp.Key) {
 			continue // before the start key frame, or audio before it
+		}
+		if smp.Video && !hasVideo || !smp.Video && !hasAudio {
+			continue // a track the file did not start with (the writers have none for it)
 		}
 		o.Sample = smp
 		o.DTS = base + smp.DTS - s.zero

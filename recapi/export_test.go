@@ -67,9 +67,19 @@ func recordMP4(t *testing.T) []playbacktest.Recorded {
 }
 
 // TestExportRangeRequests: every Range answer of the mp4 export is 206
-// with exactly the bytes of the whole file at that range.
+// with exactly the bytes of the whole file at that range; from mp4
+// recordings and from HLS MPEG-TS ones, whose samples are gathered from
+// their transport packets again for each range.
 func TestExportRangeRequests(t *testing.T) {
-	r := newExportRig(t, recapi.ExportLimits{}, recordMP4(t))
+	clip := testmedia.ClipLength(t, testmedia.AV, 25)
+	for _, src := range []string{"mp4", "hls-ts"} {
+		t.Run(src, func(t *testing.T) {
+			testRangeRequests(t, newExportRig(t, recapi.ExportLimits{}, playbacktest.Record(t, clip, src, t.TempDir(), 10*time.Second, playbacktest.Epoch)))
+		})
+	}
+}
+
+func testRangeRequests(t *testing.T, r *exportRig) {
 	path := "export/live/cam?format=mp4&" + rangeQuery(4500*time.Millisecond, 23200*time.Millisecond)
 	whole := r.c.Do("GET", "/export/{streamPath}", path, nil)
 	if whole.Status != 200 || whole.Header.Get("Content-Type") != "video/mp4" || len(whole.Body) < 10000 {

@@ -1,7 +1,9 @@
 package recapi_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,19 +51,29 @@ func TestPlaylistPlaysOverHTTP(t *testing.T) {
 	}
 }
 
-// TestMPEGTSRecordingsAre422: HLS recordings with MPEG-TS segments can
-// neither be exported nor listed (no fMP4 to refer to): 422, not 500.
-func TestMPEGTSRecordingsAre422(t *testing.T) {
+// TestMPEGTSRecordings: HLS recordings with MPEG-TS segments export in
+// every format (ffprobe reads the 125 video frames of 0 to 5 s), but a
+// playlist cannot list them (it refers to fMP4 only): 422 saying so,
+// not 500.
+func TestMPEGTSRecordings(t *testing.T) {
 	clip := testmedia.ClipLength(t, testmedia.AV, 6)
 	r := newExportRig(t, recapi.ExportLimits{}, playbacktest.Record(t, clip, "hls-ts", t.TempDir(), time.Minute, playbacktest.Epoch))
 	q := rangeQuery(0, 5*time.Second)
-	for _, c := range []struct{ template, path string }{
-		{"/export/{streamPath}", "export/live/cam?" + q},
-		{"/export/{streamPath}", "export/live/cam?format=fmp4&" + q},
-		{"/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?" + q},
-	} {
-		if res := r.c.Do("GET", c.template, c.path, nil); res.Status != 422 || !strings.Contains(string(res.Body), "MPEG-TS") {
-			t.Errorf("%s: %d %s", c.path, res.Status, res.Body)
+	for _, f := range []string{"mp4", "fmp4", "flv"} {
+		res := r.c.Do("GET", "/export/{streamPath}", "export/live/cam?format="+f+"&"+q, nil)
+		if res.Status != 200 {
+			t.Fatalf("export %s: %d %s", f, res.Status, res.Body)
 		}
+		name := filepath.Join(t.TempDir(), "out."+f)
+		if err := os.WriteFile(name, res.Body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if v, a := testmedia.ProbePackets(t, name); v != 125 || a < 200 {
+			t.Errorf("export %s: ffprobe reads %d video %d audio packets, want 125 video and the audio", f, v, a)
+		}
+	}
+	res := r.c.Do("GET", "/playlist/{streamPath}.m3u8", "playlist/live/cam.m3u8?"+q, nil)
+	if res.Status != 422 || !strings.Contains(string(res.Body), "fMP4") {
+		t.Errorf("playlist: %d %s", res.Status, res.Body)
 	}
 }
