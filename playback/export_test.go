@@ -162,7 +162,7 @@ func TestExportGap(t *testing.T) {
 // to hand them to writers with no track for them: a panic in the mp4
 // export) and every output is valid with every video frame.
 func TestExportTrackNotInPlan(t *testing.T) {
-	rec := record(t, mp3Clip(t, 2), "flv", t.TempDir(), time.Minute, epoch)
+	rec := record(t, testmedia.ClipMP3(t, 2), "flv", t.TempDir(), time.Minute, epoch)
 	for _, out := range []string{"mp4", "fmp4", "flv"} {
 		p, err := NewPlan(context.Background(), newStore(t, rec), Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(time.Minute)})
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,26 +25,9 @@ func tsClips(t *testing.T) map[string]string {
 	v, a := testmedia.ERTMPTrack(t, testmedia.HEVC, 3), testmedia.ERTMPTrack(t, testmedia.Opus, 3)
 	return map[string]string{
 		"h264+aac":  testmedia.ClipLength(t, testmedia.AV, 5),
-		"h264+mp3":  mp3Clip(t, 3),
+		"h264+mp3":  testmedia.ClipMP3(t, 3),
 		"hevc+opus": writeFLV(t, testmedia.Interleave(v, a)),
 	}
-}
-
-// mp3Clip encodes an H.264 + MP3 FLV clip.
-func mp3Clip(t *testing.T, seconds int) string {
-	t.Helper()
-	testmedia.Encoder(t, "libmp3lame")
-	clip := filepath.Join(t.TempDir(), "mp3.flv")
-	d := strconv.Itoa(seconds)
-	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-		"-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration="+d,
-		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration="+d,
-		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p",
-		"-c:a", "libmp3lame", "-ar", "44100", "-b:a", "64k", "-t", d, "-f", "flv", clip)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v: %s", err, out)
-	}
-	return clip
 }
 
 // writeFLV writes frames as an FLV file, as a publisher's tags.

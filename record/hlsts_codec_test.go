@@ -29,7 +29,7 @@ func TestE2EHLSMPEGTSCodecs(t *testing.T) {
 		checkTSRecording(t, s.wait(t, 1)[0], want, testmedia.HEVC, testmedia.Opus)
 	})
 	t.Run("h264+mp3", func(t *testing.T) {
-		clip := mp3Clip(t, 3)
+		clip := testmedia.ClipMP3(t, 3)
 		s := startServer(t, ts)
 		if err := testmedia.Publish(t.Context(), t, clip, "rtmp://"+s.addr+"/live/cam", false); err != nil {
 			t.Fatal(err)

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
-	"strconv"
 	"testing"
 	"time"
 
@@ -136,7 +134,7 @@ func checkISOFile(t *testing.T, ev Event) {
 // and the record-done event counts the samples in the file (the
 // end-of-sequence tag has no place in an MP4 and is not counted).
 func TestE2EMP4FFmpegMP3AndAAC(t *testing.T) {
-	mp3 := mp3Clip(t, 2)
+	mp3 := testmedia.ClipMP3(t, 2)
 	for _, tc := range []struct{ name, clip, audio string }{
 		{"mp3", mp3, "mp3"},
 		{"aac", testmedia.ClipVariant(t, testmedia.AV), "aac"},
@@ -161,24 +159,6 @@ func TestE2EMP4FFmpegMP3AndAAC(t *testing.T) {
 			}
 		})
 	}
-}
-
-// mp3Clip encodes an FLV clip of H.264 and MP3 (libmp3lame) lasting
-// seconds, a key frame a second.
-func mp3Clip(t *testing.T, seconds int) string {
-	t.Helper()
-	testmedia.Encoder(t, "libmp3lame")
-	clip := filepath.Join(t.TempDir(), "mp3.flv")
-	d := strconv.Itoa(seconds)
-	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-		"-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration="+d,
-		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration="+d,
-		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p",
-		"-c:a", "libmp3lame", "-ar", "44100", "-b:a", "64k", "-t", d, "-f", "flv", clip)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v: %s", err, out)
-	}
-	return clip
 }
 
 // TestRecordFMP4LateTrackIsNamed: audio whose sequence start comes after
