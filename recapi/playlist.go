@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,9 +16,27 @@ import (
 	"github.com/rtmprecd/rtmprecd/record/format/hls"
 )
 
+// errMapped: an #EXT-X-MAP applies to every later segment of a playlist
+// (RFC 8216, 4.3.2.5), so MPEG-TS segments, which have none, cannot
+// follow fMP4 ones; the other way round is fine.
+var errMapped = errors.New("its MPEG-TS segments would follow fMP4 ones, whose #EXT-X-MAP would apply to them: " +
+	"ask for a range that does not mix them, or export it (export/...?format=fmp4)")
+
+// mapsApply checks that the entries es of a recording can follow those
+// of the playlist so far.
+func mapsApply(sofar, es []hlsEntry) error {
+	if len(es) == 0 || !slices.ContainsFunc(sofar, func(e hlsEntry) bool { return e.mapURI != "" }) {
+		return nil
+	}
+	if slices.ContainsFunc(es, func(e hlsEntry) bool { return e.mapURI == "" }) {
+		return errMapped
+	}
+	return nil
+}
+
 // errNotFMP4 marks a recording an HLS playlist cannot refer to without a
 // copy.
-var errNotFMP4 = errors.New("an HLS playlist refers to fMP4 and HLS fMP4 recordings only; use export/...?format=fmp4")
+var errNotFMP4 = errors.New("an HLS playlist refers to fMP4 and HLS recordings only; use export/...?format=fmp4")
 
 // hlsEntry is one media segment of the playlist.
 type hlsEntry struct {
@@ -33,7 +52,8 @@ type hlsEntry struct {
 // playlist serves playlist/{streamPath}.m3u8: an HLS VOD playlist of the
 // range over the recordings themselves, with no copy: byte ranges of
 // fMP4 files (one per fragment, which starts at a key frame) and the
-// segments of HLS fMP4 recordings, a discontinuity between recordings.
+// segments of HLS recordings (fMP4 or MPEG-TS), a discontinuity between
+// recordings.
 func (rq *request) playlist(tail string) {
 	streamPath, ok := strings.CutSuffix(tail, ".m3u8")
 	if !ok {
@@ -67,6 +87,10 @@ func (rq *request) playlist(tail string) {
 		}
 		if len(es) > 0 {
 			es[0].discontinuity = len(entries) > 0
+		}
+		if err := mapsApply(entries, es); err != nil {
+			fail(rq.w, http.StatusUnprocessableEntity, fmt.Sprintf("recording %d: %v", s.Row.ID, err))
+			return
 		}
 		entries = append(entries, es...)
 	}
@@ -133,9 +157,6 @@ func (rq *request) hlsSegmentEntries(s playback.Segment, start, end time.Time) (
 	wall := row.Start
 	var firstPDT time.Time // the muxer's clock; the row's start is the index's
 	for _, sg := range pl.Segments {
-		if sg.Map == "" {
-			return nil, errNotFMP4
-		}
 		if firstPDT.IsZero() {
 			firstPDT = sg.PDT
 		}
@@ -143,8 +164,11 @@ func (rq *request) hlsSegmentEntries(s playback.Segment, start, end time.Time) (
 			wall = row.Start.Add(sg.PDT.Sub(firstPDT))
 		}
 		if overlaps(wall, sg.MS, start, end) {
-			out = append(out, hlsEntry{wall: wall, ms: sg.MS, uri: rq.fileURI(row.ID, sg.URI), mapURI: rq.fileURI(row.ID, sg.Map),
-				discontinuity: sg.Discontinuity && len(out) > 0})
+			e := hlsEntry{wall: wall, ms: sg.MS, uri: rq.fileURI(row.ID, sg.URI), discontinuity: sg.Discontinuity && len(out) > 0}
+			if sg.Map != "" { // fMP4; an MPEG-TS segment carries its own program tables
+				e.mapURI = rq.fileURI(row.ID, sg.Map)
+			}
+			out = append(out, e)
 		}
 		wall = wall.Add(time.Duration(sg.MS) * time.Millisecond)
 	}
@@ -179,7 +203,7 @@ func writePlaylist(es []hlsEntry) string {
 		if e.discontinuity {
 			b.WriteString("#EXT-X-DISCONTINUITY\n")
 		}
-		if m := fmt.Sprintf("%s@%d", e.mapURI, e.mapSize); m != lastMap || e.discontinuity {
+		if m := fmt.Sprintf("%s@%d", e.mapURI, e.mapSize); e.mapURI != "" && (m != lastMap || e.discontinuity) {
 			fmt.Fprintf(&b, "#EXT-X-MAP:URI=%q", e.mapURI)
 			if e.mapSize > 0 {
 				fmt.Fprintf(&b, ",BYTERANGE=\"%d@0\"", e.mapSize)
