@@ -46,7 +46,7 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.maxLag, "max-lag", time.Second, "real-time lag of the load generator beyond which a case did not hold")
 	fs.BoolVar(&f.quick, "quick", false, "quick check: fast N=1,10 with -fast-mb 200, real time N=10 for 10s, no escalation")
 	fs.BoolVar(&f.noNginx, "no-nginx", false, "measure rtmprecd alone")
-	fs.StringVar(&f.formats, "formats", "flv,mp4,fmp4", "rtmprecd record formats to measure, each as its own server (flv is always the ratios' base): "+bench.FormatNames()+"; hls has fMP4 segments, hls-ts MPEG-TS ones")
+	fs.StringVar(&f.formats, "formats", "flv,mp4,fmp4,hls,hls-ts", "rtmprecd record formats to measure, each as its own server (flv is always the ratios' base): "+bench.FormatNames()+"; hls has fMP4 segments, hls-ts MPEG-TS ones")
 }
 
 // compare runs the side-by-side benchmark.
