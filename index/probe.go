@@ -34,8 +34,11 @@ type Facts struct {
 	SizeOnly bool
 	// Playlist is set for an HLS recording (ProbeHLS): Size, Duration,
 	// Start and ModTime are known, and Fill keeps the row's frame counts
-	// and codecs.
+	// and codecs unless Frames is set.
 	Playlist bool
+	// Frames is set when ProbeHLS read the frame counts and codec names
+	// (fMP4 segments): Fill copies them.
+	Frames bool
 	// Start is the wall clock of the first frame when the recording says
 	// it (an HLS playlist's first #EXT-X-PROGRAM-DATE-TIME); zero if not.
 	Start time.Time
@@ -217,6 +220,9 @@ func (f *Facts) Fill(r *Recording) {
 	}
 	if f.Playlist {
 		r.Size, r.Duration = f.Size, f.Duration
+		if f.Frames {
+			r.VideoFrames, r.AudioFrames, r.VideoCodec, r.AudioCodec = f.VideoFrames, f.AudioFrames, f.VideoCodec, f.AudioCodec
+		}
 		return
 	}
 	r.Size, r.Duration = f.Size, f.Duration

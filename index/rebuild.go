@@ -115,7 +115,7 @@ func (root Root) describe() string {
 }
 
 func rebuildFile(ctx context.Context, s Store, root Root, p string, byPath map[string]Recording, out io.Writer, sum *Rebuilt) error {
-	facts, err := Probe(root.Format, p)
+	facts, err := probeFrames(root.Format, p)
 	if err != nil {
 		sum.Skipped++
 		fmt.Fprintf(out, "skipped  %s: %v\n", p, err)

@@ -69,7 +69,7 @@ func ReconcileIdle(ctx context.Context, s Store, log *slog.Logger, open func(pat
 // complete sets r's figures and status from its file.
 func complete(r *Recording, now time.Time) {
 	r.Updated, r.Reason = now, ReasonCrash
-	facts, err := Probe(r.Format, r.Path)
+	facts, err := probeFrames(r.Format, r.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		r.Status = StatusMissing

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ type exportRig struct {
 	store *sqlite.Store
 	srv   *httptest.Server
 	c     *apitest.Client
+	ahead atomic.Int64 // how far the API's clock runs ahead of time.Now, ns: expires signatures
 }
 
 func newExportRig(t *testing.T, lim recapi.ExportLimits, recs ...[]playbacktest.Recorded) *exportRig {
@@ -44,12 +46,15 @@ func newExportRig(t *testing.T, lim recapi.ExportLimits, recs ...[]playbacktest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := recapi.New(recapi.Options{Store: store, Config: func() *conf.Config { return cfg }, Logger: slog.New(slog.DiscardHandler)})
+	r := &exportRig{store: store}
+	now := func() time.Time { return time.Now().Add(time.Duration(r.ahead.Load())) }
+	api := recapi.New(recapi.Options{Store: store, Config: func() *conf.Config { return cfg }, Logger: slog.New(slog.DiscardHandler), Now: now})
 	mux := http.NewServeMux()
 	mux.Handle("/mp4/api/", api.Handler("/mp4/api/", "tok", lim))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return &exportRig{store: store, srv: srv, c: &apitest.Client{T: t, Base: srv.URL + "/mp4/api", Token: "tok"}}
+	r.srv = httptest.NewServer(mux)
+	t.Cleanup(r.srv.Close)
+	r.c = &apitest.Client{T: t, Base: r.srv.URL + "/mp4/api", Token: "tok"}
+	return r
 }
 
 // rangeQuery is start and end as Unix seconds, from the fixtures' epoch.

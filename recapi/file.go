@@ -27,7 +27,7 @@ func (rq *request) file(id int64) {
 		return
 	}
 	if r.Format == "hls" {
-		rq.toPlaylist()
+		rq.toPlaylist(id)
 		return
 	}
 	if ns, remote := rq.api.owner(&r); remote {
@@ -65,9 +65,14 @@ func (rq *request) file(id int64) {
 // and says 404 when the directory is gone. The reference is relative, so
 // it holds behind a proxy that mounts the API under another path; 302
 // rather than 307 because only GET and HEAD get here, and every client
-// follows it.
-func (rq *request) toPlaylist() {
-	rq.w.Header().Set("Location", "file/"+hls.PlaylistName)
+// follows it. On a signed request the target carries its own signature
+// with the same expiry (a signature names one path).
+func (rq *request) toPlaylist(id int64) {
+	loc := "file/" + hls.PlaylistName
+	if q := rq.signedQuery(rq.dirPath(id, hls.PlaylistName)); q != "" {
+		loc += "?" + q
+	}
+	rq.w.Header().Set("Location", loc)
 	rq.w.WriteHeader(http.StatusFound)
 }
 
@@ -78,7 +83,8 @@ var dirContentTypes = map[string]string{".m4s": "video/iso.segment", ".mp4": "vi
 // fileIn serves the file name of an HLS recording's directory (a segment,
 // the init segment, the playlist) with Range support; the name is one
 // path component, opened without following links. For a recording that
-// is one file, its own base name serves the file (as file does).
+// is one file, its own base name serves the file (as file does). On a
+// signed request the playlist is served with signed URIs (signedPlaylist).
 func (rq *request) fileIn(id int64, name string) {
 	r, ok := rq.row(id)
 	if !ok {
@@ -96,7 +102,11 @@ func (rq *request) fileIn(id int64, name string) {
 		fail(rq.w, http.StatusNotFound, "no file "+quote(name)+" in recording "+r.Path)
 		return
 	}
-	if ns, remote := rq.api.owner(&r); remote {
+	signed := name == hls.PlaylistName && rq.signed()
+	if ns, remote := rq.api.owner(&r); remote && signed {
+		rq.signedPlaylist(&r, nil)
+		return
+	} else if remote {
 		rq.forwardFile(ns, &r, name)
 		return
 	}
@@ -112,6 +122,10 @@ func (rq *request) fileIn(id int64, name string) {
 		return
 	}
 	defer f.Close()
+	if signed {
+		rq.signedPlaylist(&r, f)
+		return
+	}
 	st, err := f.Stat()
 	if err != nil {
 		rq.internal(err)

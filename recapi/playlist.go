@@ -183,8 +183,8 @@ func (rq *request) fileURI(id int64, name string) string {
 	if name != "" {
 		p += "/" + url.PathEscape(name)
 	}
-	if exp := rq.r.URL.Query().Get("exp"); exp != "" && rq.token != "" && rq.validSignature() {
-		return p + "?" + url.Values{"exp": {exp}, "sig": {rq.mac(p + "\n" + exp)}}.Encode()
+	if q := rq.signedQuery(p); q != "" {
+		return p + "?" + q
 	}
 	return p
 }

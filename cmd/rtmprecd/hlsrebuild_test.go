@@ -20,8 +20,10 @@ import (
 // ffmpeg publish as HLS with fMP4 and with MPEG-TS segments; once the
 // database is deleted, `rtmprecd index rebuild` gives back the rows the
 // live close wrote (path, stream, format hls, status, bytes of the
-// directory, duration, start within 1 s), except the frame counts, which
-// only the recorder counts.
+// directory, duration, start within 1 s); for fMP4 segments also the
+// recorder's video and audio frame counts, which rebuild reads from the
+// segments' moof headers (and names the codecs); for MPEG-TS segments
+// rebuild leaves the counts empty (a full demux is not cheap).
 func TestIndexRebuildFindsTheDaemonsHLSRecordings(t *testing.T) {
 	testmedia.RequireFFmpeg(t)
 	dir := t.TempDir()
@@ -66,6 +68,15 @@ http { server { listen 127.0.0.1:0; location /mp4/api/ { record_api on; control_
 			a.Status == b.Status && a.Size == b.Size && a.Duration == b.Duration && a.Duration > 3*time.Second
 		if !same || a.Start.Sub(b.Start).Abs() > time.Second || a.End.Sub(b.End).Abs() > time.Second {
 			t.Errorf("at close %+v\nrebuilt  %+v", a, b)
+		}
+		counted := a.VideoFrames == b.VideoFrames && a.AudioFrames == b.AudioFrames && a.VideoFrames > 50 && a.AudioFrames > 50 &&
+			b.VideoCodec == "h264" && b.AudioCodec == "aac"
+		if strings.HasPrefix(a.StreamPath, "ts/") {
+			counted = a.VideoFrames > 50 && b.VideoFrames == 0 && b.AudioFrames == 0
+		}
+		if !counted {
+			t.Errorf("%s frames: at close %d video %d audio; rebuilt %d video %d audio, codecs %q %q",
+				a.StreamPath, a.VideoFrames, a.AudioFrames, b.VideoFrames, b.AudioFrames, b.VideoCodec, b.AudioCodec)
 		}
 	}
 }

@@ -118,6 +118,14 @@ func newMuxer(f Format, lock format.Sink, o format.Options) *muxer {
 	return m
 }
 
+// Stored is the samples this muxer wrote (format.Tally): not the
+// sequence ends it is handed, so a close counts what the segments hold
+// (as rebuild reads them back).
+func (m *muxer) Stored() (video, audio int64) { return m.trk.Counts() }
+
+// LeftOut reports a track of kind k refused (format.Tally).
+func (m *muxer) LeftOut(k media.Kind) bool { return m.trk.LeftOut(k) }
+
 // Write adds one sample; a sample that ends the segment lists it first.
 func (m *muxer) Write(s format.Sample) error {
 	if m.err != nil {
@@ -153,6 +161,7 @@ func (m *muxer) Write(s format.Sample) error {
 		return m.fail(fmt.Errorf("write segment %s: %w", m.cur.name, err))
 	}
 	k := s.Track.Kind
+	m.trk.Stored(k)
 	if m.lastT[k] >= 0 && s.Time > m.lastT[k] {
 		m.lastD[k] = s.Time - m.lastT[k]
 	}
