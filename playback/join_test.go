@@ -22,11 +22,13 @@ const lead = 50 * time.Millisecond
 // audio of the next recording before its first video frame is kept:
 // ffprobe finds every audio packet of the recordings inside the range,
 // one AAC frame apart but at the joins (where the next file's timeline,
-// from its first audio frame, follows the last one's video), and
-// mp4check accepts the MP4s with every sample the walk wrote.
+// from its first audio frame, follows the last one's video), at the same
+// times whatever the recordings' format (MP4: the video's empty edit),
+// and mp4check accepts the MP4s with every sample the walk wrote.
 func TestExportKeepsAudioAtJoins(t *testing.T) {
 	clip := testmedia.ClipLength(t, testmedia.AV, 25)
 	req := Request{StreamPath: "live/cam", Start: epoch.Add(4500 * time.Millisecond), End: epoch.Add(23200 * time.Millisecond)}
+	first := map[string][]testmedia.Packet{} // the flv recordings' export, per output
 	for _, src := range []string{"flv", "mp4", "fmp4", "hls", "hls-ts"} {
 		rec := playbacktest.RecordLead(t, clip, src, t.TempDir(), 10*time.Second, epoch, lead)
 		if len(rec) != 3 || rec[1].Row.Start.Sub(epoch) >= 10*time.Second {
@@ -46,6 +48,12 @@ func TestExportKeepsAudioAtJoins(t *testing.T) {
 					t.Errorf("ffprobe %d audio packets, walk %d; the recordings have %d in the range", len(got), wk.Audio, want)
 				}
 				continuous(t, got, len(rec)-1, lead.Milliseconds())
+				pk := byTrack(testmedia.Packets(t, name))
+				if first[out] == nil {
+					first[out] = pk
+				} else if i := samePackets(pk, first[out]); i >= 0 {
+					t.Errorf("packet %d of %d: %+v; the export of the flv recordings has %+v", i, len(pk), at(pk, i), at(first[out], i))
+				}
 				if out != "flv" {
 					checkMP4(t, name, wk)
 				}
@@ -95,4 +103,36 @@ func continuous(t *testing.T, ts []int64, joins int, lead int64) {
 			return
 		}
 	}
+}
+
+// byTrack lists the video packets, then the audio packets, each in file
+// order: the sources interleave the tracks in fragments differently.
+func byTrack(pk []testmedia.Packet) []testmedia.Packet {
+	var v, a []testmedia.Packet
+	for _, p := range pk {
+		if p.Video {
+			v = append(v, p)
+		} else {
+			a = append(a, p)
+		}
+	}
+	return append(v, a...)
+}
+
+// samePackets is the index of the first packet where a and b differ, -1
+// if none.
+func samePackets(a, b []testmedia.Packet) int {
+	for i := range max(len(a), len(b)) {
+		if i >= len(a) || i >= len(b) || a[i] != b[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+func at(pk []testmedia.Packet, i int) any {
+	if i < len(pk) {
+		return pk[i]
+	}
+	return "nothing"
 }
