@@ -23,7 +23,7 @@ const (
 // track an FLV publisher of the same stream would have announced: its
 // sequence start is built and run through media's parser, so a track
 // from an MP4 source compares and maps exactly like one from an FLV
-// source. AVC, HEVC and AAC are read; other codecs are an error.
+// source. AVC, HEVC, AAC and MP3 are read; other codecs are an error.
 func entryTrack(typ string, body []byte) (*media.Track, error) {
 	var tag uint8
 	var seq []byte
@@ -41,11 +41,17 @@ func entryTrack(typ string, body []byte) (*media.Track, error) {
 		if len(body) < audioEntryFixed {
 			return nil, fmt.Errorf("%w: short mp4a entry", errDamaged)
 		}
-		asc, err := esdsConfig(body[audioEntryFixed:])
+		oti, asc, err := esdsConfig(body[audioEntryFixed:])
 		if err != nil {
 			return nil, err
 		}
-		tag, seq = tagAudio, append([]byte{0xAF, 0x00}, asc...)
+		if oti == otiMP3 || oti == otiMP3MPEG2 {
+			tag, seq = tagAudio, mp3Tag(oti, int(be.Uint16(body[16:])), int(be.Uint32(body[24:])>>16))
+		} else if asc == nil {
+			return nil, fmt.Errorf("%w: esds without AudioSpecificConfig", errDamaged)
+		} else {
+			tag, seq = tagAudio, append([]byte{0xAF, 0x00}, asc...)
+		}
 	}
 	if seq == nil {
 		return nil, fmt.Errorf("%w: sample entry %q", ErrUnsupported, typ)
@@ -73,18 +79,48 @@ func videoSeq(typ string, cs []child) []byte {
 	return nil
 }
 
-// esdsConfig returns the DecoderSpecificInfo (AudioSpecificConfig) of
+// MPEG-4 object type indications of MP3 in an esds (the recorder's
+// mapping: MPEG-1 audio, or MPEG-2 audio for the lower sample rates).
+const (
+	otiMP3      = 0x6b
+	otiMP3MPEG2 = 0x69
+)
+
+// mp3Tag is an FLV MP3 audio tag body that names the track of an MP4 MP3
+// entry (which has no decoder configuration): the sound flags and a frame
+// header of the entry's MPEG version, sample rate and channels, which is
+// all media reads of an MP3 track.
+func mp3Tag(oti byte, channels, rate int) []byte {
+	rates := map[int][2]byte{ // sample rate: version bits, sample rate index (no MPEG-2.5)
+		44100: {3, 0}, 48000: {3, 1}, 32000: {3, 2},
+		22050: {2, 0}, 24000: {2, 1}, 16000: {2, 2}}
+	r, ok := rates[rate]
+	if !ok || (r[0] == 3) != (oti == otiMP3) {
+		return nil
+	}
+	flags := byte(2<<4 | 3<<2 | 1<<1) // MP3, "44 kHz" (FLV's field for MP3), 16-bit
+	mode := byte(3 << 6) // mono
+	if channels != 1 {
+		flags |= 1
+		mode = 0 // stereo
+	}
+	// sync, version, layer III, no CRC; bitrate index 9; sample rate index
+	return []byte{flags, 0xff, 0xe0 | r[0]<<3 | 1<<1 | 1, 9<<4 | r[1]<<2, mode, 0}
+}
+
+// esdsConfig returns the object type indication and the
+// DecoderSpecificInfo (AudioSpecificConfig for AAC; nil when absent) of
 // the esds among an audio entry's children.
-func esdsConfig(b []byte) ([]byte, error) {
+func esdsConfig(b []byte) (byte, []byte, error) {
 	cs, err := children(b)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	c, ok := find(cs, "esds")
 	if !ok || len(c.body) < 4 {
-		return nil, fmt.Errorf("%w: mp4a without esds", errDamaged)
+		return 0, nil, fmt.Errorf("%w: mp4a without esds", errDamaged)
 	}
-	d := c.body[4:]
+	d, oti := c.body[4:], byte(0)
 	for depth := 0; depth < 8; depth++ {
 		tag, body, rest, ok := descriptor(d)
 		if !ok {
@@ -95,16 +131,16 @@ func esdsConfig(b []byte) ([]byte, error) {
 			d = esBody(body)
 		case 0x04: // DecoderConfigDescriptor: 13 fixed bytes
 			if len(body) < 13 {
-				return nil, fmt.Errorf("%w: short decoder config", errDamaged)
+				return 0, nil, fmt.Errorf("%w: short decoder config", errDamaged)
 			}
-			d = body[13:]
+			oti, d = body[0], body[13:]
 		case 0x05:
-			return body, nil
+			return oti, body, nil
 		default:
 			d = rest
 		}
 	}
-	return nil, fmt.Errorf("%w: esds without AudioSpecificConfig", errDamaged)
+	return oti, nil, nil
 }
 
 // esBody skips an ES_Descriptor's fixed fields and the optional ones its

@@ -12,6 +12,8 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/internal/mp4check"
 	"github.com/rtmprecd/rtmprecd/internal/testmedia"
+	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format/hls"
 )
 
 func TestMain(m *testing.M) { testmedia.Main(m) }
@@ -156,26 +158,87 @@ func TestExportGap(t *testing.T) {
 	checkExport(t, name, "mp4", wk, 0, 25000)
 }
 
-// TestExportTrackNotInPlan: an FLV recording of H.264 + MP3 names the
-// MP3 track only with its first frame, after the first video frame, so
-// the plan has no audio track; the walk leaves its samples out (it used
-// to hand them to writers with no track for them: a panic in the mp4
-// export) and every output is valid with every video frame.
-func TestExportTrackNotInPlan(t *testing.T) {
-	rec := record(t, testmedia.ClipMP3(t, 2), "flv", t.TempDir(), time.Minute, epoch)
-	for _, out := range []string{"mp4", "fmp4", "flv"} {
-		p, err := NewPlan(context.Background(), newStore(t, rec), Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(time.Minute)})
-		if err != nil {
-			t.Fatal(err)
+// TestExportMP3: an H.264 + MP3 clip recorded in each format exports in
+// each output format with the 50 video frames and every MP3 frame of the
+// recording at its time (ffprobe), and mp4check accepts the MP4s. An FLV
+// names the MP3 track only with its first frame, after the first video
+// frames: the FLV source looks ahead for it. An MP4 or fMP4 entry of MP3
+// has no decoder configuration: the MP4 sources build the track from the
+// entry.
+func TestExportMP3(t *testing.T) {
+	clip := testmedia.ClipMP3(t, 2)
+	for _, src := range []string{"flv", "mp4", "fmp4", "hls", "hls-ts"} {
+		rec := record(t, clip, src, t.TempDir(), time.Minute, epoch)
+		want := recordedAudio(t, rec[0])
+		if len(want) != rec[0].Audio || len(want) < 70 {
+			t.Fatalf("%s recording: ffprobe %d audio packets, fixture wrote %d", src, len(want), rec[0].Audio)
 		}
-		name, wk := exportTo(t, p, out)
-		v, a := testmedia.ProbePackets(t, name)
-		if wk.Video != 50 || int64(v) != wk.Video || int64(a) != wk.Audio || (p.Audio == nil) != (a == 0) {
-			t.Errorf("%s: ffprobe %d video %d audio, walk %+v, plan audio %v; want the 50 video frames and audio only with a track",
-				out, v, a, wk, p.Audio)
+		st := newStore(t, rec)
+		for _, out := range []string{"mp4", "fmp4", "flv"} {
+			t.Run(src+"-to-"+out, func(t *testing.T) {
+				p, err := NewPlan(context.Background(), st, Request{StreamPath: "live/cam", Start: epoch, End: epoch.Add(time.Minute)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Audio == nil || p.Audio.Codec != media.CodecMP3 {
+					t.Fatalf("plan audio track %v, want MP3", p.Audio)
+				}
+				name, wk := exportTo(t, p, out)
+				v, _ := testmedia.ProbePackets(t, name)
+				if wk.Video != 50 || int64(v) != wk.Video {
+					t.Errorf("ffprobe %d video, walk %+v; want 50", v, wk)
+				}
+				sameTimes(t, out, audioTimes(t, name, 0), want)
+				if out != "flv" {
+					checkMP4(t, name, wk)
+				}
+			})
 		}
-		if out != "flv" {
-			checkMP4(t, name, wk)
+	}
+}
+
+// recordedAudio is the time of each audio packet of a recording whose
+// timeline starts with its first video frame (ffprobe; MPEG-TS: less the
+// segments' offset).
+func recordedAudio(t *testing.T, r recorded) []int64 {
+	t.Helper()
+	name := r.Row.Path
+	if r.Row.Format == "hls" {
+		name = filepath.Join(name, hls.PlaylistName)
+	}
+	pk := testmedia.Packets(t, name)
+	zero := int64(-1)
+	for _, p := range pk {
+		if p.Video && (zero < 0 || p.DTS < zero) {
+			zero = p.DTS
+		}
+	}
+	return audioTimes(t, name, zero)
+}
+
+// audioTimes is the decode time (ms) of every audio packet in the file
+// at name, minus shift, in file order.
+func audioTimes(t *testing.T, name string, shift int64) []int64 {
+	t.Helper()
+	var ts []int64
+	for _, p := range testmedia.Packets(t, name) {
+		if !p.Video {
+			ts = append(ts, p.DTS-shift)
+		}
+	}
+	return ts
+}
+
+// sameTimes fails unless got and want list the same times.
+func sameTimes(t *testing.T, what string, got, want []int64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d audio packets, want %d", what, len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Errorf("%s: audio packet %d at %d ms, want %d", what, i, got[i], want[i])
+			return
 		}
 	}
 }

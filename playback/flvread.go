@@ -11,20 +11,35 @@ import (
 // maxTag bounds one FLV tag body read into memory.
 const maxTag = 16 << 20
 
+// Codecs without a sequence start (MP3, PCM, G.711, Speex, Nellymoser,
+// legacy video codecs, ...) name their track only with their first frame,
+// which may come after the other track's first frames. Tracks looks that
+// far ahead, within these bounds (whichever comes first): aheadMedia of
+// media after the first frame, or aheadBytes of the file. The samples
+// read on the way are kept (offsets only, no payload) for Next.
+const (
+	aheadMedia = 5000 // ms
+	aheadBytes = 4 << 20
+)
+
 // flvReader reads an FLV file's tags in order through a small buffer,
 // classifying each with media's parser; the sample points at the codec
 // payload inside the tag, which is read again only when written.
 type flvReader struct {
-	f       readerAtCloser
-	br      *bufio.Reader
-	off     int64 // file offset of the next byte br returns
-	size    int64
-	p       media.Parser
-	v, a    *media.Track
-	body    []byte
-	pending *Sample
-	started bool
-	scratch Sample
+	f        readerAtCloser
+	br       *bufio.Reader
+	off      int64 // file offset of the next byte br returns
+	size     int64
+	p        media.Parser
+	v, a     *media.Track
+	body     []byte
+	ahead    []Sample // read while looking for the tracks, not yet returned
+	aheadAt  int      // the next of ahead to return
+	aheadErr error    // what ended the look-ahead early, for Next after ahead
+	framed   bool     // a coded frame has been read
+	started  bool     // the tracks are fixed: any new configuration is a change
+	// unchanged is the state before the last codec change read.
+	unchanged *media.State
 }
 
 // newFLVReader reads the FLV in the first size bytes of f; Close closes f.
@@ -36,8 +51,8 @@ func newFLVReader(f readerAtCloser, size int64) (*flvReader, error) {
 	return r, nil
 }
 
-// header checks the file header and reads up to the first coded frame,
-// so that Tracks knows the sequence starts the file begins with.
+// header checks the file header and reads ahead (lookAhead) so that
+// Tracks knows the tracks the file begins with.
 func (r *flvReader) header() error {
 	var h [13]byte
 	if _, err := io.ReadFull(r.br, h[:]); err != nil || string(h[:3]) != "FLV" {
@@ -51,28 +66,58 @@ func (r *flvReader) header() error {
 		return fmt.Errorf("%w: FLV header cut", errDamaged)
 	}
 	r.off = 13 + skip
-	s, err := r.read()
-	if err != nil && err != io.EOF {
+	if err := r.lookAhead(); err != nil {
 		return err
 	}
-	if err == nil {
-		r.pending = &r.scratch
-		r.scratch = s
-	}
 	st := r.p.State()
+	if r.aheadErr != nil && r.unchanged != nil {
+		st = r.unchanged // the tracks before the codec change that ended the look-ahead
+	}
 	r.v, r.a = st.Video(), st.Audio()
 	r.started = true
 	return nil
+}
+
+// lookAhead reads samples until both default tracks are known, or the
+// bounds (aheadMedia, aheadBytes), the end of the file or an error. The
+// tracks known at the first frame are always part of it. An error
+// before the first sample is the file's; a later one is kept for Next.
+func (r *flvReader) lookAhead() error {
+	start := r.off
+	for {
+		s, err := r.read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil && len(r.ahead) == 0 {
+			return err
+		}
+		if err != nil {
+			r.aheadErr = err
+			return nil
+		}
+		r.ahead = append(r.ahead, s)
+		st := r.p.State()
+		if st.Video() != nil && st.Audio() != nil || s.DTS-r.ahead[0].DTS >= aheadMedia || r.off-start >= aheadBytes {
+			return nil
+		}
+	}
 }
 
 func (r *flvReader) Tracks() (video, audio *media.Track) { return r.v, r.a }
 func (r *flvReader) Close() error                        { return r.f.Close() }
 
 func (r *flvReader) Next() (Sample, error) {
-	if r.pending != nil {
-		s := *r.pending
-		r.pending = nil
-		return s, nil
+	if r.aheadAt < len(r.ahead) {
+		r.aheadAt++
+		return r.ahead[r.aheadAt-1], nil
+	}
+	if r.ahead != nil {
+		r.ahead, r.aheadAt = nil, 0
+		if err := r.aheadErr; err != nil {
+			r.aheadErr = nil
+			return Sample{}, err
+		}
 	}
 	return r.read()
 }
@@ -119,6 +164,7 @@ func (r *flvReader) read() (Sample, error) {
 // unit classifies one tag body; ok is false for tags that carry no
 // sample of the exported tracks (sequence resends, other tracks).
 func (r *flvReader) unit(typ uint8, ts, bodyAt int64) (Sample, bool, error) {
+	before := r.p.State()
 	f := r.p.Media(typ, ts, r.body)
 	if len(f.Units) != 1 {
 		return Sample{}, false, nil // multitrack bodies, unclassified tags
@@ -128,7 +174,8 @@ func (r *flvReader) unit(typ uint8, ts, bodyAt int64) (Sample, bool, error) {
 		return Sample{}, false, nil
 	}
 	if u.Packet == media.PacketSeqStart {
-		if r.started && u.Param != media.ParamResend {
+		if r.changes(u, before) {
+			r.unchanged = before
 			return Sample{}, false, fmt.Errorf("%w at %d ms", ErrCodecChange, ts)
 		}
 		return Sample{}, false, nil
@@ -136,7 +183,22 @@ func (r *flvReader) unit(typ uint8, ts, bodyAt int64) (Sample, bool, error) {
 	if u.Packet != media.PacketFrame || len(u.Data) == 0 {
 		return Sample{}, false, nil
 	}
+	r.framed = true
 	video := typ == tagVideo
 	return Sample{Video: video, Key: u.Key, DTS: ts, CTS: int32(u.PTS - u.DTS), R: r.f,
 		Off: bodyAt + int64(len(r.body)-len(u.Data)), Size: uint32(len(u.Data))}, true, nil
+}
+
+// changes reports whether sequence start u (with the state before it)
+// changes the codecs the export carries: not before the first frame, not
+// a resend, and not a track's first configuration while Tracks is still
+// looking ahead (an AAC header after the first video frame).
+func (r *flvReader) changes(u *media.Unit, before *media.State) bool {
+	switch {
+	case !r.framed || u.Param == media.ParamResend:
+		return false
+	case !r.started && u.Param == media.ParamNew && before.Track(u.Track.Kind, 0) == nil:
+		return false
+	}
+	return true
 }

@@ -19,6 +19,10 @@ type trak struct {
 	video bool
 	track *media.Track
 	stbl  []byte
+	// startMS is where the track's first sample plays on the movie
+	// timeline: an edit list's leading empty edit (a track that starts
+	// after the other, as the recorder and our MP4 writer mark it).
+	startMS int64
 }
 
 // readMoov finds the moov among the top-level boxes of r (size bytes)
@@ -53,6 +57,13 @@ func moovTracks(b []byte) ([]*trak, error) {
 	if err != nil {
 		return nil, err
 	}
+	movieScale := int64(0)
+	if mvhd, ok := find(cs, "mvhd"); ok && len(mvhd.body) >= 24 {
+		movieScale = int64(be.Uint32(mvhd.body[12:]))
+		if mvhd.body[0] == 1 {
+			movieScale = int64(be.Uint32(mvhd.body[20:]))
+		}
+	}
 	var out []*trak
 	for _, c := range cs {
 		if c.typ != "trak" {
@@ -63,10 +74,34 @@ func moovTracks(b []byte) ([]*trak, error) {
 			return nil, err
 		}
 		if t != nil {
+			t.startMS = emptyEditMS(c.body, movieScale)
 			out = append(out, t)
 		}
 	}
 	return out, nil
+}
+
+// emptyEditMS is the length in ms of a trak's leading empty edit (first
+// elst entry with media time -1), 0 without one. Other edits (a media
+// time into the track, rates) are not applied: the recorder writes none.
+func emptyEditMS(trak []byte, movieScale int64) int64 {
+	elst, ok := path(trak, "edts", "elst")
+	if !ok || len(elst) < 8 || movieScale <= 0 || be.Uint32(elst[4:]) == 0 {
+		return 0
+	}
+	var dur, mediaTime int64
+	switch {
+	case elst[0] == 1 && len(elst) >= 8+20:
+		dur, mediaTime = int64(be.Uint64(elst[8:])), int64(be.Uint64(elst[16:]))
+	case elst[0] == 0 && len(elst) >= 8+12:
+		dur, mediaTime = int64(be.Uint32(elst[8:])), int64(int32(be.Uint32(elst[12:])))
+	default:
+		return 0
+	}
+	if mediaTime != -1 || dur <= 0 || dur > 1<<40 {
+		return 0
+	}
+	return dur * 1000 / movieScale
 }
 
 func readTrak(b []byte) (*trak, error) {

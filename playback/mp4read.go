@@ -47,7 +47,7 @@ func (r *mp4Reader) Next() (Sample, error) {
 	switch v, a := r.cur[0], r.cur[1]; {
 	case v == nil && a == nil:
 		return Sample{}, io.EOF
-	case v == nil || a != nil && a.dts*v.t.perMS < v.dts*a.t.perMS:
+	case v == nil || a != nil && a.at() < v.at():
 		i = 1
 	}
 	c := r.cur[i]
@@ -61,6 +61,9 @@ func (r *mp4Reader) Next() (Sample, error) {
 	}
 	return s, nil
 }
+
+// at is the next sample's decode time in µs on the movie timeline.
+func (c *tableCursor) at() int64 { return c.t.startMS*1000 + c.dts*1000/c.t.perMS }
 
 // tableCursor walks one track's sample tables.
 type tableCursor struct {
@@ -170,7 +173,7 @@ func (c *tableCursor) sample() (Sample, error) {
 		}
 	}
 	per := c.t.perMS
-	s := Sample{Video: c.t.video, Key: true, DTS: c.dts / per}
+	s := Sample{Video: c.t.video, Key: true, DTS: c.t.startMS + c.dts/per}
 	c.dts += c.delta
 	c.sttsLeft--
 	if c.ctts != nil {

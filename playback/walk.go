@@ -27,8 +27,11 @@ type Walked struct {
 
 // Walk calls fn with every sample of the plan in decode order, on one
 // continuous timeline from 0: it starts at the video key frame at or
-// before the plan's start (audio before it is left out), ends before
-// the plan's end, and closes the gaps between files. Two walks of a plan
+// before the plan's start (audio before it is left out, so the output
+// starts decodable), ends before the plan's end, and closes the gaps
+// between files. At a join, the next file's audio before its first video
+// frame is kept, except what its timeline places at or before the last
+// audio already out (the previous file carried it). Two walks of a plan
 // give the same samples (the mp4 writer walks twice).
 func (p *Plan) Walk(fn func(o *Out) error) (Walked, error) {
 	var w Walked
@@ -110,8 +113,8 @@ func (s *segWalk) run(src Source, base int64, hasVideo bool, w *Walked, fn func(
 		if s.until >= 0 && smp.DTS >= s.until {
 			return true, nil
 		}
-		if smp.DTS < s.from || hasVideo && s.lastV < 0 && !(smp.Video && smp.Key) {
-			continue // before the start key frame, or audio before it
+		if smp.DTS < s.from || hasVideo && s.lastV < 0 && !(smp.Video && smp.Key) && (smp.Video || !started(w)) {
+			continue // before the start key frame; audio before it only where the export starts
 		}
 		if smp.Video && !hasVideo || !smp.Video && !hasAudio {
 			continue // a track the file did not start with (the writers have none for it)
@@ -127,6 +130,11 @@ func (s *segWalk) run(src Source, base int64, hasVideo bool, w *Walked, fn func(
 		}
 	}
 }
+
+// started reports whether the walk has output anything: after that, a
+// file's audio before its first video frame continues the export (the
+// output is decodable from its start already), so it is kept.
+func started(w *Walked) bool { return w.Video > 0 || w.Audio > 0 }
 
 func (s *segWalk) count(o *Out, w *Walked) {
 	if o.Video {

@@ -41,6 +41,15 @@ type Recorded struct {
 // first starting at start. Each file's timeline starts at 0.
 func Record(t testing.TB, clip, fmtName, dir string, every time.Duration, start time.Time) []Recorded {
 	t.Helper()
+	return RecordLead(t, clip, fmtName, dir, every, start, 0)
+}
+
+// RecordLead is Record where each file after the first starts with the
+// audio frames of up to lead before its key frame (the recorder's files
+// of a publish whose audio runs ahead of its video look like this): the
+// file's timeline starts at the first of them, its video later.
+func RecordLead(t testing.TB, clip, fmtName, dir string, every time.Duration, start time.Time, lead time.Duration) []Recorded {
+	t.Helper()
 	f, err := flv.ReadFile(clip)
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +76,25 @@ func Record(t testing.TB, clip, fmtName, dir string, every time.Duration, start 
 		out = append(out, *cur)
 		m = nil
 	}
+	splits := splitKeys(t, f, every)
+	var held []media.Unit // audio frames of the next file's lead
+	write := func(u *media.Unit) {
+		if err := m.Write(format.Sample{Track: u.Track, Unit: u, Time: u.DTS - fileStart, Key: u.Key}); err != nil {
+			t.Fatal(err)
+		}
+		if u.Track.Kind == media.KindVideo {
+			cur.Video++
+		} else {
+			cur.Audio++
+		}
+	}
+	flushBefore := func(ts int64) { // writes the held audio older than ts
+		n := 0
+		for ; n < len(held) && held[n].DTS < ts; n++ {
+			write(&held[n])
+		}
+		held = held[n:]
+	}
 	for _, tag := range f.Tags {
 		if tag.Type != flv.TagAudio && tag.Type != flv.TagVideo {
 			continue
@@ -76,17 +104,20 @@ func Record(t testing.TB, clip, fmtName, dir string, every time.Duration, start 
 		if len(fr.Units) != 1 {
 			continue
 		}
-		u := &fr.Units[0]
+		u := fr.Units[0]
 		if u.Packet == media.PacketSeqStart {
 			continue
 		}
 		if fr.Keyframe && u.Track.Kind == media.KindVideo && (m == nil || ts-fileStart >= every.Milliseconds()) {
 			closeFile(ts)
 			fileStart = ts
+			if len(held) > 0 && m == nil && len(out) > 0 {
+				fileStart = held[0].DTS
+			}
 			name := filepath.Join(dir, fmtName+"-"+time.Duration(ts*int64(time.Millisecond)).String()+suffix(fmtName))
 			m = OpenMuxer(t, Formats[fmtName], name, p.State(), every)
 			cur = &Recorded{Row: index.Recording{StreamPath: "live/cam", App: "live", Name: "cam", Format: strings.TrimSuffix(fmtName, "-ts"),
-				Path: name, Status: index.StatusDone, Start: start.Add(time.Duration(ts) * time.Millisecond)}}
+				Path: name, Status: index.StatusDone, Start: start.Add(time.Duration(fileStart) * time.Millisecond)}}
 			for _, tr := range []*media.Track{p.State().Video(), p.State().Audio()} {
 				if tr != nil {
 					if err := m.Write(format.Sample{Track: tr, Time: 0}); err != nil {
@@ -94,22 +125,56 @@ func Record(t testing.TB, clip, fmtName, dir string, every time.Duration, start 
 					}
 				}
 			}
+			flushBefore(ts + 1)
 		}
 		if m == nil {
 			continue
 		}
-		if err := m.Write(format.Sample{Track: u.Track, Unit: u, Time: ts - fileStart, Key: u.Key}); err != nil {
-			t.Fatal(err)
+		if u.Track.Kind == media.KindAudio && leads(splits, ts, lead) {
+			held = append(held, u) // the next file's
+			continue
 		}
-		if u.Track.Kind == media.KindVideo {
-			cur.Video++
-		} else {
-			cur.Audio++
-		}
+		write(&u)
 	}
 	last := int64(f.Tags[len(f.Tags)-1].Timestamp)
 	closeFile(last + 40)
 	return out
+}
+
+// splitKeys lists the times of the key frames where Record starts a
+// file after the first.
+func splitKeys(t testing.TB, f *flv.File, every time.Duration) []int64 {
+	t.Helper()
+	var p media.Parser
+	var keys []int64
+	start := int64(-1)
+	for _, tag := range f.Tags {
+		if tag.Type != flv.TagVideo {
+			continue
+		}
+		ts := int64(tag.Timestamp)
+		fr := p.Media(tag.Type, ts, tag.Data)
+		if len(fr.Units) != 1 || fr.Units[0].Packet != media.PacketFrame || !fr.Keyframe {
+			continue
+		}
+		if start < 0 {
+			start = ts
+		} else if ts-start >= every.Milliseconds() {
+			keys, start = append(keys, ts), ts
+		}
+	}
+	return keys
+}
+
+// leads reports whether an audio frame at ts is within lead before one
+// of the split key frames.
+func leads(splits []int64, ts int64, lead time.Duration) bool {
+	for _, k := range splits {
+		if ts < k && ts >= k-lead.Milliseconds() {
+			return true
+		}
+	}
+	return false
 }
 
 // OpenMuxer opens a muxer of f writing name (a directory for HLS, made
