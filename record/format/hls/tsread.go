@@ -52,12 +52,13 @@ const maxTSPES = 1 << 17
 func readTS(r io.ReaderAt, size int64) (*tsScan, error) {
 	s := &tsScan{open: map[uint16]*openPES{}}
 	pr := tsread.NewReader(r, size, nil)
+	pr.EndAtReserved()
 	for {
 		pk, off, ok, err := pr.Next()
 		if err != nil {
 			return nil, err
 		}
-		if !ok || pk.Reserved || len(s.pes) == maxTSPES {
+		if !ok || len(s.pes) == maxTSPES {
 			return s, nil
 		}
 		s.packet(pk, off)
