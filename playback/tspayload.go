@@ -51,7 +51,7 @@ type unitCache struct {
 	off   int64 // unitOff of data
 	data  []byte
 	pes   []byte
-	pr    *tsread.Reader
+	pr    tsread.Reader
 }
 
 // ReadAt reads the access unit that off falls in, from off.
@@ -82,14 +82,10 @@ func (p *tsPayload) ReadAt(b []byte, off int64) (int, error) {
 // load gathers and converts the access unit at unit.
 func (c *unitCache) load(p *tsPayload, unit int64) error {
 	at, frame := unit>>offPESShift, int(unit>>offFrameShift&(maxPESFrames-1))
-	if c.pr == nil || !c.pr.Reads(p.seg) {
-		var buf []byte
-		if c.pr != nil {
-			buf = c.pr.Buffer()
-		}
-		c.pr = tsread.NewReader(p.seg, p.size, buf)
+	if !c.pr.Reads(p.seg) {
+		c.pr.Reset(p.seg, p.size)
 	}
-	pes, pid, err := tsread.Gather(c.pr, at, c.pes)
+	pes, pid, err := tsread.Gather(&c.pr, at, c.pes)
 	if errors.Is(err, tsread.ErrDamaged) {
 		return fmt.Errorf("%w: %w", errDamaged, err)
 	}

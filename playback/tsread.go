@@ -57,7 +57,7 @@ type tsReader struct {
 	// scan scratch
 	units [2]tsread.Unit // video, audio
 	conv  []byte
-	buf   []byte
+	pr    tsread.Reader
 }
 
 // openTS opens the MPEG-TS recording fs holds, whose playlist is pl,
@@ -116,7 +116,8 @@ func (r *tsReader) Next() (Sample, error) {
 // release lets the scan's buffers go once every segment is read: an mp4
 // export keeps its sources open until the file is read.
 func (r *tsReader) release() {
-	r.units, r.conv, r.buf, r.pending, r.next = [2]tsread.Unit{}, nil, nil, nil, 0
+	r.units, r.conv, r.pending, r.next = [2]tsread.Unit{}, nil, nil, 0
+	r.pr.Release()
 }
 
 // scanNext reads the next segment's samples into pending.
@@ -188,8 +189,8 @@ func kindIndex(video bool) int {
 // next one of its PID starts or the segment ends. It returns the offset
 // from which a change ends the recording, or -1.
 func (r *tsReader) scan(p *tsPayload) (int64, error) {
-	pr := tsread.NewReader(p.seg, p.size, r.buf)
-	defer func() { r.buf = pr.Buffer() }()
+	pr := &r.pr
+	pr.Reset(p.seg, p.size)
 	stop := int64(-1)
 	changeAt := func(at int64) {
 		if stop < 0 || at < stop {

@@ -51,7 +51,7 @@ const maxTSPES = 1 << 17
 // error.
 func readTS(r io.ReaderAt, size int64) (*tsScan, error) {
 	s := &tsScan{open: map[uint16]*openPES{}}
-	pr := tsread.NewReader(r, size, nil)
+	pr := tsread.NewReader(r, size)
 	pr.EndAtReserved()
 	for {
 		pk, off, ok, err := pr.Next()

@@ -63,19 +63,25 @@ type Reader struct {
 	strict   bool // see EndAtReserved
 }
 
-// NewReader reads the size bytes of r; buf, when not nil, is a buffer
-// of an earlier Reader to use again (see Buffer).
-func NewReader(r io.ReaderAt, size int64, buf []byte) *Reader {
-	return &Reader{r: r, size: size, buf: buf}
+// NewReader reads the size bytes of r.
+func NewReader(r io.ReaderAt, size int64) *Reader {
+	return &Reader{r: r, size: size}
 }
+
+// Reset makes the reader read the size bytes of r from their start,
+// keeping its buffer: one Reader reads the segments of a recording one
+// after the other.
+func (pr *Reader) Reset(r io.ReaderAt, size int64) {
+	*pr = Reader{r: r, size: size, buf: pr.buf, strict: pr.strict}
+}
+
+// Release lets the reader's buffer go.
+func (pr *Reader) Release() { *pr = Reader{} }
 
 // EndAtReserved makes a packet whose adaptation_field_control is the
 // reserved value end what Next reads, as bytes that are not a packet
 // do: crash repair keeps only what is surely whole.
 func (pr *Reader) EndAtReserved() { pr.strict = true }
-
-// Buffer is the reader's buffer, for a later NewReader.
-func (pr *Reader) Buffer() []byte { return pr.buf }
 
 // Reads says whether the reader reads r.
 func (pr *Reader) Reads(r io.ReaderAt) bool { return pr.r == r }

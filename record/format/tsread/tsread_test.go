@@ -68,7 +68,7 @@ func TestUnitEnds(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("%d units, want %d", len(got), len(want))
 	}
-	pr := NewReader(bytes.NewReader(s.b), int64(len(s.b)), nil)
+	pr := NewReader(bytes.NewReader(s.b), int64(len(s.b)))
 	for i, w := range want {
 		if got[i].At != w.at || !bytes.Equal(got[i].Data, w.data) {
 			t.Errorf("unit %d at %d: % x; want at %d % x", i, got[i].At, got[i].Data, w.at, w.data)
@@ -97,7 +97,7 @@ func scanUnits(t *testing.T, b []byte, pid uint16) []Unit {
 	var units []Unit
 	var u Unit
 	on := false
-	pr := NewReader(bytes.NewReader(b), int64(len(b)), nil)
+	pr := NewReader(bytes.NewReader(b), int64(len(b)))
 	for {
 		pk, at, ok, err := pr.Next()
 		if err != nil {
@@ -135,7 +135,7 @@ func TestProgram(t *testing.T) {
 	s.packet(0x1000, true, psiSection(2, []byte{0, 1, 0xc1, 0, 0, 0xe1, 0x00, 0xf0, 0,
 		0x1b, 0xe1, 0x00, 0xf0, 0,
 		0x06, 0xe1, 0x01, 0xf0, 10, 0x05, 4, 'O', 'p', 'u', 's', 0x7f, 2, 0x80, 6}))
-	pr := NewReader(bytes.NewReader(s.b), int64(len(s.b)), nil)
+	pr := NewReader(bytes.NewReader(s.b), int64(len(s.b)))
 	var p Program
 	pat, _, _, _ := pr.Next()
 	p.ReadPAT(pat)
@@ -165,7 +165,7 @@ func FuzzDemux(f *testing.F) {
 	s.packet(0x100, false, pes(9000, 200, 1, true)[184:])
 	f.Add(s.b)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pr := NewReader(bytes.NewReader(b), int64(len(b)), nil)
+		pr := NewReader(bytes.NewReader(b), int64(len(b)))
 		var p Program
 		pids := map[uint16]bool{}
 		for {
