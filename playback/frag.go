@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/rtmprecd/rtmprecd/media"
+	"github.com/rtmprecd/rtmprecd/record/format/mp4box"
 )
 
 // maxMoof bounds a moof read into memory.
@@ -120,10 +121,10 @@ func (f *fragReader) moof(r io.ReaderAt, b []byte, at int64, md boxAt) error {
 
 // trafInfo is what a traf's tfhd and tfdt say.
 type trafInfo struct {
-	t                *trak
-	base             int64
-	dts              int64
-	dur, size, flags uint32
+	t    *trak
+	base int64
+	dts  int64
+	d    mp4box.Tfhd
 }
 
 func (f *fragReader) traf(r io.ReaderAt, b []byte, moofAt int64, md boxAt) error {
@@ -146,15 +147,15 @@ func (f *fragReader) traf(r io.ReaderAt, b []byte, moofAt int64, md boxAt) error
 }
 
 // header reads tfhd and tfdt; a traf of a track we do not export gets a
-// nil trak.
+// nil trak. A tfhd field cut short reads as absent.
 func (f *fragReader) header(cs []child, moofAt int64) (trafInfo, error) {
 	tfhd, ok := find(cs, "tfhd")
 	if !ok || len(tfhd.body) < 8 {
 		return trafInfo{}, fmt.Errorf("%w: traf without tfhd", errDamaged)
 	}
-	b := tfhd.body
-	ti := trafInfo{base: moofAt}
-	switch id := be.Uint32(b[4:]); {
+	d, _ := mp4box.ParseTfhd(tfhd.body)
+	ti := trafInfo{base: moofAt, d: d}
+	switch id := d.TrackID; {
 	case f.v != nil && id == f.v.id:
 		ti.t = f.v
 	case f.a != nil && id == f.a.id:
@@ -162,82 +163,36 @@ func (f *fragReader) header(cs []child, moofAt int64) (trafInfo, error) {
 	default:
 		return ti, nil
 	}
-	flags, p := be.Uint32(b)&0xffffff, 8
-	field := func(bit uint32, n int) uint64 {
-		if flags&bit == 0 || len(b) < p+n {
-			return 0
-		}
-		v := uint64(be.Uint32(b[p+n-4:]))
-		if n == 8 {
-			v = be.Uint64(b[p:])
-		}
-		p += n
-		return v
+	if d.HasBase {
+		ti.base = int64(d.Base)
 	}
-	if flags&1 != 0 {
-		ti.base = int64(field(1, 8))
-	}
-	field(2, 4)
-	ti.dur, ti.size, ti.flags = uint32(field(8, 4)), uint32(field(0x10, 4)), uint32(field(0x20, 4))
 	tfdt, ok := find(cs, "tfdt")
-	if !ok || len(tfdt.body) < 8 || tfdt.body[0] == 1 && len(tfdt.body) < 12 {
+	if ti.dts, ok = mp4box.ParseTfdt(tfdt.body); !ok {
 		return trafInfo{}, fmt.Errorf("%w: traf without tfdt", errDamaged)
-	}
-	ti.dts = int64(be.Uint32(tfdt.body[4:]))
-	if tfdt.body[0] == 1 {
-		ti.dts = int64(be.Uint64(tfdt.body[4:]))
 	}
 	return ti, nil
 }
 
 // trun adds one trun's samples; their bytes must lie inside the mdat.
 func (f *fragReader) trun(r io.ReaderAt, b []byte, ti *trafInfo, md boxAt) error {
-	if len(b) < 8 {
-		return fmt.Errorf("%w: short trun", errDamaged)
+	t, err := mp4box.ParseTrun(b)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errDamaged, err)
 	}
-	flags, n, p := be.Uint32(b)&0xffffff, int(be.Uint32(b[4:])), 8
 	off := ti.base
-	if flags&1 != 0 {
-		if len(b) < p+4 {
-			return fmt.Errorf("%w: short trun", errDamaged)
-		}
-		off, p = ti.base+int64(int32(be.Uint32(b[p:]))), p+4
+	if t.HasOffset {
+		off += int64(t.DataOffset)
 	}
-	first, hasFirst := uint32(0), flags&4 != 0
-	if hasFirst {
-		if len(b) < p+4 {
-			return fmt.Errorf("%w: short trun", errDamaged)
-		}
-		first, p = be.Uint32(b[p:]), p+4
-	}
-	per := 4 * (int(flags>>8&1) + int(flags>>9&1) + int(flags>>10&1) + int(flags>>11&1))
-	if n < 0 || per*n > len(b)-p {
-		return fmt.Errorf("%w: trun of %d samples in %d bytes", errDamaged, n, len(b))
-	}
-	for i := range n {
-		dur, size, sf, cts := ti.dur, ti.size, ti.flags, int32(0)
-		if flags&0x100 != 0 {
-			dur, p = be.Uint32(b[p:]), p+4
-		}
-		if flags&0x200 != 0 {
-			size, p = be.Uint32(b[p:]), p+4
-		}
-		if flags&0x400 != 0 {
-			sf, p = be.Uint32(b[p:]), p+4
-		} else if i == 0 && hasFirst {
-			sf = first
-		}
-		if flags&0x800 != 0 {
-			cts, p = int32(be.Uint32(b[p:])), p+4
-		}
-		if off < md.body() || off+int64(size) > md.end() {
+	per := ti.t.perMS
+	for i := range t.Count {
+		s := t.Sample(i, &ti.d)
+		if off < md.body() || off+int64(s.Size) > md.end() {
 			return fmt.Errorf("%w: sample data outside its mdat", errDamaged)
 		}
-		per := ti.t.perMS
-		f.pending = append(f.pending, Sample{Video: ti.t.video, Key: !ti.t.video || sf&0x00010000 == 0,
-			DTS: ti.dts / per, CTS: cts / int32(per), R: r, Off: off, Size: size})
-		ti.dts += int64(dur)
-		off += int64(size)
+		f.pending = append(f.pending, Sample{Video: ti.t.video, Key: !ti.t.video || s.Flags&mp4box.NonSync == 0,
+			DTS: ti.dts / per, CTS: s.CTS / int32(per), R: r, Off: off, Size: s.Size})
+		ti.dts += int64(s.Dur)
+		off += int64(s.Size)
 	}
 	return nil
 }

@@ -2,11 +2,14 @@ package playback
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/substructs"
+
+	"github.com/rtmprecd/rtmprecd/record/format/tsread"
 )
 
 // A sample of an MPEG-TS segment is not contiguous in the file (its
@@ -35,7 +38,7 @@ func unitOff(pes int64, frame int) int64 { return pes<<offPESShift | int64(frame
 type tsPayload struct {
 	seg   io.ReaderAt
 	size  int64
-	prog  tsProgram
+	prog  tsread.Program
 	cache *unitCache
 }
 
@@ -48,7 +51,7 @@ type unitCache struct {
 	off   int64 // unitOff of data
 	data  []byte
 	pes   []byte
-	pr    packetReader
+	pr    tsread.Reader
 }
 
 // ReadAt reads the access unit that off falls in, from off.
@@ -79,23 +82,26 @@ func (p *tsPayload) ReadAt(b []byte, off int64) (int, error) {
 // load gathers and converts the access unit at unit.
 func (c *unitCache) load(p *tsPayload, unit int64) error {
 	at, frame := unit>>offPESShift, int(unit>>offFrameShift&(maxPESFrames-1))
-	if c.pr.r != p.seg {
-		c.pr = packetReader{r: p.seg, size: p.size, buf: c.pr.buf}
+	if !c.pr.Reads(p.seg) {
+		c.pr.Reset(p.seg, p.size)
 	}
-	pes, pid, err := gatherPES(&c.pr, at, c.pes)
+	pes, pid, err := tsread.Gather(&c.pr, at, c.pes)
+	if errors.Is(err, tsread.ErrDamaged) {
+		return fmt.Errorf("%w: %w", errDamaged, err)
+	}
 	if err != nil {
 		return err
 	}
 	c.pes = pes
-	codec := p.prog.codecOf(pid)
-	h, ok := parsePES(c.pes)
-	es, ok2 := h.payload(c.pes)
+	codec := p.prog.CodecOf(pid)
+	h, ok := tsread.ParsePES(c.pes)
+	es, ok2 := h.Payload(c.pes)
 	if !ok || !ok2 {
 		return fmt.Errorf("%w: PES packet at %d", errDamaged, at)
 	}
 	c.owner, c.off, c.data = p, unit, c.data[:0]
 	switch {
-	case codec.video():
+	case codec.Video():
 		c.data, _ = annexBToLength(codec, es, c.data, nil)
 	case codec == tsAAC:
 		for i := 0; ; i++ {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rtmprecd/rtmprecd/media"
 	"github.com/rtmprecd/rtmprecd/record/format/hls"
+	"github.com/rtmprecd/rtmprecd/record/format/tsread"
 )
 
 // tsOffset is what the HLS recorder adds to every MPEG-TS timestamp
@@ -34,7 +35,7 @@ type tsReader struct {
 	files *segmentFiles
 	cache *unitCache
 
-	prog   tsProgram
+	prog   tsread.Program
 	known  bool // prog was read
 	fixed  bool // the tracks were handed out: a new one is a change
 	v, a   *media.Track
@@ -54,9 +55,9 @@ type tsReader struct {
 	wrap    int64
 
 	// scan scratch
-	pes  [2][]byte // video, audio
-	conv []byte
-	buf  []byte
+	units [2]tsread.Unit // video, audio
+	conv  []byte
+	pr    tsread.Reader
 }
 
 // openTS opens the MPEG-TS recording fs holds, whose playlist is pl,
@@ -115,7 +116,8 @@ func (r *tsReader) Next() (Sample, error) {
 // release lets the scan's buffers go once every segment is read: an mp4
 // export keeps its sources open until the file is read.
 func (r *tsReader) release() {
-	r.pes, r.conv, r.buf, r.pending, r.next = [2][]byte{}, nil, nil, nil, 0
+	r.units, r.conv, r.pending, r.next = [2]tsread.Unit{}, nil, nil, 0
+	r.pr.Release()
 }
 
 // scanNext reads the next segment's samples into pending.
@@ -181,35 +183,29 @@ func kindIndex(video bool) int {
 	return 1
 }
 
-// openPES is a PES packet being gathered during a scan.
-type openPES struct {
-	at     int64 // its first packet
-	random bool
-	on     bool
-}
-
-// scan reads the segment's packets in order, gathering each PES packet
-// of the exported streams until the next one of its PID starts (what
-// gatherPES does when the sample is read). It returns the offset from
-// which a change ends the recording, or -1.
+// scan reads the segment's packets in order, collecting each PES packet
+// of the exported streams by tsread.Unit's rule, as tsread.Gather does
+// when the sample is read; a PES packet is turned into samples when the
+// next one of its PID starts or the segment ends. It returns the offset
+// from which a change ends the recording, or -1.
 func (r *tsReader) scan(p *tsPayload) (int64, error) {
-	pr := packetReader{r: p.seg, size: p.size, buf: r.buf}
-	defer func() { r.buf = pr.buf }()
+	pr := &r.pr
+	pr.Reset(p.seg, p.size)
 	stop := int64(-1)
 	changeAt := func(at int64) {
 		if stop < 0 || at < stop {
 			stop = at
 		}
 	}
-	var open [2]openPES
+	var on [2]bool // units[i] is being collected
 	finish := func(i int) {
-		if open[i].on {
-			r.unit(p, i, open[i], changeAt)
+		if on[i] {
+			r.unit(p, i, changeAt)
 		}
-		open[i].on = false
+		on[i] = false
 	}
 	for {
-		pk, at, ok, err := pr.next()
+		pk, at, ok, err := pr.Next()
 		if err != nil {
 			return -1, err
 		}
@@ -217,45 +213,48 @@ func (r *tsReader) scan(p *tsPayload) (int64, error) {
 			break
 		}
 		switch {
-		case pk.pid == 0:
-			r.prog.readPAT(pk)
-		case r.prog.pmt != 0 && pk.pid == r.prog.pmt:
-			np, ok := readPMT(pk)
-			if !ok {
-				continue
-			}
-			np.pmt = r.prog.pmt
-			if !r.known {
-				r.prog, r.known = np, true
-			} else if !np.sameStreams(&r.prog) {
-				changeAt(at) // the old streams are still gathered to their ends
-			}
+		case pk.PID == 0:
+			r.prog.ReadPAT(pk)
+		case r.prog.PMT != 0 && pk.PID == r.prog.PMT:
+			r.readPMT(pk, at, changeAt)
 		default:
-			c := r.prog.codecOf(pk.pid)
+			c := r.prog.CodecOf(pk.PID)
 			if c == tsNone {
 				continue
 			}
-			i := 1
-			if c.video() {
-				i = 0
-			}
-			if pk.start {
+			i := kindIndex(c.Video())
+			u := &r.units[i]
+			switch {
+			case pk.Start:
 				finish(i)
-				open[i] = openPES{at: at, random: pk.random, on: true}
-				r.pes[i] = append(r.pes[i][:0], pk.payload...)
-			} else if open[i].on {
-				if len(r.pes[i])+len(pk.payload) > maxPES {
-					changeAt(open[i].at) // a unit gatherPES refuses
-					open[i].on = false
-					continue
-				}
-				r.pes[i] = append(r.pes[i], pk.payload...)
+				u.Begin(pk, at, true)
+				on[i] = true
+			case !on[i] || u.Whole():
+			case u.Add(pk, at) != nil:
+				changeAt(u.At) // a unit tsread.Gather refuses
+				on[i] = false
 			}
 		}
 	}
 	finish(0)
 	finish(1)
 	return stop, nil
+}
+
+// readPMT takes the program's streams from the first PMT; a later one
+// that changes them ends the recording at its packet (the old streams
+// are still collected to their ends).
+func (r *tsReader) readPMT(pk tsread.Packet, at int64, changeAt func(int64)) {
+	np, ok := tsread.ReadPMT(pk)
+	if !ok {
+		return
+	}
+	np.PMT = r.prog.PMT
+	if !r.known {
+		r.prog, r.known = np, true
+	} else if !np.SameStreams(&r.prog) {
+		changeAt(at)
+	}
 }
 
 // unwrap extends a 33-bit timestamp past its wrap (26.5 hours).

@@ -3,38 +3,41 @@ package playback
 import (
 	"bytes"
 	"slices"
+
+	"github.com/rtmprecd/rtmprecd/record/format/tsread"
 )
 
 // The samples of one PES packet of each codec, and the rule for where
 // the recording's parameters change.
 
 // unit turns the gathered PES packet of stream i into samples.
-func (r *tsReader) unit(p *tsPayload, i int, o openPES, changeAt func(int64)) {
-	h, ok := parsePES(r.pes[i])
+func (r *tsReader) unit(p *tsPayload, i int, changeAt func(int64)) {
+	o := &r.units[i]
+	h, ok := tsread.ParsePES(o.Data)
 	if !ok {
 		return
 	}
-	es, ok := h.payload(r.pes[i])
+	es, ok := h.Payload(o.Data)
 	if !ok {
 		return // torn: the segment's end
 	}
-	codec := r.prog.video
+	codec := r.prog.Video
 	if i == 1 {
-		codec = r.prog.audio
+		codec = r.prog.Audio
 	}
-	dts := r.unwrap(h.dts)
-	cts := (h.pts - h.dts) & (1<<33 - 1)
+	dts := r.unwrap(h.DTS)
+	cts := (h.PTS - h.DTS) & (1<<33 - 1)
 	if cts >= 1<<32 {
 		cts -= 1 << 33
 	}
-	s := Sample{Video: i == 0, Key: true, DTS: ms90(dts), CTS: int32(cts / 90), R: p, Off: unitOff(o.at, 0)}
+	s := Sample{Video: i == 0, Key: true, DTS: ms90(dts), CTS: int32(cts / 90), R: p, Off: unitOff(o.At, 0)}
 	switch codec {
 	case tsAVC, tsHEVC:
 		r.videoUnit(codec, es, o, s, changeAt)
 	case tsAAC:
-		r.aacUnit(es, o.at, dts, s, changeAt)
+		r.aacUnit(es, o.At, dts, s, changeAt)
 	case tsMP3:
-		r.mp3Unit(es, o.at, s, changeAt)
+		r.mp3Unit(es, o.At, s, changeAt)
 	case tsOpus:
 		r.opusUnit(es, s)
 	}
@@ -52,11 +55,11 @@ func (r *tsReader) add(s Sample, size int, at int64, changeAt func(int64)) {
 	r.pending = append(r.pending, s)
 }
 
-func (r *tsReader) videoUnit(codec tsCodec, es []byte, o openPES, s Sample, changeAt func(int64)) {
+func (r *tsReader) videoUnit(codec tsCodec, es []byte, o *tsread.Unit, s Sample, changeAt func(int64)) {
 	var params videoParams
 	var key bool
 	r.conv, key = annexBToLength(codec, es, r.conv[:0], &params)
-	s.Key = key || o.random
+	s.Key = key || o.Random
 	switch {
 	case r.v == nil && !r.fixed && s.Key && len(params.sps) > 0:
 		t, err := videoTrack(codec, &params)
@@ -69,10 +72,10 @@ func (r *tsReader) videoUnit(codec tsCodec, es []byte, o openPES, s Sample, chan
 	case r.v == nil:
 		return // before the first key frame, or a track that came late: left out, as from fMP4 segments
 	case !r.vp.contains(&params):
-		changeAt(o.at)
+		changeAt(o.At)
 		return
 	}
-	r.add(s, len(r.conv), o.at, changeAt)
+	r.add(s, len(r.conv), o.At, changeAt)
 }
 
 func (r *tsReader) aacUnit(es []byte, at, dts int64, s Sample, changeAt func(int64)) {
@@ -145,7 +148,7 @@ func (r *tsReader) opusUnit(es []byte, s Sample) {
 		if r.fixed {
 			return
 		}
-		t, err := opusTrack(max(r.prog.opusChannels, 1))
+		t, err := opusTrack(max(r.prog.OpusChannels, 1))
 		if err != nil {
 			r.trackErr[1] = err
 			return

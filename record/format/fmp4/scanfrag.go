@@ -123,13 +123,6 @@ func (s *Scanned) moof(b []byte, at int64) (uint32, []trafRun, error) {
 	return be.Uint32(mfhd.body[4:]), runs, nil
 }
 
-// tfhd defaults a trun may rely on.
-type trafDefaults struct {
-	dur, size, flags uint32
-	hasDur, hasSize  bool
-	hasFlags         bool
-}
-
 func (s *Scanned) traf(b []byte) (trafRun, error) {
 	cs, err := children(b, 0)
 	if err != nil {
@@ -139,29 +132,27 @@ func (s *Scanned) traf(b []byte) (trafRun, error) {
 	if !ok || len(tfhd.body) < 8 {
 		return trafRun{}, fmt.Errorf("%w: traf without tfhd", errDamaged)
 	}
-	idx, _ := s.track(be.Uint32(tfhd.body[4:]))
+	d, derr := mp4box.ParseTfhd(tfhd.body)
+	idx, _ := s.track(d.TrackID)
 	if idx < 0 {
-		return trafRun{}, fmt.Errorf("%w: traf of unknown track %d", errDamaged, be.Uint32(tfhd.body[4:]))
+		return trafRun{}, fmt.Errorf("%w: traf of unknown track %d", errDamaged, d.TrackID)
 	}
-	d, err := tfhdDefaults(tfhd.body)
-	if err != nil {
-		return trafRun{}, err
+	if derr != nil {
+		return trafRun{}, fmt.Errorf("%w: %w", errDamaged, derr)
 	}
 	tfdt, ok := find(cs, "tfdt")
-	if !ok || len(tfdt.body) < 8 || tfdt.body[0] == 1 && len(tfdt.body) < 12 {
+	dts, ok2 := mp4box.ParseTfdt(tfdt.body)
+	if !ok || !ok2 {
 		return trafRun{}, fmt.Errorf("%w: traf without tfdt", errDamaged)
 	}
-	r := trafRun{track: idx, firstDTS: int64(be.Uint32(tfdt.body[4:]))}
-	if tfdt.body[0] == 1 {
-		r.firstDTS = int64(be.Uint64(tfdt.body[4:]))
-	}
+	r := trafRun{track: idx, firstDTS: dts}
 	if r.firstDTS < 0 {
 		return trafRun{}, fmt.Errorf("%w: negative decode time", errDamaged)
 	}
 	first := true
 	for _, c := range cs {
 		if c.typ == "trun" {
-			if err := r.trun(c.body, d, first); err != nil {
+			if err := r.trun(c.body, &d, first); err != nil {
 				return trafRun{}, err
 			}
 			first = false
@@ -173,83 +164,25 @@ func (s *Scanned) traf(b []byte) (trafRun, error) {
 	return r, nil
 }
 
-func tfhdDefaults(b []byte) (trafDefaults, error) {
-	flags := be.Uint32(b) & 0xffffff
-	var d trafDefaults
-	p := 8
-	field := func(bit uint32, n int) (uint32, bool, error) {
-		if flags&bit == 0 {
-			return 0, false, nil
-		}
-		if len(b) < p+n {
-			return 0, false, fmt.Errorf("%w: short tfhd", errDamaged)
-		}
-		v := be.Uint32(b[p+n-4:])
-		p += n
-		return v, true, nil
+// trun adds one trun's samples to r: every sample's duration and size
+// must be known (from its row or the tfhd's defaults).
+func (r *trafRun) trun(b []byte, d *mp4box.Tfhd, first bool) error {
+	t, err := mp4box.ParseTrun(b)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errDamaged, err)
 	}
-	var err error
-	if _, _, err = field(0x01, 8); err == nil {
-		if _, _, err = field(0x02, 4); err == nil {
-			if d.dur, d.hasDur, err = field(0x08, 4); err == nil {
-				if d.size, d.hasSize, err = field(0x10, 4); err == nil {
-					d.flags, d.hasFlags, err = field(0x20, 4)
-				}
-			}
-		}
+	if !t.HasDurations() && !d.HasDur || !t.HasSizes() && !d.HasSize || t.Count == 0 {
+		return fmt.Errorf("%w: trun of %d samples in %d bytes", errDamaged, t.Count, len(b))
 	}
-	return d, err
-}
-
-// trun adds one trun's samples to r.
-func (r *trafRun) trun(b []byte, d trafDefaults, first bool) error {
-	if len(b) < 8 {
-		return fmt.Errorf("%w: short trun", errDamaged)
-	}
-	flags, n := be.Uint32(b)&0xffffff, int64(be.Uint32(b[4:]))
-	p := 8
-	if flags&0x01 != 0 {
-		p += 4
-	}
-	firstFlags, hasFirst := uint32(0), flags&0x04 != 0
-	if hasFirst {
-		if len(b) < p+4 {
-			return fmt.Errorf("%w: short trun", errDamaged)
-		}
-		firstFlags, p = be.Uint32(b[p:]), p+4
-	}
-	per := 0
-	for _, bit := range []uint32{0x100, 0x200, 0x400, 0x800} {
-		if flags&bit != 0 {
-			per += 4
-		}
-	}
-	if flags&0x100 == 0 && !d.hasDur || flags&0x200 == 0 && !d.hasSize || n == 0 || int64(len(b)-p) < n*int64(per) {
-		return fmt.Errorf("%w: trun of %d samples in %d bytes", errDamaged, n, len(b))
-	}
-	for i := range n {
-		dur, size, sflags := d.dur, d.size, d.flags
-		if flags&0x100 != 0 {
-			dur, p = be.Uint32(b[p:]), p+4
-		}
-		if flags&0x200 != 0 {
-			size, p = be.Uint32(b[p:]), p+4
-		}
-		if flags&0x400 != 0 {
-			sflags, p = be.Uint32(b[p:]), p+4
-		} else if i == 0 && hasFirst {
-			sflags = firstFlags
-		}
-		if flags&0x800 != 0 {
-			p += 4
-		}
+	for i := range t.Count {
+		smp := t.Sample(i, d)
 		if first && i == 0 {
-			r.key = (flags&0x400 != 0 || hasFirst || d.hasFlags) && sflags&0x00010000 == 0
+			r.key = t.FlagsKnown(d) && smp.Flags&mp4box.NonSync == 0
 		}
-		r.dur += int64(dur)
-		r.lastDur = int64(dur)
-		r.bytes += int64(size)
+		r.dur += int64(smp.Dur)
+		r.lastDur = int64(smp.Dur)
+		r.bytes += int64(smp.Size)
 	}
-	r.n += n
+	r.n += int64(t.Count)
 	return nil
 }

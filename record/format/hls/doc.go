@@ -16,6 +16,7 @@
 // The recorder creates the directory and locks the stable lock file
 // format.LockName inside it; this package never replaces that file.
 // RepairDir closes a playlist left unfinished by a crash, finishing the
-// segment the crash tore (finish.go; its MPEG-TS reader, tsread.go, is
-// not the packetizer's code).
+// segment the crash tore (finish.go; it reads MPEG-TS segments with
+// record/format/tsread, the export's demultiplexer, not the packetizer's
+// code).
 package hls

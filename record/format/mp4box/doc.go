@@ -1,7 +1,9 @@
 // Package mp4box is the ISO BMFF layer shared by the mp4 and fmp4
 // recorders: how a media.Track maps to an MP4 sample entry, and the boxes
 // of a movie header (ftyp, moov and everything in it but the sample
-// tables).
+// tables); and the decoder of the track fragment boxes (tfhd, tfdt,
+// trun) that both readers of fragmented files use, the fmp4 scan and the
+// export (fragread.go).
 //
 // Boxes with structure (headers, sample entries and their codec
 // configuration boxes) are marshalled with github.com/abema/go-mp4, which
