@@ -103,31 +103,9 @@ type Packet struct {
 // with times rounded to milliseconds from pts_time and dts_time.
 func Packets(t testing.TB, path string) []Packet {
 	t.Helper()
-	out := ffprobe(t, "-show_entries", "packet=codec_type,pts_time,dts_time,flags", "-of", "json", path)
-	var res struct {
-		Packets []struct {
-			CodecType string `json:"codec_type"`
-			PTS       string `json:"pts_time"`
-			DTS       string `json:"dts_time"`
-			Flags     string `json:"flags"`
-		} `json:"packets"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("testmedia: ffprobe %s: decode json: %v", path, err)
-	}
-	ms := func(s string) int64 {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			t.Fatalf("testmedia: ffprobe %s: time %q: %v", path, s, err)
-		}
-		if f < 0 {
-			return int64(f*1000 - 0.5)
-		}
-		return int64(f*1000 + 0.5)
-	}
 	var ps []Packet
-	for _, p := range res.Packets {
-		ps = append(ps, Packet{Video: p.CodecType == "video", PTS: ms(p.PTS), DTS: ms(p.DTS), Key: strings.HasPrefix(p.Flags, "K")})
+	for _, p := range probePackets(t, path, false) {
+		ps = append(ps, p.Packet)
 	}
 	return ps
 }

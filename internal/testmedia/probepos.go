@@ -18,7 +18,18 @@ type PlacedPacket struct {
 // tests that cut files at known places (crash repair).
 func PlacedPackets(t testing.TB, path string) []PlacedPacket {
 	t.Helper()
-	out := ffprobe(t, "-show_entries", "packet=codec_type,pts_time,dts_time,flags,pos,size", "-of", "json", path)
+	return probePackets(t, path, true)
+}
+
+// probePackets runs ffprobe on path's packets; with placed, their
+// positions and sizes too (which must then be numbers).
+func probePackets(t testing.TB, path string, placed bool) []PlacedPacket {
+	t.Helper()
+	entries := "packet=codec_type,pts_time,dts_time,flags"
+	if placed {
+		entries += ",pos,size"
+	}
+	out := ffprobe(t, "-show_entries", entries, "-of", "json", path)
 	var res struct {
 		Packets []struct {
 			CodecType string `json:"codec_type"`
@@ -44,10 +55,12 @@ func PlacedPackets(t testing.TB, path string) []PlacedPacket {
 	}
 	var ps []PlacedPacket
 	for _, p := range res.Packets {
-		ps = append(ps, PlacedPacket{
-			Packet: Packet{Video: p.CodecType == "video", PTS: num(p.PTS, 1000), DTS: num(p.DTS, 1000), Key: len(p.Flags) > 0 && p.Flags[0] == 'K'},
-			Pos:    num(p.Pos, 1), Size: num(p.Size, 1),
-		})
+		pp := PlacedPacket{Packet: Packet{Video: p.CodecType == "video", PTS: num(p.PTS, 1000), DTS: num(p.DTS, 1000),
+			Key: len(p.Flags) > 0 && p.Flags[0] == 'K'}}
+		if placed {
+			pp.Pos, pp.Size = num(p.Pos, 1), num(p.Size, 1)
+		}
+		ps = append(ps, pp)
 	}
 	return ps
 }
