@@ -227,14 +227,17 @@ func (s *tsSeg) release() error {
 	return err
 }
 
-// flush writes the samples so far, held ones included.
-func (s *tsSeg) flush() error {
+// flush writes the packets so far. Samples still held wait for their
+// track (at most holdMS of media): the periodic flush must not fix the
+// program before an MP3 track's first frame.
+func (s *tsSeg) flush() error { return s.out.flush() }
+
+// finish writes every sample of the segment, held ones included.
+func (s *tsSeg) finish(int, int64) error {
 	if err := s.release(); err != nil {
 		return err
 	}
 	return s.out.flush()
 }
-
-func (s *tsSeg) finish(int, int64) error { return s.flush() }
 func (s *tsSeg) pending() int64          { return int64(len(s.out.buf) + s.heldBytes) }
 func (s *tsSeg) ext() string             { return ".ts" }

@@ -125,7 +125,7 @@ func (r *tsRig) segments() [][]byte {
 // begin starts a new segment, as the muxer does.
 func (r *tsRig) begin() {
 	r.t.Helper()
-	if err := r.seg.flush(); err != nil {
+	if err := r.seg.finish(0, 0); err != nil { // the segment's end
 		r.t.Fatal(err)
 	}
 	r.cuts = append(r.cuts, r.buf.Len())
@@ -139,7 +139,7 @@ func (r *tsRig) begin() {
 // mediacommon's reader (astits underneath); neither shares code with our
 // packetizer. Every access unit must be what was sent.
 func (r *tsRig) readBack() error {
-	if err := r.seg.flush(); err != nil {
+	if err := r.seg.finish(-1, 0); err != nil { // the recording's end
 		return err
 	}
 	if _, err := tscheck.Check(r.segments(), tscheck.Options{KeyFrameStart: true}); err != nil {
@@ -286,7 +286,7 @@ func FuzzTSPacketizer(f *testing.F) {
 }
 
 // TestTSHoldsUntilProgramComplete: the program tables are fixed once
-// there are a video and an audio track (an MP3 track appears with its
+// there are a video and an audio track (a periodic flush does not fix them) (an MP3 track appears with its
 // first frame, after video frames), or after a second of media: a track
 // within that second is in the program with every frame, one after it
 // is refused as late.
@@ -295,6 +295,9 @@ func TestTSHoldsUntilProgramComplete(t *testing.T) {
 	r.feed(9, 0, avcSeq())
 	for ms := int64(0); ms < 600; ms += 40 {
 		r.feed(9, ms, avcNALUs(ms == 0, 0, 300))
+	}
+	if err := r.seg.flush(); err != nil { // the periodic flush: the program must still wait
+		t.Fatal(err)
 	}
 	if r.buf.Len() != 0 || len(r.seg.out.buf) != 0 || r.seg.pending() == 0 {
 		t.Fatalf("wrote %d+%d bytes before the program was complete (%d pending)", r.buf.Len(), len(r.seg.out.buf), r.seg.pending())
