@@ -99,7 +99,7 @@ func mp3Tag(oti byte, channels, rate int) []byte {
 		return nil
 	}
 	flags := byte(2<<4 | 3<<2 | 1<<1) // MP3, "44 kHz" (FLV's field for MP3), 16-bit
-	mode := byte(3 << 6) // mono
+	mode := byte(3 << 6)              // mono
 	if channels != 1 {
 		flags |= 1
 		mode = 0 // stereo

@@ -239,5 +239,5 @@ func (s *tsSeg) finish(int, int64) error {
 	}
 	return s.out.flush()
 }
-func (s *tsSeg) pending() int64          { return int64(len(s.out.buf) + s.heldBytes) }
-func (s *tsSeg) ext() string             { return ".ts" }
+func (s *tsSeg) pending() int64 { return int64(len(s.out.buf) + s.heldBytes) }
+func (s *tsSeg) ext() string    { return ".ts" }
