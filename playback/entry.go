@@ -98,12 +98,11 @@ func mp3Tag(oti byte, channels, rate int) []byte {
 	if !ok || (r[0] == 3) != (oti == otiMP3) {
 		return nil
 	}
-	flags := byte(2<<4 | 3<<2 | 1<<1) // MP3, "44 kHz" (FLV's field for MP3), 16-bit
-	mode := byte(3 << 6)              // mono
+	mode := byte(3 << 6) // mono
 	if channels != 1 {
-		flags |= 1
 		mode = 0 // stereo
 	}
+	flags := mp3SoundFlags(rate, channels != 1)
 	// sync, version, layer III, no CRC; bitrate index 9; sample rate index
 	return []byte{flags, 0xff, 0xe0 | r[0]<<3 | 1<<1 | 1, 9<<4 | r[1]<<2, mode, 0}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg1audio"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
@@ -14,8 +15,8 @@ import (
 
 // The tracks of an MPEG-TS recording are built from what its first
 // frames carry (parameter sets in band, ADTS headers), then read the way
-// every other source's are: HEVC and AAC through an MP4 sample entry
-// that mediacommon writes (hvcC needs the SPS parsed), H.264, MP3 and
+// every other source's are: HEVC through an MP4 sample entry that
+// mediacommon writes (hvcC needs the SPS parsed), H.264, AAC, MP3 and
 // Opus through the FLV tag a publisher of the same stream would send. So
 // a track from a TS recording compares and maps like one from an MP4 or
 // FLV recording.
@@ -37,7 +38,7 @@ func videoTrack(codec tsCodec, p *videoParams) (*media.Track, error) {
 			// their in-band sets: the others would be missing
 			return nil, fmt.Errorf("HEVC with %d VPS, %d SPS, %d PPS in MPEG-TS", len(p.vps), len(p.sps), len(p.pps))
 		}
-		return initTrack(&codecs.H265{VPS: p.vps[0], SPS: p.sps[0], PPS: p.pps[0]}, 90000)
+		return initTrack(&codecs.H265{VPS: p.vps[0], SPS: p.sps[0], PPS: p.pps[0]})
 	}
 	return flvTrack(tagVideo, append([]byte{0x17, 0, 0, 0, 0}, avcC(p)...))
 }
@@ -62,18 +63,23 @@ func avcC(p *videoParams) []byte {
 	return b
 }
 
-// aacTrack is the media track of AAC whose ADTS header is h.
+// aacTrack is the media track of AAC whose ADTS header is h: the FLV
+// sequence header of its AudioSpecificConfig.
 func aacTrack(h adtsHeader) (*media.Track, error) {
-	return initTrack(&codecs.MPEG4Audio{Config: mpeg4audio.AudioSpecificConfig{
+	asc, err := mpeg4audio.AudioSpecificConfig{
 		Type: mpeg4audio.ObjectType(h.objectType), SampleRate: h.sampleRate(), ChannelCount: h.channels(),
-	}}, 1000) // the timescale is not what the track keeps; playback reads whole milliseconds
+	}.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("%w: MPEG-TS track: %w", errDamaged, err)
+	}
+	return flvTrack(tagAudio, append([]byte{0xaf, 0}, asc...))
 }
 
 // initTrack writes an fMP4 init segment of one track of codec c through
 // mediacommon and reads its track back.
-func initTrack(c codecs.Codec, scale uint32) (*media.Track, error) {
+func initTrack(c codecs.Codec) (*media.Track, error) {
 	var buf seekablebuffer.Buffer
-	in := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: scale, Codec: c}}}
+	in := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: 90000, Codec: c}}}
 	if err := in.Marshal(&buf); err != nil {
 		return nil, fmt.Errorf("%w: MPEG-TS track: %w", errDamaged, err)
 	}
@@ -88,15 +94,23 @@ func initTrack(c codecs.Codec, scale uint32) (*media.Track, error) {
 	return ts[0].track, nil
 }
 
-// mp3Track is the media track of MPEG audio whose first frame is f: the
-// FLV tag's sound flags say its rate and channels as the frame does.
+// mp3Track is the media track of MPEG audio whose first frame is f, in
+// the FLV tag a publisher would send (its sound flags say the frame's
+// rate and channels).
 func mp3Track(f []byte) (*media.Track, error) {
-	t, err := flvTrack(tagAudio, append([]byte{2<<4 | 3<<2 | 1<<1 | 1}, f...))
-	if err != nil {
-		return nil, err
+	var h mpeg1audio.FrameHeader
+	if err := h.Unmarshal(f); err != nil {
+		return nil, fmt.Errorf("%w: MPEG-TS track: %w", errDamaged, err)
 	}
+	return flvTrack(tagAudio, append([]byte{mp3SoundFlags(h.SampleRate, h.ChannelMode != mpeg1audio.ChannelModeMono)}, f...))
+}
+
+// mp3SoundFlags is the first byte of an FLV MP3 audio tag of that rate
+// (FLV's nearest SoundRate, 44 kHz for the rates it has no value for)
+// and channels, 16-bit.
+func mp3SoundFlags(rate int, stereo bool) byte {
 	flags := byte(2<<4 | 1<<1)
-	switch t.SampleRate {
+	switch rate {
 	case 22050:
 		flags |= 2 << 2
 	case 11025:
@@ -104,10 +118,10 @@ func mp3Track(f []byte) (*media.Track, error) {
 	default:
 		flags |= 3 << 2
 	}
-	if t.Channels == 2 {
+	if stereo {
 		flags |= 1
 	}
-	return flvTrack(tagAudio, append([]byte{flags}, f...))
+	return flags
 }
 
 // opusTrack is the media track of Opus with channels channels: an
